@@ -1,0 +1,37 @@
+"""Optimizers that follow ``torch.optim`` step for step, in NumPy, plus clipping and schedules.
+
+Every optimizer takes a list of float arrays (or PyTorch-style parameter groups) and updates
+them in place from a list of gradients::
+
+    opt = Adam([w, b], lr=1e-3)
+    opt.step([grad_w, grad_b])
+"""
+
+from adamlab.optim.adagrad import Adagrad
+from adamlab.optim.adam import Adam, AdamW
+from adamlab.optim.adamax import Adamax
+from adamlab.optim.base import Optimizer
+from adamlab.optim.clip import clip_grad_norm_, clip_grad_value_, global_norm
+from adamlab.optim.nadam import NAdam
+from adamlab.optim.radam import RAdam
+from adamlab.optim.registry import OPTIMIZERS, OptimizerSpec, get_optimizer_spec, make_optimizer
+from adamlab.optim.rmsprop import RMSprop
+from adamlab.optim.schedules import (
+    SCHEDULES,
+    Constant,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LRScheduler,
+    ReduceLROnPlateau,
+    StepLR,
+    make_schedule,
+)
+from adamlab.optim.sgd import SGD
+
+__all__ = [
+    "Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "NAdam", "RAdam", "Adamax",
+    "OPTIMIZERS", "OptimizerSpec", "get_optimizer_spec", "make_optimizer",
+    "clip_grad_norm_", "clip_grad_value_", "global_norm",
+    "SCHEDULES", "Constant", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LRScheduler",
+    "ReduceLROnPlateau", "make_schedule",
+]

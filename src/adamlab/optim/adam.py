@@ -1,0 +1,119 @@
+"""Adam, AMSGrad and AdamW: one update, three conventions, and the ε-hat form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from adamlab.optim._terms import direction, ema, ema_sq
+from adamlab.optim.base import Optimizer
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2015), with AMSGrad (Reddi et al., 2018) and decoupled decay as flags.
+
+    Follows ``torch.optim.Adam`` step for step (``eps_hat=False``, the default)::
+
+        g_t  = ∇f(θ_{t-1})                          (−∇f with maximize)
+        g_t ← g_t + λ·θ_{t-1}                        (L2: weight_decay λ, the default)
+        θ   ← θ·(1 − α·λ)                            (instead, with decoupled_weight_decay=True)
+        m_t  = β1·m_{t-1} + (1 − β1)·g_t
+        v_t  = β2·v_{t-1} + (1 − β2)·g_t²
+        v_t^max = max(v_{t-1}^max, v_t)              (amsgrad: the max of the *raw* v, then
+                                                      bias-corrected like v; PyTorch's choice)
+        θ_t  = θ_{t-1} − α/(1 − β1^t) · m_t / (√v_t / √(1 − β2^t) + ε)
+
+    i.e. θ_t = θ_{t-1} − α·m̂_t/(√v̂_t + ε) with m̂_t = m_t/(1 − β1^t), v̂_t = v_t/(1 − β2^t):
+    ε is *added* to √v̂ (the source article's ``√v − ε`` is a typo that can divide by zero).
+
+    ``eps_hat=True`` gives the paper's "efficient" form (Algorithm 1's last paragraph), used by
+    scikit-learn's ``MLPClassifier(solver="adam")`` and Keras: ε is added to √v *before* bias
+    correction, so the effective ε is ε·√(1 − β2^t)::
+
+        α_t = α·√(1 − β2^t)/(1 − β1^t);   θ_t = θ_{t-1} − α_t · m_t / (√v_t + ε̂)
+
+    Defaults (PyTorch's): lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+    amsgrad=False, decoupled_weight_decay=False. (Keras' default ε is 1e-7; scikit-learn's 1e-8.)
+    """
+
+    buffers = ("exp_avg", "exp_avg_sq")
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+        eps_hat: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                 maximize=maximize, decoupled_weight_decay=decoupled_weight_decay,
+                 eps_hat=eps_hat),
+        )
+
+    def _init_state(self, p: np.ndarray, group: Mapping[str, Any]) -> dict[str, Any]:
+        state = super()._init_state(p, group)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(p)
+        return state
+
+    def _update(self, p, g, state, group) -> None:
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        g = direction(p, g, group, self._scratch)
+        state["step"] += 1
+        t = state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        tmp = self._scratch(p, 1)
+        ema(m, g, beta1, tmp)  # m_t = β1·m_{t-1} + (1 − β1)·g_t
+        ema_sq(v, g, beta2, tmp)  # v_t = β2·v_{t-1} + (1 − β2)·g_t²
+        if group["amsgrad"]:
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        denom = np.sqrt(v, out=tmp)
+        if group["eps_hat"]:
+            step_size = lr * bias_correction2**0.5 / bias_correction1  # α_t = α·√(1−β2^t)/(1−β1^t)
+        else:
+            step_size = lr / bias_correction1  # α/(1 − β1^t)
+            denom /= bias_correction2**0.5  # √v̂_t = √v_t / √(1 − β2^t)
+        denom += eps
+        update = np.multiply(m, -step_size, out=self._scratch(p, 2))
+        update /= denom
+        p += update  # θ_t = θ_{t-1} − step_size·m_t/denom
+
+
+class AdamW(Adam):
+    r"""AdamW (Loshchilov & Hutter, 2019): Adam with decoupled weight decay.
+
+    Identical to ``Adam(..., decoupled_weight_decay=True)`` and to ``torch.optim.AdamW``::
+
+        θ ← θ·(1 − α·λ)     before the Adam step (decay scaled by the learning rate, as in PyTorch)
+
+    Defaults (PyTorch's): lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        eps_hat: bool = False,
+    ) -> None:
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            maximize=maximize, decoupled_weight_decay=True, eps_hat=eps_hat,
+        )

@@ -1,0 +1,262 @@
+"""The optimizer base: parameter groups, per-parameter state, validation, exact state_dict.
+
+An optimizer holds references to NumPy arrays and updates them *in place*::
+
+    opt = Adam([w, b], lr=1e-3)
+    opt.step([grad_w, grad_b])        # same order and shapes as the parameters
+
+Parameters may be given in groups, as in PyTorch, so that hyperparameters can differ
+between them (for example no weight decay on biases)::
+
+    Adam([{"params": [w], "weight_decay": 0.1}, {"params": [b], "weight_decay": 0.0}], lr=1e-3)
+
+State lives in one place: ``self.state[i]`` is a dict for the i-th parameter (in the flat
+order of all groups) holding its step count (an ``int``) and its moment arrays. Subclasses
+declare their buffers in ``_init_state`` and their math in ``_update``; nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Optimizer"]
+
+
+class Optimizer:
+    """Base class: subclasses set ``defaults`` and implement ``_init_state`` and ``_update``."""
+
+    #: Names of the per-parameter array buffers, in the order they are created.
+    buffers: tuple[str, ...] = ()
+    #: Names of per-parameter float scalars kept in state besides ``step`` (e.g. NAdam's μ-product).
+    scalars: tuple[str, ...] = ()
+
+    def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self._validate_hyperparameters(self.defaults, where="")
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: list[dict[str, Any]] = []
+        # Scratch arrays reused across steps (not state: never saved, never needed to resume).
+        self._work: dict[tuple[int, int], np.ndarray] = {}
+        params = list(params)
+        if not params:
+            raise ValueError(f"{self._name}: params is empty; pass a list of float arrays")
+        if not isinstance(params[0], Mapping):
+            params = [{"params": params}]
+        for group in params:
+            self.add_param_group(group)
+
+    # ------------------------------------------------------------------ groups
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        """All parameters, in the flat order that ``step`` expects gradients in."""
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def add_param_group(self, group: Mapping[str, Any]) -> None:
+        """Add a group ``{"params": [...], **hyperparameters}``; missing keys take the defaults."""
+        if not isinstance(group, Mapping) or "params" not in group:
+            raise ValueError(
+                f"{self._name}: a parameter group must be a dict with a 'params' key, got {group!r:.80}"
+            )
+        unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
+        if unknown:
+            raise ValueError(
+                f"{self._name}: unknown hyperparameter(s) {sorted(unknown)} in a parameter group; "
+                f"known: {sorted(self.defaults)}"
+            )
+        params = group["params"]
+        params = [params] if isinstance(params, np.ndarray) else list(params)
+        if not params:
+            raise ValueError(f"{self._name}: a parameter group has an empty 'params' list")
+        seen = {id(p) for p in self.params}
+        index0 = len(self.state)
+        for j, p in enumerate(params):
+            where = f"params[{index0 + j}]"
+            if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+                raise ValueError(
+                    f"{self._name}: {where} must be a float NumPy array (float32 or float64), "
+                    f"got {type(p).__name__}{'' if not isinstance(p, np.ndarray) else ' of ' + str(p.dtype)}"
+                )
+            if not p.flags.writeable:
+                raise ValueError(f"{self._name}: {where} is read-only; the optimizer updates it in place")
+            if id(p) in seen:
+                raise ValueError(f"{self._name}: {where} appears more than once among the parameters")
+            seen.add(id(p))
+        new = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
+        self._validate_hyperparameters(new, where=f" (group {len(self.param_groups)})")
+        new["params"] = params
+        self.param_groups.append(new)
+        for p in params:
+            self.state.append(self._new_state(p, new))
+
+    def _new_state(self, p: np.ndarray, group: Mapping[str, Any]) -> dict[str, Any]:
+        state: dict[str, Any] = {"step": 0}
+        state.update(self._init_state(p, group))
+        return state
+
+    # ---------------------------------------------------------- subclass hooks
+    def _init_state(self, p: np.ndarray, group: Mapping[str, Any]) -> dict[str, Any]:
+        """Fresh state for parameter ``p`` (arrays in ``p``'s dtype, scalars as floats)."""
+        return {name: np.zeros_like(p) for name in self.buffers}
+
+    def _update(
+        self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]
+    ) -> None:
+        """Apply one step to ``p`` in place, given its gradient ``g`` (never modified)."""
+        raise NotImplementedError
+
+    def _scratch(self, p: np.ndarray, k: int = 0) -> np.ndarray:
+        """The k-th scratch array shaped like ``p``, allocated once and reused every step."""
+        key = (id(p), k)
+        buf = self._work.get(key)
+        if buf is None:
+            buf = self._work[key] = np.empty_like(p)
+        return buf
+
+    def _validate_hyperparameters(self, h: Mapping[str, Any], where: str) -> None:
+        """Raise ``ValueError`` naming the argument when a hyperparameter is out of range."""
+        name = self._name + where
+        if "lr" in h:
+            _check_number(name, "lr", h["lr"], low=0.0)
+        if "betas" in h:
+            betas = h["betas"]
+            if not isinstance(betas, Sequence) or len(betas) != 2:
+                raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+            for k, b in enumerate(betas):
+                _check_number(name, f"betas[{k}]", b, low=0.0, high=1.0, high_open=True)
+        for key in ("eps", "weight_decay", "momentum", "lr_decay", "initial_accumulator_value",
+                    "momentum_decay", "dampening"):
+            if key in h:
+                _check_number(name, key, h[key], low=0.0)
+        if "alpha" in h:
+            _check_number(name, "alpha", h["alpha"], low=0.0, high=1.0)
+
+    # -------------------------------------------------------------------- step
+    def step(self, grads: Sequence[np.ndarray]) -> None:
+        """Update every parameter in place from its gradient (same order and shapes)."""
+        params = self.params
+        grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
+        if len(grads) != len(params):
+            raise ValueError(
+                f"{self._name}.step: got {len(grads)} gradient(s) for {len(params)} parameter(s); "
+                "pass one gradient per parameter, in the order the parameters were given"
+            )
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            if not isinstance(g, np.ndarray) or g.shape != p.shape:
+                shape = g.shape if isinstance(g, np.ndarray) else type(g).__name__
+                raise ValueError(
+                    f"{self._name}.step: grads[{i}] has shape {shape}, "
+                    f"but params[{i}] has shape {p.shape}"
+                )
+        i = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._update(p, grads[i], self.state[i], group)
+                i += 1
+
+    # -------------------------------------------------------------- state I/O
+    def state_dict(self) -> dict[str, Any]:
+        """A deep copy of the state: ``{"state": {i: {...}}, "param_groups": [{..., "params": [i...]}]}``.
+
+        Arrays are copied, the step count is an ``int``, scalars are Python floats; loading it
+        into an optimizer built over parameters of the same shapes restores it bit for bit.
+        """
+        state = {}
+        for i, s in enumerate(self.state):
+            state[i] = {
+                k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()
+            }
+        groups = []
+        i = 0
+        for group in self.param_groups:
+            n = len(group["params"])
+            g = {k: (tuple(v) if k == "betas" else v) for k, v in group.items() if k != "params"}
+            g["params"] = list(range(i, i + n))
+            groups.append(g)
+            i += n
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore hyperparameters and state saved by ``state_dict`` (validated first, then applied)."""
+        name = f"{self._name}.load_state_dict"
+        try:
+            groups = list(state_dict["param_groups"])
+            saved = dict(state_dict["state"])
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"{name}: expected a dict with 'state' and 'param_groups', got {e!r}") from None
+        if len(groups) != len(self.param_groups) or any(
+            len(g["params"]) != len(mine["params"]) for g, mine in zip(groups, self.param_groups)
+        ):
+            raise ValueError(
+                f"{name}: the saved state has groups of sizes {[len(g['params']) for g in groups]}, "
+                f"this optimizer has {[len(g['params']) for g in self.param_groups]}"
+            )
+        new_groups = []
+        for g, mine in zip(groups, self.param_groups):
+            h = {k: (tuple(v) if k == "betas" else v) for k, v in g.items() if k != "params"}
+            self._validate_hyperparameters(h, where=" (loaded group)")
+            new_groups.append({**h, "params": mine["params"]})
+        new_states = []
+        i = 0
+        for group in new_groups:
+            for p in group["params"]:
+                new_states.append(self._load_param_state(name, i, p, group, saved))
+                i += 1
+        self.param_groups = new_groups
+        self.state = new_states
+
+    def _load_param_state(
+        self, name: str, i: int, p: np.ndarray, group: Mapping[str, Any], saved: Mapping
+    ) -> dict[str, Any]:
+        s = saved.get(i, saved.get(str(i)))
+        if s is None:
+            raise ValueError(f"{name}: no saved state for parameter {i}")
+        fresh = self._new_state(p, group)
+        if set(s) != set(fresh):
+            raise ValueError(
+                f"{name}: state of parameter {i} has keys {sorted(s)}, expected {sorted(fresh)}"
+            )
+        for k, v in fresh.items():
+            if isinstance(v, np.ndarray):
+                a = np.asarray(s[k])
+                if a.shape != v.shape:
+                    raise ValueError(
+                        f"{name}: state['{k}'] of parameter {i} has shape {a.shape}, expected {v.shape}"
+                    )
+                v[...] = a
+            elif k == "step":
+                step = s[k]
+                if isinstance(step, float) and step.is_integer():
+                    step = int(step)
+                if not isinstance(step, (int, np.integer)) or isinstance(step, bool) or step < 0:
+                    raise ValueError(
+                        f"{name}: step of parameter {i} must be an integer >= 0, got {step!r}"
+                    )
+                fresh[k] = int(step)
+            else:
+                fresh[k] = float(s[k])
+        return fresh
+
+    def __repr__(self) -> str:
+        h = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
+        return f"{self._name}({h})"
+
+
+def _check_number(
+    name: str, arg: str, value: Any, low: float, high: float = math.inf, high_open: bool = False
+) -> None:
+    """``low <= value <= high`` (or ``< high``) and finite, else a ValueError naming ``arg``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise ValueError(f"{name}: {arg} must be a number, got {value!r}")
+    ok = math.isfinite(value) and low <= value and (value < high if high_open else value <= high)
+    if not ok:
+        bracket = ")" if high_open else "]"
+        rng = f">= {low}" if math.isinf(high) else f"in [{low}, {high}{bracket}"
+        raise ValueError(f"{name}: {arg} must be a finite number {rng}, got {value!r}")

@@ -1,0 +1,74 @@
+"""RAdam: Adam with the variance of the adaptive step rectified early in training."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from adamlab.optim._terms import direction, ema, ema_sq
+from adamlab.optim.base import Optimizer
+
+
+class RAdam(Optimizer):
+    r"""RAdam (Liu et al., 2020), as ``torch.optim.RAdam`` computes it.
+
+    ::
+
+        m_t, v_t as in Adam;  m̂_t = m_t/(1 − β1^t)
+        ρ_∞ = 2/(1 − β2) − 1,   ρ_t = ρ_∞ − 2t·β2^t/(1 − β2^t)
+        if ρ_t > 5:   r_t = √((ρ_t − 4)(ρ_t − 2)ρ_∞ / ((ρ_∞ − 4)(ρ_∞ − 2)ρ_t))
+                      θ_t = θ_{t-1} − α·m̂_t·√(1 − β2^t)/(√v_t + ε)·r_t
+        else:         θ_t = θ_{t-1} − α·m̂_t                 (plain momentum SGD)
+
+    Note ε is added to √v_t *before* the bias correction here (PyTorch's RAdam, unlike its Adam).
+    Weight decay: L2 by default, decoupled with decoupled_weight_decay=True.
+    Defaults (PyTorch's): lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
+    With β2 = 0.999 the threshold ρ_t > 5 is first passed at t = 6.
+    """
+
+    buffers = ("exp_avg", "exp_avg_sq")
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        *,
+        decoupled_weight_decay: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                 decoupled_weight_decay=decoupled_weight_decay, maximize=maximize),
+        )
+
+    def _update(self, p, g, state, group) -> None:
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        state["step"] += 1
+        t = state["step"]
+        g = direction(p, g, group, self._scratch)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        tmp = self._scratch(p, 1)
+        ema(m, g, beta1, tmp)  # m_t
+        ema_sq(v, g, beta2, tmp)  # v_t
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        update = np.divide(m, bias_correction1, out=self._scratch(p, 2))  # m̂_t
+        update *= lr  # α·m̂_t
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * t * (beta2**t) / bias_correction2
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5  # r_t
+            adaptive = np.sqrt(v, out=tmp)
+            adaptive += eps
+            np.divide(bias_correction2**0.5, adaptive, out=adaptive)  # √(1 − β2^t)/(√v_t + ε)
+            update *= adaptive
+            update *= rect
+        p -= update

@@ -1,0 +1,81 @@
+"""RMSprop, plain and centered, with optional momentum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from adamlab.optim._terms import direction, ema, ema_sq
+from adamlab.optim.base import Optimizer
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Tieleman & Hinton, 2012; centered form: Graves, 2013), as ``torch.optim.RMSprop``.
+
+    ::
+
+        g_t ← g_t + λ·θ_{t-1}                         (L2 weight decay)
+        v_t = a·v_{t-1} + (1 − a)·g_t²                 (smoothing constant ``alpha`` a)
+        ḡ_t = a·ḡ_{t-1} + (1 − a)·g_t                  (centered only)
+        d_t = √(v_t − ḡ_t²) + ε   (centered)    or    √v_t + ε
+        b_t = μ·b_{t-1} + g_t/d_t;  θ_t = θ_{t-1} − α·b_t      (momentum μ > 0)
+        θ_t = θ_{t-1} − α·g_t/d_t                               (otherwise)
+
+    There is no bias correction: v starts at 0, so early steps are large (unlike Adam).
+    Defaults (PyTorch's): lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False.
+    (Keras' RMSprop defaults to rho=0.9, epsilon=1e-7, and puts ε inside the square root.)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                 centered=centered, maximize=maximize),
+        )
+
+    def _init_state(self, p: np.ndarray, group: Mapping[str, Any]) -> dict[str, Any]:
+        state = {"square_avg": np.zeros_like(p)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = np.zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = np.zeros_like(p)
+        return state
+
+    def _update(self, p, g, state, group) -> None:
+        lr, a, eps, mu = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        state["step"] += 1
+        g = direction(p, g, group, self._scratch)
+        tmp, avg = self._scratch(p, 1), self._scratch(p, 2)
+        ema_sq(state["square_avg"], g, a, tmp)  # v_t = a·v + (1 − a)·g²
+        if group["centered"]:
+            gbar = state["grad_avg"]
+            ema(gbar, g, a, tmp)  # ḡ_t = a·ḡ + (1 − a)·g
+            np.multiply(gbar, -1, out=avg)
+            avg *= gbar
+            avg += state["square_avg"]
+            np.sqrt(avg, out=avg)  # √(v_t − ḡ_t²)
+        else:
+            np.sqrt(state["square_avg"], out=avg)  # √v_t
+        avg += eps
+        if mu > 0:
+            buf = state["momentum_buffer"]
+            buf *= mu
+            buf += np.divide(g, avg, out=tmp)  # b_t = μ·b + g/d
+            p += np.multiply(buf, -lr, out=tmp)  # θ_t = θ − α·b_t
+        else:
+            update = np.multiply(g, -lr, out=tmp)
+            update /= avg
+            p += update  # θ_t = θ − α·g/d
