@@ -1,0 +1,9 @@
+"""Training: the loop, its history, callbacks and checkpoints."""
+
+from adamlab.train.callbacks import Callback, EarlyStopping
+from adamlab.train.checkpoint import CheckpointError, fingerprint
+from adamlab.train.history import History
+from adamlab.train.trainer import DivergenceError, Trainer, class_weights
+
+__all__ = ["Trainer", "History", "Callback", "EarlyStopping", "DivergenceError", "CheckpointError",
+           "fingerprint", "class_weights"]

@@ -1,0 +1,88 @@
+"""Callbacks: the training loop emits a ``logs`` dict, callbacks react (Keras' design).
+
+Hooks, all optional: ``on_train_begin(logs)``, ``on_epoch_begin(epoch, logs)``,
+``on_batch_end(step, logs)``, ``on_epoch_end(epoch, logs)``, ``on_train_end(logs)``.
+A callback reaches the trainer through ``self.trainer`` and stops training by setting
+``self.trainer.stop_training = True``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+class Callback:
+    """Base class: every hook does nothing."""
+
+    trainer: Any = None
+
+    def set_trainer(self, trainer: Any) -> None:
+        self.trainer = trainer
+
+    def on_train_begin(self, logs: dict[str, Any]) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any]) -> None: ...
+    def on_batch_end(self, step: int, logs: dict[str, Any]) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None: ...
+    def on_train_end(self, logs: dict[str, Any]) -> None: ...
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    ``mode`` is "min", "max" or "auto" (max for accuracies, min otherwise). With
+    ``restore_best_weights=True`` (the default) the weights of the best epoch are restored at
+    the end of training *whether or not it stopped early*. State is reset at every fit.
+    """
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = True) -> None:
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got {patience!r}")
+        if not (isinstance(min_delta, (int, float)) and math.isfinite(min_delta) and min_delta >= 0):
+            raise ValueError(f"EarlyStopping: min_delta must be a finite number >= 0, got {min_delta!r}")
+        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
+        self.mode = ("max" if "acc" in monitor else "min") if mode == "auto" else mode
+        self.restore_best_weights = restore_best_weights
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch: int | None = None
+        self.best_weights: np.ndarray | None = None
+        self.wait = 0
+        self.stopped_epoch: int | None = None
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_train_begin(self, logs: dict[str, Any]) -> None:
+        self._reset()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        value = logs.get(self.monitor, math.nan)
+        if value is None or math.isnan(value):
+            available = [k for k, v in logs.items() if isinstance(v, float) and not math.isnan(v)]
+            raise ValueError(
+                f"EarlyStopping: monitored metric {self.monitor!r} is not available; "
+                f"available: {', '.join(available)} (use a validation set for val_* metrics)"
+            )
+        if self.best_epoch is None or self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.trainer.model.params.copy()
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            self.trainer.stop_training = True
+
+    def on_train_end(self, logs: dict[str, Any]) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            self.trainer.model.params[...] = self.best_weights

@@ -1,0 +1,147 @@
+"""Checkpoints: one ``.npz`` file, arrays plus JSON metadata, written atomically, read without pickle.
+
+Layout of the file (a plain NumPy ``.npz``; nothing in it is an object array):
+
+* ``__meta__``      the JSON metadata as UTF-8 bytes (a uint8 array)
+* every other key   a numeric array named in the metadata
+
+Writing goes to a temporary file in the same directory, is flushed and fsync'ed, then renamed
+over the target (``os.replace`` is atomic on POSIX and Windows), so a kill at any instant
+leaves either the complete old file or the complete new one. Loading uses
+``allow_pickle=False`` and refuses anything unexpected with a ``CheckpointError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = "adamlab-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that is missing, torn, tampered with or not adamlab's."""
+
+
+def fingerprint(params: np.ndarray) -> str:
+    """SHA-256 of the parameter buffer's bytes (C order): equal iff the weights are bit-identical."""
+    return hashlib.sha256(np.ascontiguousarray(params).tobytes()).hexdigest()
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not supported (e.g. Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
+    """Save numeric ``arrays`` and JSON-able ``meta`` to one file, atomically."""
+    for k, a in arrays.items():
+        if k == "__meta__" or not isinstance(a, np.ndarray) or a.dtype.hasobject:
+            raise CheckpointError(f"checkpoint array {k!r} must be a numeric NumPy array")
+    header = {"format": FORMAT, "version": VERSION, "arrays": sorted(arrays), **meta}
+    blob = np.frombuffer(json.dumps(header, allow_nan=False).encode("utf-8"), dtype=np.uint8)
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, __meta__=blob, **arrays)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Load ``(arrays, meta)``; never unpickles. Raises CheckpointError with the reason."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            names = set(z.files)
+            if "__meta__" not in names:
+                raise CheckpointError(f"{path}: not an adamlab checkpoint (no metadata)")
+            meta = json.loads(z["__meta__"].tobytes().decode("utf-8"))
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                raise CheckpointError(f"{path}: not an adamlab checkpoint (format {meta.get('format')!r})"
+                                      if isinstance(meta, dict) else f"{path}: malformed metadata")
+            if meta.get("version") != VERSION:
+                raise CheckpointError(
+                    f"{path}: checkpoint version {meta.get('version')!r}, this adamlab reads {VERSION}"
+                )
+            expected = set(meta.get("arrays", []))
+            if names - {"__meta__"} != expected:
+                raise CheckpointError(
+                    f"{path}: arrays {sorted(names - {'__meta__'})} do not match the metadata's {sorted(expected)}"
+                )
+            arrays = {k: z[k] for k in expected}
+    except CheckpointError:
+        raise
+    except ValueError as e:  # object arrays refused by allow_pickle=False, bad headers
+        raise CheckpointError(f"{path}: refused: {e}") from None
+    except (OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({e})") from None
+    for k, a in arrays.items():
+        if a.dtype.kind not in "biuf":
+            raise CheckpointError(f"{path}: array {k!r} has unsupported dtype {a.dtype}")
+    return arrays, meta
+
+
+def pack_state(state: Mapping[str, Any], prefix: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Split an optimizer ``state_dict`` into arrays (``prefix.i.name``) and JSON metadata."""
+    arrays: dict[str, np.ndarray] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    for i, s in state["state"].items():
+        scalars[str(i)] = {}
+        for k, v in s.items():
+            if isinstance(v, np.ndarray):
+                arrays[f"{prefix}.{i}.{k}"] = v
+            else:
+                scalars[str(i)][k] = v
+    groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()}
+              for g in state["param_groups"]]
+    return arrays, {"param_groups": groups, "scalars": scalars}
+
+
+def unpack_state(arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """Inverse of ``pack_state``: the optimizer ``state_dict`` back."""
+    state: dict[int, dict[str, Any]] = {}
+    for i, scal in meta["scalars"].items():
+        state[int(i)] = dict(scal)
+    for key, a in arrays.items():
+        if key.startswith(prefix + "."):
+            i, name = key[len(prefix) + 1:].split(".", 1)
+            state.setdefault(int(i), {})[name] = a
+    return {"state": state, "param_groups": meta["param_groups"]}

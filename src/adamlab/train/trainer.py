@@ -1,0 +1,491 @@
+"""The training loop: mini-batches, validation, history, callbacks, guard, checkpoints.
+
+::
+
+    from adamlab.nn import MLP
+    from adamlab.train import Trainer, EarlyStopping
+
+    model = MLP(n_inputs=2, hidden=(16,), n_outputs=1, output="sigmoid", rng=np.random.default_rng(0))
+    trainer = Trainer(model, optimizer="adam", lr=1e-2, batch_size=32, seed=0)
+    trainer.fit(X, y, epochs=100, val_fraction=0.2, callbacks=[EarlyStopping(patience=10)])
+    trainer.history["val_loss"]
+
+Everything random comes from generators seeded by ``seed`` (the validation split, the shuffling
+order, dropout masks), and everything that changes during training (weights, optimizer state,
+schedule position, generator states, position within the epoch, history) is written by
+``save_checkpoint``, so a run stopped at any step and resumed with ``Trainer.from_checkpoint``
+reaches bit-identical weights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from adamlab.optim import (
+    OPTIMIZERS,
+    LRScheduler,
+    Optimizer,
+    ReduceLROnPlateau,
+    clip_grad_norm_,
+    make_optimizer,
+    make_schedule,
+)
+from adamlab.train import checkpoint as ckpt
+from adamlab.train.callbacks import Callback
+from adamlab.train.history import History
+
+_CLASSES = {spec.cls.__name__: spec.cls for spec in OPTIMIZERS.values()}
+
+
+class DivergenceError(RuntimeError):
+    """Training produced a non-finite loss or gradient; the last finite weights were restored."""
+
+    def __init__(self, message: str, epoch: int, step: int, history: History) -> None:
+        super().__init__(message)
+        self.epoch, self.step, self.history = epoch, step, history
+
+
+def class_weights(y: np.ndarray, n_classes: int, spec: str | Mapping[Any, float] | None,
+                  classes: Sequence[Any] | None = None) -> np.ndarray | None:
+    """Per-class weights: "balanced" gives n / (K·n_c) (scikit-learn's rule); a mapping is
+    keyed by class code or by the original label in ``classes``."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        if spec != "balanced":
+            raise ValueError(f"class_weight must be 'balanced' or a mapping, got {spec!r}")
+        counts = np.bincount(y, minlength=n_classes).astype(float)
+        with np.errstate(divide="ignore"):
+            w = len(y) / (n_classes * counts)
+        w[counts == 0] = 0.0
+        return w
+    w = np.ones(n_classes)
+    labels = list(classes) if classes is not None else list(range(n_classes))
+    for key, value in spec.items():
+        if key in labels:
+            code = labels.index(key)
+        elif isinstance(key, (int, np.integer)) and 0 <= key < n_classes:
+            code = int(key)
+        else:
+            raise ValueError(f"class_weight has a key {key!r} that is not a class; classes: {labels}")
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"class_weight[{key!r}] must be a finite number >= 0, got {value!r}")
+        w[code] = value
+    return w
+
+
+class Trainer:
+    """Trains an ``adamlab.nn.MLP`` with any optimizer of ``adamlab.optim``.
+
+    Parameters: ``optimizer`` (a registry name such as "adam", or an ``Optimizer`` built over
+    ``[model.params]``), ``lr`` (None: the optimizer's default), ``optimizer_args`` (its other
+    arguments: betas, eps, weight_decay, momentum, eps_hat, …), ``schedule`` ("constant",
+    "step", "exponential", "cosine", "plateau"), ``warmup`` (cosine only), ``clip_norm`` (global
+    gradient-norm clipping), ``l2`` (penalty ½·l2·ΣW² added to the loss), ``batch_size`` (None:
+    the whole training set), ``shuffle``, ``seed``, ``log_steps`` (also record every step).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        optimizer: str | Optimizer = "adam",
+        lr: float | None = None,
+        optimizer_args: Mapping[str, Any] | None = None,
+        schedule: str = "constant",
+        warmup: int = 0,
+        clip_norm: float | None = None,
+        l2: float = 0.0,
+        batch_size: int | None = 32,
+        shuffle: bool = True,
+        seed: int = 0,
+        log_steps: bool = False,
+    ) -> None:
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                       or batch_size < 1):
+            raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
+        if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0
+                                          and math.isfinite(clip_norm)):
+            raise ValueError(f"clip_norm must be a finite number > 0, got {clip_norm!r}")
+        if not (isinstance(l2, (int, float)) and math.isfinite(l2) and l2 >= 0):
+            raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+        self.model = model
+        if isinstance(optimizer, Optimizer):
+            self.optimizer = optimizer
+        else:
+            args = dict(optimizer_args or {})
+            if lr is not None:
+                args["lr"] = lr
+            self.optimizer = make_optimizer(optimizer, [model.params], **args)
+        if not any(p is model.params for p in self.optimizer.params):
+            raise ValueError("the optimizer must be built over [model.params]")
+        self.optimizer_name = optimizer if isinstance(optimizer, str) else type(optimizer).__name__
+        self.schedule_name, self.warmup = schedule, warmup
+        self.clip_norm, self.l2 = clip_norm, float(l2)
+        self.batch_size, self.shuffle, self.seed = batch_size, shuffle, int(seed)
+        self.log_steps = log_steps
+        self.history = History()
+        self.epoch = 0  # completed epochs
+        self.step_count = 0  # completed optimizer steps
+        self.stop_training = False
+        self._shuffle_rng = np.random.default_rng([self.seed, 2])
+        self._dropout_rng = np.random.default_rng([self.seed, 3])
+        self._scheduler: LRScheduler | None = None
+        self._plateau: ReduceLROnPlateau | None = None
+        self._schedule_epochs: int | None = None
+        self._partial: dict[str, Any] | None = None  # position within an unfinished epoch
+        self._data_sha: str | None = None
+        self._last_good = np.empty_like(model.params)
+
+    # ------------------------------------------------------------------ setup
+    def _setup_schedule(self, total_epochs: int) -> None:
+        if self._scheduler is not None or self._plateau is not None:
+            return
+        if self.schedule_name == "plateau":
+            self._plateau = ReduceLROnPlateau(self.optimizer, factor=0.1, patience=5)
+        else:
+            sched = make_schedule(self.schedule_name, total_epochs, warmup=self.warmup)
+            self._scheduler = LRScheduler(self.optimizer, sched)
+        self._schedule_epochs = total_epochs
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    @property
+    def task(self) -> str:
+        out = self.model.get_config().get("output", "sigmoid")
+        return {"sigmoid": "binary", "softmax": "multiclass", "identity": "regression"}[out]
+
+    def _split(self, y: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+        from adamlab.data import train_val_split
+
+        rng = np.random.default_rng([self.seed, 1])
+        stratify = self.task != "regression" and y.ndim == 1
+        return train_val_split(np.empty((len(y), 0)), y, val_fraction, rng, stratify=stratify)
+
+    # -------------------------------------------------------------- metrics
+    def _correct(self, logits: np.ndarray, y: np.ndarray) -> int:
+        task = self.task
+        if task == "regression":
+            return 0
+        if task == "multiclass":
+            return int(np.sum(np.argmax(logits, axis=1) == y))
+        pred = logits > 0
+        return int(np.sum(pred.reshape(y.shape) == (y > 0.5))) if y.ndim == 1 else int(
+            np.sum(np.all(pred == (y > 0.5), axis=1)))
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
+                 chunk: int = 8192) -> dict[str, float]:
+        """Loss (data loss + L2 penalty) and accuracy of the current weights, in chunks."""
+        n = len(y)
+        if n == 0:
+            return {"loss": math.nan, "accuracy": math.nan}
+        total, correct, wsum = 0.0, 0, 0.0
+        for s in range(0, n, chunk):
+            Xc = np.asarray(X[s:s + chunk], dtype=self.model.params.dtype)
+            yc = y[s:s + chunk]
+            swc = None if sample_weight is None else sample_weight[s:s + chunk]
+            logits = self.model.forward(Xc, training=False)
+            weight = float(len(yc) if swc is None else np.sum(swc))
+            total += self.model.loss(Xc, yc, sample_weight=swc, l2=0.0) * weight
+            wsum += weight
+            correct += self._correct(logits, yc)
+        loss = total / wsum if wsum > 0 else math.nan
+        loss += self._penalty()
+        acc = correct / n if self.task != "regression" else math.nan
+        return {"loss": loss, "accuracy": acc}
+
+    def _penalty(self) -> float:
+        if self.l2 == 0:
+            return 0.0
+        return 0.5 * self.l2 * float(sum(np.sum(W * W) for W in self.model.weights))
+
+    # ----------------------------------------------------------------- fit
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        epochs: int = 100,
+        sample_weight: np.ndarray | None = None,
+        class_weight: str | Mapping[Any, float] | None = None,
+        classes: Sequence[Any] | None = None,
+        validation_data: tuple | None = None,
+        val_fraction: float = 0.0,
+        callbacks: Sequence[Callback] = (),
+        checkpoint_path: str | None = None,
+        checkpoint_every: int = 0,
+        checkpoint_every_steps: int = 0,
+    ) -> History:
+        """Train for ``epochs`` more epochs (an unfinished epoch from a checkpoint counts as one).
+
+        ``validation_data`` is ``(X_val, y_val)``; otherwise ``val_fraction`` of the training
+        data (stratified by class) is held out, the same samples for the same ``seed``.
+        """
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+            raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+        X, y = self._check_data(X, y)
+        self._check_same_data(X, y)
+        n_classes = self.model.get_config()["n_outputs"] if self.task == "multiclass" else 2
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if sw is not None and (sw.shape != (len(y),) or not np.all(np.isfinite(sw)) or np.any(sw < 0)):
+            raise ValueError(f"sample_weight must be {len(y)} finite numbers >= 0")
+        cw = class_weights(y.astype(int), n_classes, class_weight, classes) \
+            if class_weight is not None and self.task != "regression" else None
+        if cw is not None:
+            sw = cw[y.astype(int)] * (1.0 if sw is None else sw)
+        if validation_data is not None:
+            Xtr, ytr, swtr = X, y, sw
+            Xv, yv = self._check_data(*validation_data)
+        elif val_fraction:
+            if not (0 < val_fraction < 1):
+                raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+            tr, va = self._split(y, val_fraction)
+            Xtr, ytr, swtr = X[tr], y[tr], None if sw is None else sw[tr]
+            Xv, yv = X[va], y[va]
+        else:
+            Xtr, ytr, swtr, Xv, yv = X, y, sw, None, None
+
+        self._setup_schedule(self.epoch + epochs)
+        self.stop_training = False
+        for cb in callbacks:
+            cb.set_trainer(self)
+        logs: dict[str, Any] = {"resumed": self._partial is not None or self.epoch > 0}
+        for cb in callbacks:
+            cb.on_train_begin(logs)
+        target = self.epoch + epochs
+        try:
+            while self.epoch < target and not self.stop_training:
+                row = self._run_epoch(Xtr, ytr, swtr, callbacks, checkpoint_path, checkpoint_every_steps)
+                if Xv is not None:
+                    ev = self.evaluate(Xv, yv)
+                    row["val_loss"], row["val_accuracy"] = ev["loss"], ev["accuracy"]
+                    if not math.isfinite(row["val_loss"]):
+                        self._diverged("the validation loss", math.nan)
+                self.epoch += 1
+                self.history.append_epoch(row)
+                if self._plateau is not None:
+                    self._plateau.step(row["val_loss"] if Xv is not None else row["loss"])
+                elif self._scheduler is not None:
+                    self._scheduler.step()
+                for cb in callbacks:
+                    cb.on_epoch_end(self.epoch, dict(row))
+                if checkpoint_path and checkpoint_every and self.epoch % checkpoint_every == 0:
+                    self.save_checkpoint(checkpoint_path)
+        finally:
+            for cb in callbacks:
+                cb.on_train_end({"epoch": self.epoch})
+        if checkpoint_path:
+            self.save_checkpoint(checkpoint_path)
+        return self.history
+
+    def _check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        y = np.asarray(y)
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (samples, features), got shape {X.shape}")
+        n_in = self.model.get_config()["n_inputs"]
+        if X.shape[1] != n_in:
+            raise ValueError(f"X has {X.shape[1]} features, the model expects {n_in}")
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+        if len(y) == 0:
+            raise ValueError("no training samples")
+        return X, y
+
+    def _check_same_data(self, X: np.ndarray, y: np.ndarray) -> None:
+        import hashlib
+
+        h = hashlib.sha256()
+        h.update(str((X.shape, X.dtype.str)).encode())
+        step = max(1, len(X) // 1024)  # a sample of rows: cheap, and enough to catch a mix-up
+        h.update(np.ascontiguousarray(X[::step]).tobytes())
+        h.update(np.ascontiguousarray(y).tobytes())
+        sha = h.hexdigest()
+        if self._partial is not None and self._data_sha not in (None, sha):
+            raise ValueError("this checkpoint was taken mid-epoch on different training data; "
+                             "resume with the same data and settings")
+        self._data_sha = sha
+
+    def _run_epoch(self, X, y, sw, callbacks, checkpoint_path, checkpoint_every_steps) -> dict[str, float]:
+        model, params = self.model, self.model.params
+        n = len(y)
+        bs = n if self.batch_size is None else min(self.batch_size, n)
+        if self._partial is None:
+            perm = self._shuffle_rng.permutation(n) if self.shuffle else np.arange(n)
+            self._partial = {"perm": perm, "batch": 0, "loss_sum": 0.0, "n_batches": 0,
+                             "correct": 0, "grad_norm_sum": 0.0, "theta_start": params.copy(),
+                             "seconds": 0.0}
+            for cb in callbacks:
+                cb.on_epoch_begin(self.epoch + 1, {"lr": self.lr})
+        part = self._partial
+        perm = part["perm"]
+        n_batches = -(-n // bs)
+        t0 = time.perf_counter()
+        dtype = params.dtype
+        xbuf = np.empty((bs, X.shape[1]), dtype=dtype)
+        for b in range(part["batch"], n_batches):
+            idx = perm[b * bs:(b + 1) * bs]
+            m = len(idx)
+            Xb = xbuf[:m]
+            if X.dtype == dtype:
+                np.take(X, idx, axis=0, out=Xb)
+            else:
+                Xb[...] = X[idx]
+            yb = y[idx]
+            swb = None if sw is None else sw[idx]
+            loss = model.loss_and_grad(Xb, yb, sample_weight=swb, l2=self.l2, rng=self._dropout_rng)
+            if not math.isfinite(loss):
+                self._diverged("the training loss", loss, b)
+            gnorm = float(np.sqrt(np.dot(model.grads, model.grads)))
+            if not math.isfinite(gnorm):
+                self._diverged("the gradient norm", gnorm, b)
+            correct = self._correct(model.last_logits, yb) if hasattr(model, "last_logits") else 0
+            if self.clip_norm is not None:
+                clip_grad_norm_([model.grads], self.clip_norm)
+            np.copyto(self._last_good, params)
+            self.optimizer.step([model.grads])
+            self.step_count += 1
+            part["batch"] = b + 1
+            part["loss_sum"] += loss
+            part["n_batches"] += 1
+            part["correct"] += correct
+            part["grad_norm_sum"] += gnorm
+            if self.log_steps:
+                self.history.append_step({"step": self.step_count, "epoch": self.epoch + 1,
+                                          "loss": loss, "grad_norm": gnorm, "lr": self.lr})
+            if callbacks:
+                step_logs = {"loss": loss, "grad_norm": gnorm, "lr": self.lr, "batch": b + 1,
+                             "batches": n_batches}
+                for cb in callbacks:
+                    cb.on_batch_end(self.step_count, step_logs)
+            if checkpoint_path and checkpoint_every_steps and self.step_count % checkpoint_every_steps == 0:
+                part["seconds"] += time.perf_counter() - t0
+                t0 = time.perf_counter()
+                self.save_checkpoint(checkpoint_path)
+        part["seconds"] += time.perf_counter() - t0
+        start = part["theta_start"]
+        start_norm = float(np.linalg.norm(start))
+        row = {
+            "epoch": self.epoch + 1,
+            "loss": part["loss_sum"] / max(part["n_batches"], 1),
+            "accuracy": part["correct"] / n if self.task != "regression" else math.nan,
+            "val_loss": math.nan,
+            "val_accuracy": math.nan,
+            "lr": self.lr,
+            "grad_norm": part["grad_norm_sum"] / max(part["n_batches"], 1),
+            "update_ratio": float(np.linalg.norm(params - start)) / start_norm if start_norm else math.nan,
+            "time": part["seconds"],
+        }
+        self._partial = None
+        return row
+
+    def _diverged(self, what: str, value: float, batch: int | None = None) -> None:
+        self.model.params[...] = self._last_good if self.step_count else self.model.params
+        where = f"epoch {self.epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
+        lr = self.lr
+        raise DivergenceError(
+            f"training diverged at {where} (step {self.step_count + 1}): {what} is {value}; "
+            f"the weights of the last finite step were restored. Try a smaller learning rate "
+            f"(now {lr:g}; e.g. {lr / 10:g}) or gradient clipping (clip_norm=1.0).",
+            epoch=self.epoch + 1, step=self.step_count + 1, history=self.history,
+        )
+
+    # ------------------------------------------------------------ checkpoints
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Everything needed to resume, as (arrays, JSON-able metadata)."""
+        opt_arrays, opt_meta = ckpt.pack_state(self.optimizer.state_dict(), "optimizer")
+        arrays = {"params": self.model.params.copy(), **opt_arrays}
+        partial = None
+        if self._partial is not None:
+            p = self._partial
+            arrays["partial.perm"] = p["perm"]
+            arrays["partial.theta_start"] = p["theta_start"]
+            partial = {k: p[k] for k in ("batch", "loss_sum", "n_batches", "correct",
+                                         "grad_norm_sum", "seconds")}
+        meta = {
+            "model": self.model.get_config(),
+            "dtype": np.dtype(self.model.params.dtype).name,
+            "params_sha256": ckpt.fingerprint(self.model.params),
+            "optimizer": {"name": self.optimizer_name, "class": type(self.optimizer).__name__,
+                          **opt_meta},
+            "trainer": {"schedule": self.schedule_name, "warmup": self.warmup,
+                        "clip_norm": self.clip_norm, "l2": self.l2, "batch_size": self.batch_size,
+                        "shuffle": self.shuffle, "seed": self.seed, "log_steps": self.log_steps},
+            "schedule_state": {"epochs": self._schedule_epochs,
+                               "lr_scheduler": None if self._scheduler is None else self._scheduler.state_dict(),
+                               "plateau": None if self._plateau is None else self._plateau.state_dict()},
+            "epoch": self.epoch,
+            "step": self.step_count,
+            "rng": {"shuffle": self._shuffle_rng.bit_generator.state,
+                    "dropout": self._dropout_rng.bit_generator.state},
+            "partial": partial,
+            "data_sha256": self._data_sha,
+            "history": self.history.to_dict(),
+        }
+        return arrays, meta
+
+    def save_checkpoint(self, path: str, extra: Mapping[str, Any] | None = None) -> None:
+        """Write the whole training state to ``path`` atomically (see ``adamlab.train.checkpoint``)."""
+        arrays, meta = self.state()
+        if extra:
+            meta["extra"] = dict(extra)
+        ckpt.save(path, arrays, meta)
+
+    @classmethod
+    def from_checkpoint(cls, path: str) -> Trainer:
+        """Rebuild model, optimizer, schedule, generators, position and history from ``path``."""
+        from adamlab.nn import MLP
+
+        arrays, meta = ckpt.load(path)
+        try:
+            return cls._from_state(MLP, arrays, meta)
+        except ckpt.CheckpointError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise ckpt.CheckpointError(f"{path}: inconsistent checkpoint ({e})") from None
+
+    @classmethod
+    def _from_state(cls, MLP: Any, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Trainer:
+        dtype = np.dtype(meta["dtype"])
+        if dtype not in (np.float32, np.float64):
+            raise ckpt.CheckpointError(f"unsupported dtype {dtype}")
+        model = MLP.from_config(meta["model"], dtype=dtype)
+        if arrays["params"].shape != model.params.shape:
+            raise ckpt.CheckpointError(
+                f"params has shape {arrays['params'].shape}, the model needs {model.params.shape}")
+        model.params[...] = arrays["params"]
+        om = meta["optimizer"]
+        opt_cls = _CLASSES.get(om["class"])
+        if opt_cls is None:
+            raise ckpt.CheckpointError(f"unknown optimizer class {om['class']!r}")
+        optimizer = opt_cls([model.params])
+        optimizer.load_state_dict(ckpt.unpack_state(arrays, om, "optimizer"))
+        t = meta["trainer"]
+        trainer = cls(model, optimizer, schedule=t["schedule"], warmup=t["warmup"],
+                      clip_norm=t["clip_norm"], l2=t["l2"], batch_size=t["batch_size"],
+                      shuffle=t["shuffle"], seed=t["seed"], log_steps=t["log_steps"])
+        trainer.optimizer_name = om["name"]
+        trainer.epoch, trainer.step_count = int(meta["epoch"]), int(meta["step"])
+        trainer._shuffle_rng.bit_generator.state = meta["rng"]["shuffle"]
+        trainer._dropout_rng.bit_generator.state = meta["rng"]["dropout"]
+        trainer.history = History.from_dict(meta["history"])
+        trainer._data_sha = meta.get("data_sha256")
+        ss = meta["schedule_state"]
+        if ss["epochs"] is not None:
+            saved_lrs = [g["lr"] for g in optimizer.param_groups]
+            trainer._setup_schedule(int(ss["epochs"]))
+            if ss["lr_scheduler"] is not None:
+                trainer._scheduler.load_state_dict(ss["lr_scheduler"])
+            if ss["plateau"] is not None:
+                trainer._plateau.load_state_dict(ss["plateau"])
+            for g, lr in zip(optimizer.param_groups, saved_lrs):
+                g["lr"] = lr
+        if meta["partial"] is not None:
+            trainer._partial = {**meta["partial"], "perm": arrays["partial.perm"],
+                                "theta_start": arrays["partial.theta_start"]}
+        return trainer
