@@ -1,0 +1,76 @@
+"""What the user points at: a file path (by its extension) or a built-in name, -> ``Dataset``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adamlab.data.arrays import load_npy, load_npz
+from adamlab.data.csvfile import load_csv
+from adamlab.data.dataset import Dataset
+from adamlab.data.errors import DataError
+from adamlab.data.registry import DATASETS, get_dataset_spec, load_dataset
+
+CSV_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+FILE_SUFFIXES = (*CSV_SUFFIXES, ".npy", ".npz")
+
+
+def load_file(
+    path: str | Path,
+    target: str | None = None,
+    *,
+    task: str | None = None,
+    mmap: bool = False,
+) -> Dataset:
+    """A Dataset from a .csv/.tsv (``target`` = column), .npy (``target`` = y.npy) or .npz file.
+
+    ``task`` forces "binary", "multiclass", "classification" or "regression" instead of the
+    guess; ``mmap=True`` memory-maps a float64 ``.npy`` instead of reading it whole.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"data file {str(path)!r} does not exist (resolved: {path.resolve()})")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; give a .csv, .tsv, .npy or .npz file inside it")
+    suffix = path.suffix.lower()
+    if suffix not in FILE_SUFFIXES:
+        raise DataError(
+            f"{path}: adamlab reads {', '.join(FILE_SUFFIXES)} files, not {suffix or 'no suffix'}; "
+            "export the data as CSV"
+        )
+    if mmap and suffix != ".npy":
+        raise DataError(f"{path}: memory mapping works for .npy files only; drop mmap or use .npy")
+    try:
+        if suffix == ".npy":
+            return load_npy(path, target, task, mmap=mmap)
+        if suffix == ".npz":
+            return load_npz(path, target, task)
+        return load_csv(path, target, task)
+    except PermissionError as err:
+        raise DataError(f"cannot read {err.filename or path}: permission denied") from None
+
+
+def load_data(
+    source: str | Path = "article",
+    *,
+    target: str | None = None,
+    task: str | None = None,
+    n_samples: int | None = None,
+    noise: float | None = None,
+    seed: int = 0,
+    mmap: bool = False,
+) -> Dataset:
+    """``--data SOURCE``: a built-in name (``moons``) or a path (``data.csv``), -> Dataset."""
+    text = str(source)
+    key = text.strip().lower().replace("_", "-")
+    path = Path(text)
+    if path.suffix.lower() in FILE_SUFFIXES or (key not in DATASETS and path.exists()):
+        if n_samples is not None or noise is not None:
+            raise DataError(f"n_samples and noise apply to synthetic data sets, not to {text}")
+        return load_file(path, target, task=task, mmap=mmap)
+    try:
+        get_dataset_spec(key)
+    except DataError as err:
+        raise DataError(f"{err}; or give the path of a {', '.join(FILE_SUFFIXES)} file") from None
+    if target is not None or task is not None or mmap:
+        raise DataError(f"{key!r} is a built-in data set; target, task and mmap apply to files")
+    return load_dataset(key, n_samples=n_samples, noise=noise, seed=seed)

@@ -1,0 +1,65 @@
+"""``train_val_split``: hold out a validation part, stratified by class for classification."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from adamlab.data.errors import DataError
+
+
+def _count(n: int, fraction: float) -> int:
+    return math.floor(n * fraction + 0.5)  # round half up
+
+
+def train_val_split(
+    X: Any,
+    y: Any,
+    val_fraction: float,
+    rng: np.random.Generator | int,
+    stratify: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted row indices ``(train, val)`` with about ``val_fraction`` of the rows in ``val``.
+
+    With ``stratify`` and class labels ``y`` (integers, text or booleans), each class is split
+    on its own in the same proportion, keeping at least one row of every class with two or more
+    rows in each part. Float ``y`` (regression) is split at random. ``rng`` is a
+    ``np.random.Generator`` (or an int seed for one); the same generator state gives the same split.
+    """
+    n = len(X)
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n:
+        raise DataError(f"y must be 1-D with one label per row of X ({n}), got shape {y.shape}")
+    if (
+        isinstance(val_fraction, bool)
+        or not isinstance(val_fraction, numbers.Real)
+        or not (0.0 <= val_fraction < 1.0)
+    ):
+        raise DataError(
+            f"val_fraction must be a number in [0, 1) such as 0.2, not {val_fraction!r}"
+        )
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        rng = np.random.default_rng(int(rng))
+    if not isinstance(rng, np.random.Generator):
+        raise DataError(
+            f"rng must be a np.random.Generator like np.random.default_rng(0), not {rng!r}"
+        )
+    if val_fraction > 0 and n < 2:
+        raise DataError(f"cannot hold out a validation part from {n} row(s); use val_fraction=0")
+
+    if stratify and y.dtype.kind in "biuU":
+        groups = [np.flatnonzero(y == c) for c in np.unique(y)]
+    else:
+        groups = [np.arange(n)]
+    val_parts = []
+    for rows in groups:
+        k = _count(len(rows), val_fraction)
+        if val_fraction > 0 and len(rows) >= 2:
+            k = min(max(k, 1), len(rows) - 1)  # the group shows up in both parts
+        val_parts.append(rng.permutation(rows)[:k])
+    val = np.sort(np.concatenate(val_parts)).astype(np.int64)
+    train = np.setdiff1d(np.arange(n, dtype=np.int64), val, assume_unique=True)
+    return train, val

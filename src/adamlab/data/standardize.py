@@ -1,0 +1,119 @@
+"""``Standardizer``: z = (x - mean) / std per column, with the statistics of the training rows.
+
+Population std (ddof=0), as scikit-learn's ``StandardScaler``. A constant column (max == min)
+gets std 1, so it becomes all zeros instead of a division by zero. Statistics are accumulated
+in blocks of rows, so fitting on a memory-mapped X does not load it whole.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from adamlab.data.errors import DataError
+
+_CHUNK_VALUES = 1 << 20
+
+
+def _blocks(X: np.ndarray) -> list[slice]:
+    step = max(1, _CHUNK_VALUES // max(1, X.shape[1]))
+    return [slice(i, i + step) for i in range(0, X.shape[0], step)]
+
+
+def _as_2d(X: Any, what: str) -> np.ndarray:
+    X = np.asanyarray(X)
+    if X.ndim != 2 or X.dtype.kind not in "biuf":
+        raise DataError(
+            f"{what} must be a 2-D array of numbers (n_samples, n_features), not {X.shape}"
+        )
+    return X
+
+
+class Standardizer:
+    """Per-column standardization fitted on training data; ``mean_`` and ``scale_`` after fit."""
+
+    def __init__(self) -> None:
+        self.mean_: np.ndarray | None = None
+        self.scale_: np.ndarray | None = None
+
+    def fit(self, X: Any) -> Standardizer:
+        """Learn each column's mean and std (1 for a constant column) from ``X``, the train rows."""
+        X = _as_2d(X, "X")
+        n, d = X.shape
+        if n == 0:
+            raise DataError("Standardizer.fit: X has no rows; fit it on the training rows")
+        total, lo, hi = np.zeros(d), np.full(d, np.inf), np.full(d, -np.inf)
+        for rows in _blocks(X):
+            block = np.asarray(X[rows], dtype=np.float64)
+            total += block.sum(axis=0)
+            lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
+        mean = total / n  # μ = Σx / n
+        squares = np.zeros(d)
+        for rows in _blocks(X):
+            squares += ((np.asarray(X[rows], dtype=np.float64) - mean) ** 2).sum(axis=0)
+        std = np.sqrt(squares / n)  # σ = sqrt(Σ(x - μ)² / n)
+        bad = ~(np.isfinite(mean) & np.isfinite(std))
+        if bad.any():
+            raise DataError(
+                f"Standardizer.fit: column {int(np.flatnonzero(bad)[0])} of X holds NaN, inf or "
+                "values too large to square; clean the data first"
+            )
+        self.mean_ = mean
+        self.scale_ = np.where((hi == lo) | (std == 0.0), 1.0, std)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """``(X - mean_) / scale_`` as a new float64 array (pass batches for a memory-mapped X)."""
+        mean, scale = self._fitted()
+        X = _as_2d(X, "X")
+        if X.shape[1] != len(mean):
+            raise DataError(
+                f"X has {X.shape[1]} columns; the Standardizer was fitted on {len(mean)}"
+            )
+        return (np.asarray(X, dtype=np.float64) - mean) / scale
+
+    def fit_transform(self, X: Any) -> np.ndarray:
+        """``fit(X)`` then ``transform(X)``."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """``Z * scale_ + mean_``: back to the original units."""
+        mean, scale = self._fitted()
+        Z = _as_2d(Z, "Z")
+        if Z.shape[1] != len(mean):
+            raise DataError(
+                f"Z has {Z.shape[1]} columns; the Standardizer was fitted on {len(mean)}"
+            )
+        return np.asarray(Z, dtype=np.float64) * scale + mean
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able state ``{"mean": [...], "scale": [...]}``; floats round-trip exactly."""
+        mean, scale = self._fitted()
+        return {"mean": mean.tolist(), "scale": scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, state: Mapping[str, Any]) -> Standardizer:
+        """Rebuild from ``to_dict()`` output (for example read back from a model's JSON file)."""
+        try:
+            mean = np.array(state["mean"], dtype=np.float64)
+            scale = np.array(state["scale"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError):
+            raise DataError(
+                "Standardizer state needs lists 'mean' and 'scale' (see to_dict())"
+            ) from None
+        ok = mean.ndim == scale.ndim == 1 and mean.shape == scale.shape and len(mean) > 0
+        if not ok or not all(map(math.isfinite, [*mean, *scale])) or (scale <= 0).any():
+            raise DataError(
+                "Standardizer state: 'mean', 'scale' must be equal finite lists, scale > 0"
+            )
+        new = cls()
+        new.mean_, new.scale_ = mean, scale
+        return new
+
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.mean_ is None or self.scale_ is None:
+            raise DataError("the Standardizer is not fitted; call fit(X_train) first")
+        return self.mean_, self.scale_

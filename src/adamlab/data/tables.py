@@ -1,0 +1,44 @@
+"""Fixed tables: the article's 100 points and the data sets that ship inside scikit-learn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from adamlab.data.synthetic import sklearn_datasets
+
+Table = tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[Any, ...]]
+
+
+def article() -> Table:
+    """The article's listing, bit for bit, without touching NumPy's global random state::
+
+    np.random.seed(42); X = np.random.rand(100, 2); y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    """
+    X = np.random.RandomState(42).rand(100, 2)
+    y = (X[:, 0] + X[:, 1] > 1).astype(np.int64)
+    return X, y, ("x0", "x1"), (0, 1)
+
+
+def _sklearn_table(loader: str, name: str) -> Table:
+    bunch = getattr(sklearn_datasets(name), loader)()
+    X = np.ascontiguousarray(bunch.data, dtype=np.float64)
+    y = np.asarray(bunch.target, dtype=np.int64)
+    classes = tuple(np.asarray(bunch.target_names)[np.arange(y.max() + 1)].tolist())
+    return X, y, tuple(str(f) for f in bunch.feature_names), classes
+
+
+def breast_cancer() -> Table:
+    """Wisconsin diagnostic breast cancer: 569 x 30, classes ('malignant', 'benign')."""
+    return _sklearn_table("load_breast_cancer", "breast-cancer")
+
+
+def wine() -> Table:
+    """UCI wine recognition: 178 x 13, classes ('class_0', 'class_1', 'class_2')."""
+    return _sklearn_table("load_wine", "wine")
+
+
+def digits() -> Table:
+    """UCI handwritten digits: 1797 x 64 pixel intensities 0..16, classes 0..9."""
+    return _sklearn_table("load_digits", "digits")
