@@ -1,0 +1,54 @@
+"""Scratch arrays reused from one batch to the next, so a training step need not allocate.
+
+A layer asks for ``ws.get((layer, "out"), (n, width))`` and gets the same array every time it
+asks with the same key and shape. Arrays are grouped by their number of rows (the batch
+size); only the ``max_batch_sizes`` most recently used batch sizes are kept (a training loop
+uses the batch size, the last smaller batch and an evaluation size or two).
+
+Arrays handed out are overwritten by the next call with the same batch size: a caller who
+keeps a result beyond that must copy it (``MLP.forward`` does).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+
+import numpy as np
+
+__all__ = ["Workspace"]
+
+
+class Workspace:
+    def __init__(self, dtype, max_batch_sizes: int = 4) -> None:
+        self.dtype = np.dtype(dtype)
+        self.max_batch_sizes = int(max_batch_sizes)
+        self._by_rows: OrderedDict[int, dict[tuple, np.ndarray]] = OrderedDict()
+
+    def get(self, key: Hashable, shape: tuple[int, ...]) -> np.ndarray:
+        """An uninitialised C-contiguous array of ``shape``, the same one for the same key."""
+        rows = shape[0]
+        bucket = self._by_rows.get(rows)
+        if bucket is None:
+            bucket = self._by_rows[rows] = {}
+            while len(self._by_rows) > self.max_batch_sizes:
+                self._by_rows.popitem(last=False)  # forget the least recently used batch size
+        else:
+            self._by_rows.move_to_end(rows)
+        arr = bucket.get((key, shape))
+        if arr is None:
+            arr = bucket[(key, shape)] = np.empty(shape, dtype=self.dtype)
+        return arr
+
+    def clear(self) -> None:
+        """Release every array (they are re-created on demand)."""
+        self._by_rows.clear()
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for bucket in self._by_rows.values() for a in bucket.values())
+
+
+def buffer(ws: Workspace | None, key: Hashable, shape: tuple[int, ...], dtype) -> np.ndarray:
+    """``ws.get(key, shape)``, or a fresh array when there is no workspace."""
+    return np.empty(shape, dtype=dtype) if ws is None else ws.get(key, shape)
