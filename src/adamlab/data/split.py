@@ -9,6 +9,14 @@ from typing import Any
 import numpy as np
 
 from adamlab.data.errors import DataError
+from adamlab.data.labels import guess_task
+
+
+def _is_labels(y: np.ndarray) -> bool:
+    """Whether 1-D ``y`` holds class labels (codes, text, or whole-number floats)."""
+    if y.ndim != 1 or y.dtype.kind not in "biuUf" or len(y) == 0:
+        return False
+    return y.dtype.kind != "f" or (np.isfinite(y).all() and guess_task(y) == "classification")
 
 
 def _count(n: int, fraction: float) -> int:
@@ -24,15 +32,18 @@ def train_val_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted row indices ``(train, val)`` with about ``val_fraction`` of the rows in ``val``.
 
-    With ``stratify`` and class labels ``y`` (integers, text or booleans), each class is split
-    on its own in the same proportion, keeping at least one row of every class with two or more
-    rows in each part. Float ``y`` (regression) is split at random. ``rng`` is a
-    ``np.random.Generator`` (or an int seed for one); the same generator state gives the same split.
+    With ``stratify`` and 1-D class labels ``y`` (integers, text, booleans, or floats that are
+    whole numbers with at most ``MAX_AUTO_CLASSES`` distinct values, such as 0.0/1.0), each class
+    is split on its own in the same proportion, keeping at least one row of every class with two
+    or more rows in each part (a class with a single row goes to train). Other ``y``
+    (regression, or 2-D) is split at random; only its length is used. ``rng`` is a
+    ``np.random.Generator`` (or an int seed for one); the same generator state gives the same
+    split.
     """
     n = len(X)
     y = np.asarray(y)
-    if y.ndim != 1 or len(y) != n:
-        raise DataError(f"y must be 1-D with one label per row of X ({n}), got shape {y.shape}")
+    if y.ndim == 0 or len(y) != n:
+        raise DataError(f"y must have one label per row of X ({n}), got shape {y.shape}")
     if (
         isinstance(val_fraction, bool)
         or not isinstance(val_fraction, numbers.Real)
@@ -50,15 +61,17 @@ def train_val_split(
     if val_fraction > 0 and n < 2:
         raise DataError(f"cannot hold out a validation part from {n} row(s); use val_fraction=0")
 
-    if stratify and y.dtype.kind in "biuU":
-        groups = [np.flatnonzero(y == c) for c in np.unique(y)]
+    if stratify and _is_labels(y):
+        codes = np.unique(y, return_inverse=True)[1].ravel()
+        by_class = np.argsort(codes, kind="stable")
+        groups = np.split(by_class, np.cumsum(np.bincount(codes))[:-1])
     else:
         groups = [np.arange(n)]
     val_parts = []
     for rows in groups:
         k = _count(len(rows), val_fraction)
-        if val_fraction > 0 and len(rows) >= 2:
-            k = min(max(k, 1), len(rows) - 1)  # the group shows up in both parts
+        if val_fraction > 0:
+            k = min(max(k, 1), len(rows) - 1)  # in both parts; a lone row goes to train
         val_parts.append(rng.permutation(rows)[:k])
     val = np.sort(np.concatenate(val_parts)).astype(np.int64)
     train = np.setdiff1d(np.arange(n, dtype=np.int64), val, assume_unique=True)
