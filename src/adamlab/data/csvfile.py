@@ -60,7 +60,7 @@ def _read_rows(
 ) -> tuple[list[str], int, list[list[str]], list[int]]:
     """Header names, the target's index, data rows (stripped cells) and each row's line number."""
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     t = -1
     rows: list[list[str]] = []
@@ -83,7 +83,9 @@ def _read_rows(
             rows.append(cells)
             lines.append(reader.line_num)
     except csv.Error as err:
-        raise DataError(f"{path} line {reader.line_num} is not valid CSV ({err})") from None
+        raise DataError(
+            f"{path} line {reader.line_num} is not valid CSV ({err}); check its quotes"
+        ) from None
     if header is None:
         raise DataError(f"{path} is empty; write a header line, then one row per sample")
     if not rows:
@@ -115,7 +117,8 @@ def _target_index(path: Path, header: list[str], target: str | None) -> int:
         return len(header) - 1
     if target in header:
         return header.index(target)
-    close = difflib.get_close_matches(target, header, n=1)
+    folded = [name for name in header if name.casefold() == target.strip().casefold()]
+    close = folded or difflib.get_close_matches(target, header, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     listed = ", ".join(header[:20]) + (f", ... ({len(header)} in all)" if len(header) > 20 else "")
     raise DataError(f"{path} has no column {target!r}{hint}; its columns are: {listed}")
