@@ -67,7 +67,7 @@ def faithful() -> dict[str, Any]:
 def corrected(hidden: tuple[int, ...] = (4,), epochs: int = EPOCHS, seed: int = 0) -> dict[str, Any]:
     """The same 100 points, a model with biases and a small hidden layer, a real learning curve.
 
-    Standardised inputs, tanh hidden units, Adam (PyTorch's convention, lr 0.05), mini-batches
+    Standardised inputs, tanh hidden units, Adam (PyTorch's convention, lr 0.01), mini-batches
     of 10, a stratified 20% validation split: the per-epoch curves are in ``history``.
     """
     from adamlab.data import Standardizer
@@ -78,7 +78,7 @@ def corrected(hidden: tuple[int, ...] = (4,), epochs: int = EPOCHS, seed: int = 
     Xs = Standardizer().fit(X).transform(X)
     model = MLP(n_inputs=2, hidden=hidden, n_outputs=1, activation="tanh", output="sigmoid",
                 rng=np.random.default_rng(seed))
-    trainer = Trainer(model, "adam", lr=0.05, batch_size=10, seed=seed)
+    trainer = Trainer(model, "adam", lr=0.01, batch_size=10, seed=seed)
     trainer.fit(Xs, y, epochs=epochs, val_fraction=0.2)
     p = model.predict_proba(Xs).ravel()
     return {

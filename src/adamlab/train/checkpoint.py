@@ -88,6 +88,8 @@ def load(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"{path}: unreadable or truncated checkpoint (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as z:
             names = set(z.files)

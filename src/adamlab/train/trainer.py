@@ -87,7 +87,8 @@ class Trainer:
     arguments: betas, eps, weight_decay, momentum, eps_hat, …), ``schedule`` ("constant",
     "step", "exponential", "cosine", "plateau"), ``warmup`` (cosine only), ``clip_norm`` (global
     gradient-norm clipping), ``l2`` (penalty ½·l2·ΣW² added to the loss), ``batch_size`` (None:
-    the whole training set), ``shuffle``, ``seed``, ``log_steps`` (also record every step).
+    the whole training set), ``shuffle``, ``seed``, ``log_steps`` (also record every step),
+    ``schedule_epochs`` (the run's length for the schedule; default: the first ``fit``'s epochs).
     """
 
     def __init__(
@@ -104,6 +105,7 @@ class Trainer:
         shuffle: bool = True,
         seed: int = 0,
         log_steps: bool = False,
+        schedule_epochs: int | None = None,
     ) -> None:
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                        or batch_size < 1):
@@ -136,7 +138,7 @@ class Trainer:
         self._dropout_rng = np.random.default_rng([self.seed, 3])
         self._scheduler: LRScheduler | None = None
         self._plateau: ReduceLROnPlateau | None = None
-        self._schedule_epochs: int | None = None
+        self._schedule_epochs: int | None = schedule_epochs
         self._partial: dict[str, Any] | None = None  # position within an unfinished epoch
         self._data_sha: str | None = None
         self._last_good = np.empty_like(model.params)
@@ -148,9 +150,10 @@ class Trainer:
         if self.schedule_name == "plateau":
             self._plateau = ReduceLROnPlateau(self.optimizer, factor=0.1, patience=5)
         else:
-            sched = make_schedule(self.schedule_name, total_epochs, warmup=self.warmup)
+            length = self._schedule_epochs or total_epochs
+            sched = make_schedule(self.schedule_name, length, warmup=self.warmup)
             self._scheduler = LRScheduler(self.optimizer, sched)
-        self._schedule_epochs = total_epochs
+        self._schedule_epochs = self._schedule_epochs or total_epochs
 
     @property
     def lr(self) -> float:
@@ -259,29 +262,36 @@ class Trainer:
             cb.on_train_begin(logs)
         target = self.epoch + epochs
         try:
-            while self.epoch < target and not self.stop_training:
-                row = self._run_epoch(Xtr, ytr, swtr, callbacks, checkpoint_path, checkpoint_every_steps)
-                if Xv is not None:
-                    ev = self.evaluate(Xv, yv)
-                    row["val_loss"], row["val_accuracy"] = ev["loss"], ev["accuracy"]
-                    if not math.isfinite(row["val_loss"]):
-                        self._diverged("the validation loss", math.nan)
-                self.epoch += 1
-                self.history.append_epoch(row)
-                if self._plateau is not None:
-                    self._plateau.step(row["val_loss"] if Xv is not None else row["loss"])
-                elif self._scheduler is not None:
-                    self._scheduler.step()
-                for cb in callbacks:
-                    cb.on_epoch_end(self.epoch, dict(row))
-                if checkpoint_path and checkpoint_every and self.epoch % checkpoint_every == 0:
-                    self.save_checkpoint(checkpoint_path)
+            # Overflow is not an error here: the divergence guard checks every loss and gradient.
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._train_epochs(target, Xtr, ytr, swtr, Xv, yv, callbacks, checkpoint_path,
+                                   checkpoint_every, checkpoint_every_steps)
         finally:
             for cb in callbacks:
                 cb.on_train_end({"epoch": self.epoch})
         if checkpoint_path:
             self.save_checkpoint(checkpoint_path)
         return self.history
+
+    def _train_epochs(self, target, Xtr, ytr, swtr, Xv, yv, callbacks, checkpoint_path,
+                      checkpoint_every, checkpoint_every_steps) -> None:
+        while self.epoch < target and not self.stop_training:
+            row = self._run_epoch(Xtr, ytr, swtr, callbacks, checkpoint_path, checkpoint_every_steps)
+            if Xv is not None:
+                ev = self.evaluate(Xv, yv)
+                row["val_loss"], row["val_accuracy"] = ev["loss"], ev["accuracy"]
+                if not math.isfinite(row["val_loss"]):
+                    self._diverged("the validation loss", row["val_loss"])
+            self.epoch += 1
+            self.history.append_epoch(row)
+            if self._plateau is not None:
+                self._plateau.step(row["val_loss"] if Xv is not None else row["loss"])
+            elif self._scheduler is not None:
+                self._scheduler.step()
+            for cb in callbacks:
+                cb.on_epoch_end(self.epoch, dict(row))
+            if checkpoint_path and checkpoint_every and self.epoch % checkpoint_every == 0:
+                self.save_checkpoint(checkpoint_path)
 
     def _check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         X = X if isinstance(X, np.ndarray) else np.asarray(X)

@@ -1,0 +1,105 @@
+"""The checkpoint file: one npz, JSON metadata, no pickle, atomic replacement."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from conftest import make_blobs, make_model
+
+from adamlab.train import CheckpointError, Trainer, fingerprint
+from adamlab.train import checkpoint as ckpt
+
+
+def test_round_trip_and_contents(tmp_path):
+    X, y = make_blobs()
+    t = Trainer(make_model(), "nadam", lr=0.01, schedule="cosine", seed=4)
+    t.fit(X, y, epochs=3, val_fraction=0.2)
+    path = tmp_path / "ck.npz"
+    t.save_checkpoint(path)
+    with np.load(path, allow_pickle=False) as z:  # a plain npz, readable without adamlab
+        meta = json.loads(z["__meta__"].tobytes())
+        assert np.array_equal(z["params"], t.model.params)
+    assert meta["params_sha256"] == fingerprint(t.model.params)
+    assert meta["optimizer"]["class"] == "NAdam" and meta["epoch"] == 3
+    back = Trainer.from_checkpoint(path)
+    assert np.array_equal(back.model.params, t.model.params)
+    assert back.optimizer.state[0]["step"] == t.optimizer.state[0]["step"]
+    assert isinstance(back.optimizer.state[0]["step"], int)
+    assert back.optimizer.state[0]["mu_product"] == t.optimizer.state[0]["mu_product"]
+    assert back.history.epochs == t.history.epochs
+    assert back.lr == t.lr
+
+
+def test_fingerprint_is_sha256_of_the_buffer():
+    import hashlib
+
+    a = np.arange(5, dtype=np.float64)
+    assert fingerprint(a) == hashlib.sha256(a.tobytes()).hexdigest()
+    b = a.copy()
+    b[2] = np.nextafter(b[2], 10)
+    assert fingerprint(a) != fingerprint(b)
+
+
+def test_object_arrays_are_refused_without_unpickling(tmp_path):
+    path = tmp_path / "evil.npz"
+    meta = np.frombuffer(json.dumps({"format": "adamlab-checkpoint", "version": 1,
+                                     "arrays": ["params"]}).encode(), dtype=np.uint8)
+    np.savez(path, __meta__=meta, params=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(CheckpointError, match="refused"):
+        ckpt.load(path)
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"", "unreadable"),
+    (b"not a zip at all", "unreadable"),
+    (b"PK\x03\x04garbage", "unreadable"),
+])
+def test_garbage_files_are_refused(tmp_path, content, match):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=match):
+        ckpt.load(path)
+
+
+def test_foreign_npz_and_mismatched_arrays_are_refused(tmp_path):
+    np.savez(tmp_path / "plain.npz", a=np.zeros(3))
+    with pytest.raises(CheckpointError, match="not an adamlab checkpoint"):
+        ckpt.load(tmp_path / "plain.npz")
+    ckpt.save(tmp_path / "ok.npz", {"params": np.zeros(3)}, {})
+    with np.load(tmp_path / "ok.npz") as z:
+        meta = z["__meta__"]
+    np.savez(tmp_path / "extra.npz", __meta__=meta, params=np.zeros(3), sneaky=np.zeros(1))
+    with pytest.raises(CheckpointError, match="do not match"):
+        ckpt.load(tmp_path / "extra.npz")
+    with pytest.raises(CheckpointError, match="no such"):
+        ckpt.load(tmp_path / "missing.npz")
+
+
+def test_truncated_checkpoint_is_refused(tmp_path):
+    X, y = make_blobs()
+    t = Trainer(make_model(), "adam")
+    t.fit(X, y, epochs=1)
+    path = tmp_path / "ck.npz"
+    t.save_checkpoint(path)
+    data = path.read_bytes()
+    for cut in (10, len(data) // 2, len(data) - 5):
+        path.write_bytes(data[:cut])
+        with pytest.raises(CheckpointError):
+            Trainer.from_checkpoint(path)
+
+
+def test_atomic_write_leaves_no_temporary_and_replaces(tmp_path, monkeypatch):
+    path = tmp_path / "f.bin"
+    ckpt.atomic_write_bytes(path, b"old")
+    real_replace = os.replace
+
+    def failing_replace(a, b):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        ckpt.atomic_write_bytes(path, b"new")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert path.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["f.bin"]
