@@ -110,3 +110,23 @@ def test_resume_on_other_data_mid_epoch_is_refused(tmp_path):
     X2, y2 = make_blobs(seed=1)
     with pytest.raises(ValueError, match="different training data"):
         resumed.fit(X2, y2, epochs=1)
+
+
+def test_resume_keeps_early_stopping_state(tmp_path):
+    from adamlab.train import EarlyStopping
+
+    X, y = make_blobs(n=60, seed=5)
+
+    def trainer():
+        return Trainer(make_model(hidden=(32,)), "adam", lr=0.3, batch_size=8, seed=1)
+
+    ref = trainer()
+    ref.fit(X, y, epochs=30, val_fraction=0.3, callbacks=[EarlyStopping(patience=4)])
+    t = trainer()
+    t.fit(X, y, epochs=3, val_fraction=0.3, callbacks=[EarlyStopping(patience=4)],
+          checkpoint_path=str(tmp_path / "ck.npz"))
+    resumed = Trainer.from_checkpoint(str(tmp_path / "ck.npz"))
+    stop = EarlyStopping(patience=4)
+    resumed.fit(X, y, epochs=27, val_fraction=0.3, callbacks=[stop])
+    assert resumed.epoch == ref.epoch < 30
+    assert np.array_equal(resumed.model.params, ref.model.params)

@@ -30,7 +30,8 @@ class Adam(Optimizer):
 
     ``eps_hat=True`` gives the paper's "efficient" form (Algorithm 1's last paragraph), used by
     scikit-learn's ``MLPClassifier(solver="adam")`` and Keras: ε is added to √v *before* bias
-    correction, so the effective ε is ε·√(1 − β2^t)::
+    correction. In PyTorch's terms its ε is ε/√(1 − β2^t): 31.6× larger at t = 1 with β2 = 0.999,
+    which matters when gradients are tiny (see docs/optimizers.md)::
 
         α_t = α·√(1 − β2^t)/(1 − β1^t);   θ_t = θ_{t-1} − α_t · m_t / (√v_t + ε̂)
 

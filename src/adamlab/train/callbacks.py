@@ -63,7 +63,25 @@ class EarlyStopping(Callback):
         return value > self.best + self.min_delta
 
     def on_train_begin(self, logs: dict[str, Any]) -> None:
+        if not getattr(self, "_restored", False):  # a resumed run keeps its best so far
+            self._reset()
+        self._restored = False
+
+    def state_dict(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """(arrays, JSON-able metadata) for a checkpoint, so a resumed run stops where it would."""
+        arrays = {} if self.best_weights is None else {"best_weights": self.best_weights}
+        meta = {"best": None if math.isinf(self.best) else self.best, "best_epoch": self.best_epoch,
+                "wait": self.wait, "stopped_epoch": self.stopped_epoch}
+        return arrays, meta
+
+    def load_state_dict(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         self._reset()
+        if meta["best"] is not None:
+            self.best = float(meta["best"])
+        self.best_epoch, self.wait = meta["best_epoch"], int(meta["wait"])
+        self.stopped_epoch = meta["stopped_epoch"]
+        self.best_weights = arrays.get("best_weights")
+        self._restored = True
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         value = logs.get(self.monitor, math.nan)

@@ -142,6 +142,8 @@ class Trainer:
         self._partial: dict[str, Any] | None = None  # position within an unfinished epoch
         self._data_sha: str | None = None
         self._last_good = np.empty_like(model.params)
+        self._callbacks: Sequence[Callback] = ()
+        self._callback_states: dict[str, tuple[dict[str, np.ndarray], dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ setup
     def _setup_schedule(self, total_epochs: int) -> None:
@@ -255,8 +257,12 @@ class Trainer:
 
         self._setup_schedule(self.epoch + epochs)
         self.stop_training = False
+        self._callbacks = list(callbacks)
         for cb in callbacks:
             cb.set_trainer(self)
+            saved = self._callback_states.pop(type(cb).__name__, None)
+            if saved is not None and hasattr(cb, "load_state_dict"):
+                cb.load_state_dict(*saved)
         logs: dict[str, Any] = {"resumed": self._partial is not None or self.epoch > 0}
         for cb in callbacks:
             cb.on_train_begin(logs)
@@ -417,8 +423,15 @@ class Trainer:
             arrays["partial.theta_start"] = p["theta_start"]
             partial = {k: p[k] for k in ("batch", "loss_sum", "n_batches", "correct",
                                          "grad_norm_sum", "seconds")}
+        callbacks = {}
+        for cb in self._callbacks:
+            if hasattr(cb, "state_dict"):
+                name = type(cb).__name__
+                cb_arrays, callbacks[name] = cb.state_dict()
+                arrays.update({f"callback.{name}.{k}": v for k, v in cb_arrays.items()})
         meta = {
             "model": self.model.get_config(),
+            "callbacks": callbacks,
             "dtype": np.dtype(self.model.params.dtype).name,
             "params_sha256": ckpt.fingerprint(self.model.params),
             "optimizer": {"name": self.optimizer_name, "class": type(self.optimizer).__name__,
@@ -495,6 +508,10 @@ class Trainer:
                 trainer._plateau.load_state_dict(ss["plateau"])
             for g, lr in zip(optimizer.param_groups, saved_lrs):
                 g["lr"] = lr
+        for name, cb_meta in meta.get("callbacks", {}).items():
+            prefix = f"callback.{name}."
+            cb_arrays = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+            trainer._callback_states[name] = (cb_arrays, cb_meta)
         if meta["partial"] is not None:
             trainer._partial = {**meta["partial"], "perm": arrays["partial.perm"],
                                 "theta_start": arrays["partial.theta_start"]}
