@@ -1,8 +1,9 @@
 """``Standardizer``: z = (x - mean) / std per column, with the statistics of the training rows.
 
 Population std (ddof=0), as scikit-learn's ``StandardScaler``. A constant column (max == min)
-gets std 1, so it becomes all zeros instead of a division by zero. Statistics are accumulated
-in blocks of rows, so fitting on a memory-mapped X does not load it whole.
+gets mean = its value and std 1, so it becomes exact zeros instead of a division by zero.
+Statistics are accumulated in blocks of rows, so fitting on a memory-mapped X does not load it
+whole.
 """
 
 from __future__ import annotations
@@ -50,19 +51,21 @@ class Standardizer:
             block = np.asarray(X[rows], dtype=np.float64)
             total += block.sum(axis=0)
             lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
-        mean = total / n  # μ = Σx / n
-        squares = np.zeros(d)
+        constant = hi == lo
+        mean = np.where(constant, lo, total / n)  # μ = Σx / n; exactly the value if constant
+        span = np.where(constant, 1.0, hi - lo)  # deviations in units of the column's range:
+        squares = np.zeros(d)  # no overflow for huge values, no underflow for tiny ones
         for rows in _blocks(X):
-            squares += ((np.asarray(X[rows], dtype=np.float64) - mean) ** 2).sum(axis=0)
-        std = np.sqrt(squares / n)  # σ = sqrt(Σ(x - μ)² / n)
+            squares += (((np.asarray(X[rows], dtype=np.float64) - mean) / span) ** 2).sum(axis=0)
+        std = span * np.sqrt(squares / n)  # σ = sqrt(Σ(x - μ)² / n)
         bad = ~(np.isfinite(mean) & np.isfinite(std))
         if bad.any():
             raise DataError(
                 f"Standardizer.fit: column {int(np.flatnonzero(bad)[0])} of X holds NaN, inf or "
-                "values too large to square; clean the data first"
+                "values too large to add up; clean the data first"
             )
         self.mean_ = mean
-        self.scale_ = np.where((hi == lo) | (std == 0.0), 1.0, std)
+        self.scale_ = np.where(constant, 1.0, std)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
