@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -111,11 +112,7 @@ class MLP:
                 "output='softmax' needs n_outputs >= 2 classes; "
                 "for two classes use output='sigmoid' with n_outputs=1"
             )
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, int | float)
-            or not 0 <= dropout < 1
-        ):
+        if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
             raise ValueError(f"dropout must be a rate in [0, 1); got {dropout!r}")
         self.dropout = float(dropout)
         self.dtype = np.dtype(dtype)
