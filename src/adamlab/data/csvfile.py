@@ -94,11 +94,13 @@ def _read_rows(
 
 
 def _check_header(path: Path, header: list[str], delimiter: str) -> None:
+    seen: set[str] = set()
     for j, name in enumerate(header):
         if not name:
             raise DataError(f"{path}: column {j + 1} has no name in the header; name every column")
-        if name in header[:j]:
+        if name in seen:
             raise DataError(f"{path}: column name {name!r} appears twice in the header")
+        seen.add(name)
     if len(header) < 2:
         other = next((d for d in ";\t|" if d in header[0] and d != delimiter), None)
         hint = (
