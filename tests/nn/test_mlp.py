@@ -282,6 +282,26 @@ def test_config_round_trip():
         MLP.from_config({**cfg, "widths": [3]})
 
 
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_copies_keep_the_views_into_the_buffer(how):
+    import copy
+    import pickle
+
+    model = MLP(
+        3, (4,), 2, output="softmax", dropout=0.1, dtype=np.float32, rng=np.random.default_rng(0)
+    )
+    X, y = data_for("softmax", 5, 3, 2)
+    model.loss_and_grad(X, y)
+    twin = pickle.loads(pickle.dumps(model)) if how == "pickle" else copy.deepcopy(model)
+    np.testing.assert_array_equal(twin.params, model.params)
+    np.testing.assert_array_equal(twin.grads, model.grads)
+    assert twin.params.dtype == np.float32 and twin.get_config() == model.get_config()
+    assert twin.rng.random() == model.rng.random()  # the generator state travels too
+    twin.params[:] = 0  # the copy's layers still look at its buffer, not the original's
+    assert np.all(twin.forward(X) == 0) and np.any(model.forward(X) != 0)
+    assert all(np.shares_memory(W, twin.params) for W in twin.weights)
+
+
 # ------------------------------------------------------------------ forward & loss
 def test_forward_returns_a_fresh_array_and_loss_agrees():
     model = MLP(2, (4,), 3, output="softmax", rng=np.random.default_rng(0))

@@ -308,6 +308,23 @@ class MLP:
         kwargs["dtype"] = dtype if dtype is not None else config.get("dtype", "float64")
         return cls(**kwargs, rng=rng)
 
+    # Pickle and copy.deepcopy would turn the layers' views into independent arrays, so that
+    # stepping ``params`` no longer moved the weights: rebuild the views instead.
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "config": self.get_config(),
+            "params": self._params.copy(),
+            "grads": self._grads.copy(),
+            "rng": self.rng,
+        }
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        config = dict(state["config"])
+        self.__init__(**config, rng=np.random.default_rng(0))  # the init draws are overwritten
+        np.copyto(self._params, state["params"])
+        np.copyto(self._grads, state["grads"])
+        self.rng = state["rng"]
+
     def __repr__(self) -> str:
         return (
             f"MLP(n_inputs={self.n_inputs}, hidden={self.hidden}, n_outputs={self.n_outputs}, "
