@@ -143,6 +143,8 @@ class Trainer:
         self._data_sha: str | None = None
         self._last_good = np.empty_like(model.params)
         self._callbacks: Sequence[Callback] = ()
+        #: JSON-able data saved with every checkpoint (e.g. the CLI's settings and preprocessing).
+        self.extra: dict[str, Any] = {}
         self._callback_states: dict[str, tuple[dict[str, np.ndarray], dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ setup
@@ -197,7 +199,7 @@ class Trainer:
             swc = None if sample_weight is None else sample_weight[s:s + chunk]
             logits = self.model.forward(Xc, training=False)
             weight = float(len(yc) if swc is None else np.sum(swc))
-            total += self.model.loss(Xc, yc, sample_weight=swc, l2=0.0) * weight
+            total += self.model.loss_fn.value(logits, yc, swc) * weight
             wsum += weight
             correct += self._correct(logits, yc)
         loss = total / wsum if wsum > 0 else math.nan
@@ -449,14 +451,13 @@ class Trainer:
             "partial": partial,
             "data_sha256": self._data_sha,
             "history": self.history.to_dict(),
+            "extra": self.extra,
         }
         return arrays, meta
 
-    def save_checkpoint(self, path: str, extra: Mapping[str, Any] | None = None) -> None:
-        """Write the whole training state to ``path`` atomically (see ``adamlab.train.checkpoint``)."""
+    def save_checkpoint(self, path: str) -> None:
+        """Write the whole training state (and ``extra``) to ``path`` atomically."""
         arrays, meta = self.state()
-        if extra:
-            meta["extra"] = dict(extra)
         ckpt.save(path, arrays, meta)
 
     @classmethod
@@ -498,6 +499,7 @@ class Trainer:
         trainer._dropout_rng.bit_generator.state = meta["rng"]["dropout"]
         trainer.history = History.from_dict(meta["history"])
         trainer._data_sha = meta.get("data_sha256")
+        trainer.extra = dict(meta.get("extra") or {})
         ss = meta["schedule_state"]
         if ss["epochs"] is not None:
             saved_lrs = [g["lr"] for g in optimizer.param_groups]

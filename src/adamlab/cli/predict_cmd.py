@@ -1,0 +1,87 @@
+"""``adamlab predict``: probabilities and labels from a trained run, as CSV."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from adamlab.cli import rundir
+from adamlab.cli.errors import RunError
+from adamlab.cli.train_cmd import CHECKPOINT
+from adamlab.data import DataError, Standardizer
+from adamlab.train import CheckpointError, Trainer
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("predict", help="predict with a trained run",
+                       description="Load the model of an `adamlab train` run and write "
+                                   "probabilities and labels (or predictions) as CSV.")
+    p.add_argument("--model", metavar="DIR", required=True, help="directory of an adamlab train run")
+    p.add_argument("--data", metavar="NAME|PATH", required=True,
+                   help="a built-in data set or a .csv/.npy/.npz file with the model's feature columns")
+    p.add_argument("--target", metavar="COLUMN", help="target column, if present (default: the run's)")
+    p.add_argument("--output", metavar="FILE", help="write the CSV there (default: stdout)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from adamlab.data import load_features
+
+    model_dir = Path(args.model)
+    try:
+        trainer = Trainer.from_checkpoint(str(model_dir / CHECKPOINT))
+    except CheckpointError as e:
+        raise RunError(f"--model {model_dir}: {e}") from None
+    extra = trainer.extra
+    if "data" not in extra:
+        raise RunError(f"--model {model_dir}: not written by adamlab train (no data description)")
+    data, settings = extra["data"], extra["settings"]
+    target = args.target or settings.get("target")
+    try:
+        X, y_raw = load_features(args.data, data["feature_names"], target=target)
+    except DataError as e:
+        raise RunError(str(e)) from None
+    if extra.get("standardizer"):
+        X = Standardizer.from_dict(extra["standardizer"]).transform(X)
+    model = trainer.model
+    out = model.predict_proba(np.asarray(X, dtype=model.dtype))
+    classes = data["classes"]
+    text, metrics = _table(out, data["task"], classes, y_raw)
+    if args.output:
+        rundir.write_text(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    if metrics and not args.quiet:
+        msg = json.dumps(metrics) if args.json else ", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+        print(msg, file=sys.stderr)
+    return 0
+
+
+def _table(out: np.ndarray, task: str, classes: list[Any] | None, y_raw: np.ndarray | None):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    metrics: dict[str, float] = {}
+    if task == "regression":
+        cols = ["prediction"] if out.shape[1] == 1 else [f"prediction_{j}" for j in range(out.shape[1])]
+        w.writerow(cols)
+        w.writerows([[repr(float(v)) for v in row] for row in out])
+        if y_raw is not None:
+            err = out.ravel() - np.asarray(y_raw, dtype=float).ravel()
+            metrics["rmse"] = float(np.sqrt(np.mean(err**2)))
+        return buf.getvalue(), metrics
+    proba = np.column_stack([1 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
+    labels = [classes[k] for k in np.argmax(proba, axis=1)]
+    w.writerow([f"p({c})" for c in classes] + ["label"])
+    for row, label in zip(proba, labels):
+        w.writerow([f"{v:.6g}" for v in row] + [label])
+    if y_raw is not None:
+        truth = [str(v) for v in y_raw]
+        metrics["accuracy"] = float(np.mean([str(a) == t for a, t in zip(labels, truth)]))
+    return buf.getvalue(), metrics

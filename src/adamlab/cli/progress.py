@@ -1,0 +1,52 @@
+"""Progress on the terminal: a tqdm bar on a TTY, one plain line per epoch (or every N) otherwise."""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any, TextIO
+
+from adamlab.train import Callback
+
+
+def _fmt(logs: dict[str, Any], key: str, spec: str = ".4f") -> str | None:
+    v = logs.get(key)
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
+
+
+class Progress(Callback):
+    """Shows epoch, loss, val loss and accuracy. ``every``: plain-line interval (non-TTY)."""
+
+    def __init__(self, total_epochs: int, stream: TextIO | None = None, every: int | None = None,
+                 label: str = "") -> None:
+        self.stream = stream or sys.stderr
+        self.total = total_epochs
+        self.tty = self.stream.isatty()
+        self.every = every or max(1, total_epochs // 20)
+        self.label = label
+        self.bar = None
+
+    def on_train_begin(self, logs: dict[str, Any]) -> None:
+        if self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, initial=self.trainer.epoch, unit="epoch",
+                            desc=self.label or "train", file=self.stream, dynamic_ncols=True)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        parts = {"loss": _fmt(logs, "loss"), "val_loss": _fmt(logs, "val_loss"),
+                 "acc": _fmt(logs, "accuracy", ".3f"), "val_acc": _fmt(logs, "val_accuracy", ".3f")}
+        parts = {k: v for k, v in parts.items() if v is not None}
+        if self.bar is not None:
+            self.bar.set_postfix(parts, refresh=False)
+            self.bar.update(1)
+        elif epoch % self.every == 0 or epoch == self.total or epoch == 1:
+            text = "  ".join(f"{k} {v}" for k, v in parts.items())
+            prefix = f"{self.label} " if self.label else ""
+            print(f"{prefix}epoch {epoch:>{len(str(self.total))}}/{self.total}  {text}",
+                  file=self.stream, flush=True)
+
+    def on_train_end(self, logs: dict[str, Any]) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

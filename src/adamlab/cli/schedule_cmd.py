@@ -1,0 +1,51 @@
+"""``adamlab schedule``: picture a learning-rate schedule before training with it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from adamlab.cli import rundir
+from adamlab.cli.errors import UsageError
+from adamlab.cli.options import choice, nonneg_float, nonneg_int, positive_float, positive_int
+from adamlab.optim import SCHEDULES, make_schedule
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("schedule", help="picture a learning-rate schedule",
+                       description="Compute a learning-rate schedule per epoch and draw it "
+                                   "(schedule.png), as adamlab train would apply it.")
+    p.add_argument("--schedule", type=choice(SCHEDULES, "schedule"), default="cosine",
+                   help=f"{', '.join(s for s in SCHEDULES if s != 'plateau')}")
+    p.add_argument("--epochs", type=positive_int, default=100, help="length of the run")
+    p.add_argument("--lr", type=positive_float, default=0.01, help="base learning rate")
+    p.add_argument("--warmup", type=nonneg_int, default=0, help="linear warmup epochs (cosine)")
+    p.add_argument("--gamma", type=positive_float, help="decay factor (step, exponential)")
+    p.add_argument("--step-size", type=positive_int, help="epochs between decays (step)")
+    p.add_argument("--eta-min", type=nonneg_float, default=0.0, help="final learning rate (cosine)")
+    p.add_argument("--out", metavar="DIR", default=".", help="where to write schedule.png")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.schedule == "plateau":
+        raise UsageError("the plateau schedule depends on the validation loss, so it cannot be "
+                         "drawn before training; choose constant, step, exponential or cosine")
+    try:
+        sched = make_schedule(args.schedule, args.epochs, warmup=args.warmup, gamma=args.gamma,
+                              step_size=args.step_size, eta_min=args.eta_min)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    lrs = [sched(t, args.lr) for t in range(args.epochs)]
+    from adamlab import plot
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    title = f"{args.schedule} schedule, lr {args.lr:g}" + (f", warmup {args.warmup}" if args.warmup else "")
+    rundir.save_figure(plot.schedule(lrs, title=title), out / "schedule.png")
+    if args.json:
+        print(json.dumps({"schedule": args.schedule, "lrs": lrs, "out": str(out / "schedule.png")}))
+    elif not args.quiet:
+        print(f"lr: epoch 1 {lrs[0]:.4g}, epoch {args.epochs} {lrs[-1]:.4g}; wrote {out / 'schedule.png'}")
+    return 0

@@ -1,0 +1,174 @@
+"""``adamlab train``: train one model, watch it, and leave numbers and pictures behind.
+
+Writes into the run directory: ``summary.json``, ``history.csv``, ``history.json``,
+``learning_curves.png``, ``decision_boundary.png`` (two-feature classification),
+``checkpoint.npz`` (resumable, pickle-free) and, with ``--trace``, ``trace.json`` and
+``adam_internals.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from adamlab.cli import rundir
+from adamlab.cli.errors import RunError, UsageError
+from adamlab.cli.options import add_options, given, nonneg_int, positive_int, settings_from_args
+from adamlab.cli.progress import Progress
+from adamlab.data import DataError
+from adamlab.experiment import Prepared, Settings, prepare, summarize
+from adamlab.train import CheckpointError, DivergenceError, Trainer
+from adamlab.train.trace import AdamTrace
+
+CHECKPOINT = "checkpoint.npz"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a model and write its learning curves",
+                       description="Train an MLP with Adam (or any optimizer of the registry) and "
+                                   "write summary.json, history.csv, pictures and a checkpoint.")
+    add_options(p)
+    out = p.add_argument_group("output")
+    out.add_argument("--out", metavar="DIR", help="output directory (default: a new one under runs/)")
+    out.add_argument("--checkpoint-every", type=nonneg_int, default=1, metavar="N",
+                     help="write the checkpoint every N epochs (default 1)")
+    out.add_argument("--resume", metavar="DIR", help="continue the run in DIR to --epochs in total")
+    out.add_argument("--trace", action="store_true", help="record Adam's internals (adam_internals.png)")
+    out.add_argument("--log-every", type=positive_int, metavar="N", help="plain progress line every N epochs")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.resume:
+        return resume(args)
+    settings = settings_from_args(args)
+    p = _prepare(settings)
+    out = rundir.new_run_dir(args.out, f"{Path(settings.data).stem}-{settings.optimizer}")
+    with rundir.Lock(out):
+        p.trainer.extra = _extra(p)
+        return _fit_and_write(p, out, args)
+
+
+def resume(args: argparse.Namespace) -> int:
+    out = Path(args.resume)
+    extra_options = sorted(set(given(args)) - {"epochs"})
+    if extra_options:
+        flags = ", ".join("--" + o.replace("_", "-") for o in extra_options)
+        raise UsageError(f"--resume continues a run with its saved settings; drop {flags} "
+                         "(only --epochs, --checkpoint-every, --trace and output options apply)")
+    if args.out:
+        raise UsageError("--resume writes into the run's own directory; drop --out")
+    if not out.is_dir():
+        raise RunError(f"--resume {out}: no such run directory")
+    with rundir.Lock(out):
+        try:
+            trainer = Trainer.from_checkpoint(str(out / CHECKPOINT))
+        except CheckpointError as e:
+            raise RunError(f"--resume {out}: {e}") from None
+        saved = trainer.extra.get("settings")
+        if saved is None:
+            raise RunError(f"--resume {out}: the checkpoint has no run settings (not written by adamlab train)")
+        settings = Settings.from_dict(saved)
+        if args.epochs is not None:
+            settings.epochs = args.epochs
+        if settings.epochs <= trainer.epoch:
+            raise UsageError(f"--resume {out}: the run has already trained {trainer.epoch} epochs; "
+                             f"give --epochs larger than that")
+        p = _prepare(settings, trainer)
+        trainer.extra = _extra(p)
+        return _fit_and_write(p, out, args)
+
+
+def _prepare(settings: Settings, trainer: Trainer | None = None) -> Prepared:
+    try:
+        return prepare(settings, trainer=trainer)
+    except DataError as e:
+        raise RunError(str(e)) from None
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def _extra(p: Prepared) -> dict[str, Any]:
+    ds = p.dataset
+    return {
+        "settings": p.settings.to_dict(),
+        "standardizer": None if p.standardizer is None else p.standardizer.to_dict(),
+        "data": {"name": ds.name, "task": ds.task, "n_samples": ds.n_samples,
+                 "n_features": ds.n_features, "feature_names": list(ds.feature_names),
+                 "classes": None if ds.classes is None else [_plain(c) for c in ds.classes]},
+    }
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _fit_and_write(p: Prepared, out: Path, args: argparse.Namespace) -> int:
+    s = p.settings
+    callbacks: list[Any] = []
+    if not args.quiet:
+        callbacks.append(Progress(s.epochs, every=args.log_every, label=f"{s.optimizer}"))
+    trace = None
+    if args.trace:
+        steps = math.ceil(len(p.y_train) / (s.batch_size or len(p.y_train))) * s.epochs
+        trace = AdamTrace(every=max(1, steps // 2000))
+        callbacks.append(trace)
+    t0 = time.perf_counter()
+    status, error = "ok", None
+    try:
+        p.fit(callbacks=callbacks, checkpoint_path=str(out / CHECKPOINT),
+              checkpoint_every=args.checkpoint_every)
+    except DivergenceError as e:
+        status, error = "diverged", str(e)
+        p.trainer.save_checkpoint(str(out / CHECKPOINT))
+    except ValueError as e:  # e.g. a trace asked of an optimizer without moments
+        raise UsageError(str(e)) from None
+    summary = {"command": "train", "status": status, "error": error, **summarize(p),
+               "seconds": time.perf_counter() - t0, "settings": s.to_dict(),
+               "data": p.trainer.extra["data"], "out": str(out)}
+    _write_outputs(p, out, summary, trace)
+    if status != "ok":
+        raise RunError(f"{error} History so far is in {out}.")
+    _report(summary, args)
+    return 0
+
+
+def _write_outputs(p: Prepared, out: Path, summary: dict[str, Any], trace: AdamTrace | None) -> None:
+    from adamlab import plot
+
+    h = p.trainer.history
+    rundir.write_json(out / "summary.json", summary)
+    rundir.write_text(out / "history.csv", h.to_csv())
+    rundir.write_json(out / "history.json", h.to_dict())
+    title = f"{p.dataset.name}: {p.settings.optimizer}, lr {p.trainer.lr:g}"
+    if len(h):
+        rundir.save_figure(plot.learning_curves(h.to_dict()["epochs"], title=title),
+                           out / "learning_curves.png")
+    if p.dataset.n_features == 2 and p.dataset.task != "regression":
+        fig = plot.decision_boundary(p.predict_proba, p.dataset.X, p.dataset.y,
+                                     title=f"{p.dataset.name}: decision boundary after {p.trainer.epoch} epochs",
+                                     classes=p.dataset.classes)
+        rundir.save_figure(fig, out / "decision_boundary.png")
+    if trace is not None and trace.data.get("step"):
+        rundir.write_json(out / "trace.json", trace.data)
+        rundir.save_figure(plot.adam_internals(trace.data), out / "adam_internals.png")
+
+
+def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return
+    if args.quiet:
+        print(summary["out"])
+        return
+    f = summary["final"]
+    parts = [f"{k} {v:.4f}" for k, v in f.items() if v is not None]
+    print(f"trained {summary['epochs']} epochs: " + ", ".join(parts), file=sys.stdout)
+    print(f"wrote {summary['out']}")

@@ -1,0 +1,215 @@
+"""One training run from plain settings: data -> split -> standardise -> model -> trainer.
+
+``adamlab train``, ``adamlab compare`` and ``adamlab sweep`` all describe a run with the same
+JSON-able ``Settings``, so a run can be repeated (or sent to another process or machine) from
+its ``summary.json`` alone. Everything random derives from ``seed``:
+
+* the validation split from ``default_rng([seed, 1])``,
+* the initial weights from ``default_rng([seed, 0])``,
+* shuffling and dropout from the trainer's generators ``[seed, 2]`` and ``[seed, 3]``;
+
+synthetic data sets draw from ``data_seed`` (default: ``seed``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from adamlab.data import Dataset, Standardizer, load_data, train_val_split
+from adamlab.nn import MLP
+from adamlab.train import Callback, EarlyStopping, Trainer
+
+HEAD_FOR_TASK = {"binary": "sigmoid", "multiclass": "softmax", "regression": "identity"}
+
+
+@dataclass
+class Settings:
+    """Everything that defines a run. ``lr=None`` means the optimizer's own default."""
+
+    data: str = "article"
+    target: str | None = None
+    n_samples: int | None = None
+    noise: float | None = None
+    data_seed: int | None = None
+    standardize: bool = True
+    hidden: list[int] = field(default_factory=lambda: [16])
+    activation: str = "tanh"
+    dropout: float = 0.0
+    dtype: str = "float64"
+    optimizer: str = "adam"
+    lr: float | None = 0.01
+    betas: list[float] | None = None
+    eps: float | None = None
+    weight_decay: float | None = None
+    momentum: float | None = None
+    eps_hat: bool = False
+    l2: float = 0.0
+    epochs: int = 100
+    batch_size: int | None = 16
+    val_fraction: float = 0.2
+    early_stopping: int | None = None
+    monitor: str = "val_loss"
+    schedule: str = "constant"
+    warmup: int = 0
+    clip_norm: float | None = None
+    class_weight: str | None = None
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Settings:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**d)
+
+    def optimizer_args(self) -> dict[str, Any]:
+        """The optimizer's own arguments among the settings (those that were set)."""
+        args: dict[str, Any] = {}
+        if self.lr is not None:
+            args["lr"] = self.lr
+        if self.betas is not None:
+            args["betas"] = tuple(self.betas)
+        for name in ("eps", "weight_decay", "momentum"):
+            if getattr(self, name) is not None:
+                args[name] = getattr(self, name)
+        if self.eps_hat:
+            args["eps_hat"] = True
+        return args
+
+
+@dataclass
+class Prepared:
+    """The pieces of a run, ready to ``trainer.fit(X_train, y_train, ...)``."""
+
+    settings: Settings
+    dataset: Dataset
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray | None
+    y_val: np.ndarray | None
+    standardizer: Standardizer | None
+    model: MLP
+    trainer: Trainer
+
+    def fit(self, epochs: int | None = None, callbacks: list[Callback] | tuple = (), **kw: Any) -> None:
+        s = self.settings
+        cbs = list(callbacks)
+        if s.early_stopping is not None:
+            cbs.append(EarlyStopping(monitor=self._monitor(), patience=s.early_stopping))
+        self.trainer.fit(
+            self.X_train, self.y_train,
+            epochs=s.epochs - self.trainer.epoch if epochs is None else epochs,
+            validation_data=None if self.X_val is None else (self.X_val, self.y_val),
+            class_weight=s.class_weight, classes=self.dataset.classes, callbacks=cbs, **kw,
+        )
+
+    def _monitor(self) -> str:
+        m = self.settings.monitor
+        return m if self.X_val is not None or not m.startswith("val_") else m[4:]
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Model outputs for raw (unstandardised) features."""
+        Xs = X if self.standardizer is None else self.standardizer.transform(X)
+        return self.model.predict_proba(np.asarray(Xs, dtype=self.model.dtype))
+
+
+def load(settings: Settings) -> Dataset:
+    s = settings
+    return load_data(s.data, target=s.target, n_samples=s.n_samples, noise=s.noise,
+                     seed=s.seed if s.data_seed is None else s.data_seed)
+
+
+def prepare(settings: Settings, dataset: Dataset | None = None, trainer: Trainer | None = None) -> Prepared:
+    """Load, split, standardise and build (or take a resumed ``trainer`` built from a checkpoint)."""
+    s = settings
+    _validate(s)
+    ds = dataset if dataset is not None else load(s)
+    if ds.task != "regression" and ds.n_classes is not None and ds.n_classes < 2:
+        raise ValueError(f"{ds.name}: only one class in the target; classification needs two or more")
+    X, y = ds.X, ds.y
+    if s.val_fraction:
+        tr, va = train_val_split(X, y, s.val_fraction, np.random.default_rng([s.seed, 1]),
+                                 stratify=ds.task != "regression")
+        X_train, y_train, X_val, y_val = X[tr], y[tr], X[va], y[va]
+    else:
+        X_train, y_train, X_val, y_val = X, y, None, None
+    scaler = Standardizer().fit(X_train) if s.standardize else None
+    dtype = np.dtype(s.dtype)
+    if scaler is not None:
+        X_train = scaler.transform(X_train)
+        X_val = None if X_val is None else scaler.transform(X_val)
+    X_train = np.asarray(X_train, dtype=dtype)
+    X_val = None if X_val is None else np.asarray(X_val, dtype=dtype)
+    if trainer is None:
+        n_out = ds.n_classes if ds.task == "multiclass" else 1
+        model = MLP(ds.n_features, tuple(s.hidden), n_out, activation=s.activation,
+                    output=HEAD_FOR_TASK[ds.task], dropout=s.dropout, dtype=dtype,
+                    rng=np.random.default_rng([s.seed, 0]))
+        trainer = Trainer(model, s.optimizer, optimizer_args=s.optimizer_args(), schedule=s.schedule,
+                          warmup=s.warmup, clip_norm=s.clip_norm, l2=s.l2, batch_size=s.batch_size,
+                          seed=s.seed, schedule_epochs=s.epochs)
+    return Prepared(s, ds, X_train, y_train, X_val, y_val, scaler, trainer.model, trainer)
+
+
+def _validate(s: Settings) -> None:
+    def bad(name: str, what: str, value: Any) -> ValueError:
+        return ValueError(f"{name} must be {what}, got {value!r}")
+
+    if not isinstance(s.epochs, int) or s.epochs < 1:
+        raise bad("epochs", "an integer >= 1", s.epochs)
+    if s.lr is not None and not (math.isfinite(s.lr) and s.lr > 0):
+        raise bad("lr", "a finite number > 0", s.lr)
+    if not (0 <= s.val_fraction < 1):
+        raise bad("val_fraction", "in [0, 1)", s.val_fraction)
+    if s.dtype not in ("float32", "float64"):
+        raise bad("dtype", "float32 or float64", s.dtype)
+    if any((not isinstance(h, int)) or h < 1 for h in s.hidden):
+        raise bad("hidden", "layer widths >= 1 (e.g. 16,16; empty for none)", s.hidden)
+    if s.early_stopping is not None and s.early_stopping < 1:
+        raise bad("early_stopping", "a patience >= 1 (epochs)", s.early_stopping)
+
+
+def summarize(p: Prepared) -> dict[str, Any]:
+    """Final metrics of a prepared-and-fitted run (JSON-able)."""
+    from adamlab.train import fingerprint
+
+    last = p.trainer.history.last()
+    final = {k: _num(last.get(k)) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
+    return {"final": final, "epochs": p.trainer.epoch, "steps": p.trainer.step_count,
+            "params_sha256": fingerprint(p.model.params)}
+
+
+def _num(x: Any) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def run(settings: Settings | dict[str, Any]) -> dict[str, Any]:
+    """Train one run from settings and return its summary and history (plain data).
+
+    A diverged run is a result too: ``status`` is "diverged" and ``error`` says where.
+    This is what ``compare`` and ``sweep`` call, in this process or another.
+    """
+    import time
+
+    from adamlab.train import DivergenceError
+
+    s = settings if isinstance(settings, Settings) else Settings.from_dict(settings)
+    t0 = time.perf_counter()
+    p = prepare(s)
+    status, error = "ok", None
+    try:
+        p.fit()
+    except DivergenceError as e:
+        status, error = "diverged", str(e)
+    out = summarize(p)
+    out.update(status=status, error=error, settings=s.to_dict(),
+               seconds=time.perf_counter() - t0, history=p.trainer.history.to_dict()["epochs"])
+    return out
