@@ -191,6 +191,16 @@ class Optimizer:
             saved = dict(state_dict["state"])
         except (KeyError, TypeError) as e:
             raise ValueError(f"{name}: expected a dict with 'state' and 'param_groups', got {e!r}") from None
+        for j, g in enumerate(groups):
+            if not isinstance(g, Mapping) or "params" not in g:
+                raise ValueError(f"{name}: saved group {j} is not a dict with a 'params' key")
+            missing = sorted(set(self.defaults) - set(g))
+            unknown = sorted(set(g) - set(self.defaults) - {"params", "initial_lr"})
+            if missing or unknown:
+                raise ValueError(
+                    f"{name}: saved group {j} has missing hyperparameter(s) {missing} "
+                    f"and unknown one(s) {unknown}"
+                )
         if len(groups) != len(self.param_groups) or any(
             len(g["params"]) != len(mine["params"]) for g, mine in zip(groups, self.param_groups)
         ):

@@ -1,0 +1,116 @@
+"""Bad arguments fail early with a ValueError that names the argument."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from adamlab import optim
+from adamlab.optim import make_optimizer
+
+
+def w():
+    return np.zeros((2, 3))
+
+
+def b():
+    return np.zeros(3)
+
+
+BAD = [
+    # learning rate, for every optimizer class
+    *[(f"{cls.__name__}-lr-{v}", cls, {"lr": v}, r"\blr must be")
+      for cls in (optim.SGD, optim.RMSprop, optim.Adagrad, optim.Adam, optim.AdamW, optim.NAdam,
+                  optim.RAdam, optim.Adamax)
+      for v in (-1e-3, math.nan, math.inf, -math.inf)],
+    ("lr-string", optim.Adam, {"lr": "0.01"}, r"lr must be a number"),
+    ("lr-None", optim.SGD, {"lr": None}, r"lr must be a number"),
+    ("lr-bool", optim.SGD, {"lr": True}, r"lr must be a number"),
+    # betas
+    *[(f"{cls.__name__}-betas-{bs}", cls, {"betas": bs}, rf"betas\[{k}\]")
+      for cls in (optim.Adam, optim.AdamW, optim.NAdam, optim.RAdam, optim.Adamax)
+      for bs, k in (((1.0, 0.999), 0), ((-0.1, 0.999), 0), ((0.9, 1.0), 1), ((0.9, 1.5), 1),
+                    ((0.9, math.nan), 1))],
+    ("betas-one", optim.Adam, {"betas": (0.9,)}, r"betas must be a pair"),
+    ("betas-three", optim.NAdam, {"betas": (0.9, 0.99, 0.999)}, r"betas must be a pair"),
+    # non-negative numbers
+    ("eps", optim.Adam, {"eps": -1e-8}, r"\beps must be"),
+    ("eps-rmsprop", optim.RMSprop, {"eps": math.nan}, r"\beps must be"),
+    ("eps-adagrad", optim.Adagrad, {"eps": -1.0}, r"\beps must be"),
+    ("weight_decay", optim.Adam, {"weight_decay": -0.1}, r"weight_decay must be"),
+    ("weight_decay-adamw", optim.AdamW, {"weight_decay": math.inf}, r"weight_decay must be"),
+    ("weight_decay-sgd", optim.SGD, {"weight_decay": -1}, r"weight_decay must be"),
+    ("momentum-sgd", optim.SGD, {"momentum": -0.9}, r"momentum must be"),
+    ("momentum-rmsprop", optim.RMSprop, {"momentum": -0.1}, r"momentum must be"),
+    ("dampening", optim.SGD, {"momentum": 0.9, "dampening": -0.5}, r"dampening must be"),
+    ("lr_decay", optim.Adagrad, {"lr_decay": -0.1}, r"lr_decay must be"),
+    ("initial_accumulator_value", optim.Adagrad, {"initial_accumulator_value": -1.0},
+     r"initial_accumulator_value must be"),
+    ("momentum_decay", optim.NAdam, {"momentum_decay": -4e-3}, r"momentum_decay must be"),
+    # nesterov needs momentum (and no dampening)
+    ("nesterov-no-momentum", optim.SGD, {"nesterov": True}, r"nesterov=True requires momentum"),
+    ("nesterov-dampening", optim.SGD, {"nesterov": True, "momentum": 0.9, "dampening": 0.1},
+     r"nesterov=True requires momentum > 0 and dampening = 0"),
+    # RMSprop's smoothing constant
+    ("alpha-high", optim.RMSprop, {"alpha": 1.5}, r"alpha must be a finite number in \[0.0, 1.0\]"),
+    ("alpha-negative", optim.RMSprop, {"alpha": -0.1}, r"alpha must be"),
+    ("alpha-nan", optim.RMSprop, {"alpha": math.nan}, r"alpha must be"),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs, match", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_bad_hyperparameter_raises_naming_it(cls, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        cls([w(), b()], **kwargs)
+    # the same value inside a parameter group is refused too, naming the group
+    with pytest.raises(ValueError, match=r"\(group 1\): .*" + match):
+        cls([{"params": [w()]}, {"params": [b()], **kwargs}])
+
+
+@pytest.mark.parametrize("limit", [0.0, 1.0])
+def test_alpha_bounds_are_allowed(limit):
+    optim.RMSprop([b()], alpha=limit)
+
+
+STEP_ERRORS = [
+    ("wrong shape", lambda: [np.zeros((3, 2)), np.zeros(3)],
+     r"grads\[0\] has shape \(3, 2\), but params\[0\] has shape \(2, 3\)"),
+    ("wrong shape second", lambda: [np.zeros((2, 3)), np.zeros(4)],
+     r"grads\[1\] has shape \(4,\)"),
+    ("too few", lambda: [np.zeros((2, 3))], r"got 1 gradient\(s\) for 2 parameter\(s\)"),
+    ("too many", lambda: [np.zeros((2, 3)), np.zeros(3), np.zeros(3)],
+     r"got 3 gradient\(s\) for 2 parameter\(s\)"),
+    ("not an array", lambda: [np.zeros((2, 3)), [0.0, 0.0, 0.0]], r"grads\[1\] has shape list"),
+]
+
+
+@pytest.mark.parametrize("name", list(optim.OPTIMIZERS))
+@pytest.mark.parametrize("grads, match", [c[1:] for c in STEP_ERRORS],
+                         ids=[c[0] for c in STEP_ERRORS])
+def test_bad_gradients_raise_and_leave_params_alone(name, grads, match):
+    params = [w() + 1.0, b() + 1.0]
+    opt = make_optimizer(name, params, lr=0.1)
+    with pytest.raises(ValueError, match=match):
+        opt.step(grads())
+    # checked before any parameter moved
+    assert all(np.all(p == 1.0) for p in params) and all(s["step"] == 0 for s in opt.state)
+
+
+def test_registry_errors_name_the_problem():
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamm'; choose one of: adam"):
+        make_optimizer("adamm", [b()])
+    with pytest.raises(ValueError, match=r"optimizer 'sgd' does not take betas"):
+        make_optimizer("sgd", [b()], betas=(0.9, 0.999))
+    assert type(make_optimizer(" AdamW ", [b()])) is optim.AdamW
+
+
+def test_load_state_dict_validates_hyperparameters():
+    opt = optim.SGD([b()], lr=0.1, momentum=0.9)
+    sd = opt.state_dict()
+    sd["param_groups"][0]["momentum"] = 0.0
+    sd["param_groups"][0]["nesterov"] = True
+    sd["state"][0] = {"step": 0}
+    with pytest.raises(ValueError, match=r"nesterov=True requires momentum"):
+        opt.load_state_dict(sd)
