@@ -32,8 +32,6 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from adamlab.data import load_features
-
     model_dir = Path(args.model)
     try:
         trainer = Trainer.from_checkpoint(str(model_dir / CHECKPOINT))
@@ -44,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         raise RunError(f"--model {model_dir}: not written by adamlab train (no data description)")
     data, settings = extra["data"], extra["settings"]
     target = args.target or settings.get("target")
+    from adamlab.data import load_features
+
     try:
         X, y_raw = load_features(args.data, data["feature_names"], target=target)
     except DataError as e:
