@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import make_blobs, make_model
+from trainkit import make_blobs, make_model
 
 from adamlab.train import CheckpointError, Trainer, fingerprint
 from adamlab.train import checkpoint as ckpt

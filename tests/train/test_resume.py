@@ -6,7 +6,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import make_blobs, make_model
+from trainkit import make_blobs, make_model
 
 from adamlab.train import Trainer, fingerprint
 
@@ -68,7 +68,7 @@ def test_resume_across_processes(tmp_path):
     code = textwrap.dedent(f"""
         import sys; sys.path.insert(0, {str(tmp_path.parent)!r})
         sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parent)!r})
-        from conftest import make_blobs, make_model
+        from trainkit import make_blobs, make_model
         from adamlab.train import Trainer
         X, y = make_blobs()
         path = {str(tmp_path / 'ck.npz')!r}

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_blobs, make_model
+from trainkit import make_blobs, make_model
 
 from adamlab.nn import MLP
 from adamlab.optim import SGD

@@ -38,7 +38,7 @@ class Adamax(Optimizer):
     ) -> None:
         super().__init__(
             params,
-            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize),
+            dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize),
         )
 
     def _update(self, p, g, state, group) -> None:

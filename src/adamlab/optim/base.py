@@ -79,7 +79,7 @@ class Optimizer:
         index0 = len(self.state)
         for j, p in enumerate(params):
             where = f"params[{index0 + j}]"
-            if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+            if not isinstance(p, np.ndarray) or p.dtype not in (np.float32, np.float64):
                 raise ValueError(
                     f"{self._name}: {where} must be a float NumPy array (float32 or float64), "
                     f"got {type(p).__name__}{'' if not isinstance(p, np.ndarray) else ' of ' + str(p.dtype)}"
@@ -91,6 +91,8 @@ class Optimizer:
             seen.add(id(p))
         new = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self._validate_hyperparameters(new, where=f" (group {len(self.param_groups)})")
+        if "betas" in new:
+            new["betas"] = tuple(new["betas"])
         new["params"] = params
         self.param_groups.append(new)
         for p in params:

@@ -43,7 +43,7 @@ class NAdam(Optimizer):
     ) -> None:
         super().__init__(
             params,
-            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+            dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                  momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                  maximize=maximize),
         )

@@ -60,6 +60,9 @@ class SGD(Optimizer):
         g = direction(p, g, group, self._scratch)
         state["step"] += 1
         if mu != 0:
+            if "momentum_buffer" not in state:
+                raise ValueError(f"{self._name}: momentum was 0 when this optimizer was built; "
+                                 "build a new optimizer to turn momentum on")
             buf = state["momentum_buffer"]
             if state["step"] == 1:
                 buf[...] = g  # b_1 = g_1
