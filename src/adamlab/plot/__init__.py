@@ -1,0 +1,28 @@
+"""Figures as functions of data: each takes plain data and returns a ``matplotlib`` Figure.
+
+Nothing here touches pyplot or its global state, so every function works headless, in a
+notebook and in the CLI alike; saving is the caller's choice (``fig.savefig("curves.png")``).
+
+========================= =================================================================
+``learning_curves``        loss, accuracy, learning rate per epoch (and loss per step)
+``comparison``             optimizers × seeds: mean curves with a band
+``decision_boundary``      a classifier's regions on two features
+``landscape``              optimizer paths on a 2-D test function (``adamlab.landscape``)
+``landscape_animation``    the same as an animated GIF
+``adam_internals``         Adam's moments, bias correction and step sizes over training
+``schedule``               a learning-rate schedule
+========================= =================================================================
+"""
+
+from adamlab.plot.boundary import decision_boundary
+from adamlab.plot.compare import comparison
+from adamlab.plot.curves import learning_curves, schedule
+from adamlab.plot.internals import adam_internals
+from adamlab.plot.landscape_paths import landscape, landscape_animation
+from adamlab.plot.smoothing import debiased_ema
+from adamlab.plot.style import OPTIMIZER_COLORS, color_for
+
+__all__ = [
+    "learning_curves", "comparison", "decision_boundary", "landscape", "landscape_animation",
+    "adam_internals", "schedule", "debiased_ema", "OPTIMIZER_COLORS", "color_for",
+]

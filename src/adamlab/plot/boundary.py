@@ -1,0 +1,117 @@
+"""The decision boundary of a classifier on two features."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from adamlab.plot.style import finish_axes, new_figure
+
+# class colours: class 0 blue and class 1 red match the RdBu_r map of P(class 1)
+CLASS_COLORS = ("#2166ac", "#b2182b", "#1b9e77", "#e6ab02", "#7570b3", "#66a61e", "#a6761d",
+                "#e7298a", "#666666", "#d95f02")
+
+
+def _grid(X: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A size×size grid over the data's range padded by 10% (and at least 0.5)."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = np.maximum(0.1 * (hi - lo), 0.5)
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], size)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], size)
+    return np.meshgrid(xs, ys)
+
+
+def _class_index(y: np.ndarray, classes: list[Any]) -> np.ndarray:
+    """Column index of each label: ``y`` holds labels from ``classes``, or codes 0..K−1."""
+    index = {c: i for i, c in enumerate(classes)}
+    labels = y.tolist()
+    if all(c in index for c in labels):
+        return np.array([index[c] for c in labels], dtype=int)
+    if np.issubdtype(y.dtype, np.integer) and y.min() >= 0 and y.max() < len(classes):
+        return y.astype(int)
+    unknown = sorted({str(c) for c in labels if c not in index})
+    raise ValueError(
+        f"decision_boundary: y has labels {', '.join(unknown[:10])} that are neither in "
+        f"classes {classes} nor codes 0..{len(classes) - 1}"
+    )
+
+
+def decision_boundary(
+    predict_proba: Callable[[np.ndarray], Any],
+    X: Any,
+    y: Any,
+    title: str | None = None,
+    classes: Sequence[Any] | None = None,
+    feature_names: Sequence[str] = ("x₀", "x₁"),
+    grid_size: int = 200,
+) -> Figure:
+    """Where a classifier puts each class, over the data it was trained on.
+
+    ``predict_proba`` maps an (n, 2) array to probabilities: shape (n,) for P(class 1) of a
+    binary problem, or (n, K) with a column per class. ``classes`` names those columns in order
+    (default: the sorted labels of ``y``); ``y`` holds labels from it, or codes 0..K−1.
+
+    Binary: a filled contour of P(class 1) with the 0.5 contour drawn. K > 2: the region where
+    each class is the most probable, shaded lighter where the top probability is low.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"decision_boundary: X must have shape (n, 2), got {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"decision_boundary: y must have shape ({X.shape[0]},), got {y.shape}")
+    classes = list(np.unique(y)) if classes is None else list(classes)
+    y_idx = _class_index(y, classes)
+
+    xx, yy = _grid(X, grid_size)
+    P = np.asarray(predict_proba(np.column_stack([xx.ravel(), yy.ravel()])), dtype=float)
+    if P.ndim == 2 and P.shape[1] == 1:
+        P = P[:, 0]
+    if P.ndim == 2 and P.shape[1] == 2:
+        P = P[:, 1]
+    if P.shape[0] != xx.size or P.ndim > 2:
+        raise ValueError(
+            f"decision_boundary: predict_proba returned shape {P.shape} for {xx.size} points; "
+            "expected (n,) or (n, K)"
+        )
+    K = 2 if P.ndim == 1 else P.shape[1]
+    if len(classes) < K:
+        classes = classes + list(range(len(classes), K))
+
+    fig, (ax,) = new_figure(1, panel_size=(6.4, 5.2))
+    if P.ndim == 1:
+        p1 = P.reshape(xx.shape)
+        filled = ax.contourf(xx, yy, p1, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
+                             vmin=0, vmax=1, alpha=0.55)
+        ax.contour(xx, yy, p1, levels=[0.5], colors="k", linewidths=1.5)
+        bar = fig.colorbar(filled, ax=ax, shrink=0.9)
+        bar.set_label(f"P(class = {classes[1]})")
+    else:
+        # region of class k: where its margin P_k − max_{j≠k} P_j is positive (smooth edges,
+        # unlike contours of the argmax); a white veil where the top class is barely ahead
+        conf = P.max(axis=1).reshape(xx.shape)
+        for i in range(K):
+            others = np.delete(P, i, axis=1).max(axis=1)
+            margin = (P[:, i] - others).reshape(xx.shape)
+            if margin.max() <= 0:
+                continue
+            color = CLASS_COLORS[i % len(CLASS_COLORS)]
+            ax.contourf(xx, yy, margin, levels=[0, 1], colors=[color], alpha=0.3)
+            ax.contour(xx, yy, margin, levels=[0], colors="k", linewidths=1.2)
+        veil = np.clip((1 - conf) / (1 - 1 / K), 0, 1)
+        ax.imshow(np.dstack([np.ones_like(veil)] * 3 + [0.7 * veil]), origin="lower",
+                  extent=(xx.min(), xx.max(), yy.min(), yy.max()), aspect="auto",
+                  interpolation="bilinear")
+    for i, c in enumerate(classes):
+        mask = y_idx == i
+        if mask.any():
+            ax.scatter(X[mask, 0], X[mask, 1], s=22, color=CLASS_COLORS[i % len(CLASS_COLORS)],
+                       edgecolors="k", linewidths=0.6, label=f"class {c}", zorder=3)
+    ax.set_xlim(xx.min(), xx.max())
+    ax.set_ylim(yy.min(), yy.max())
+    what = f"P(class {classes[1]}), 0.5 contour" if P.ndim == 1 else "most probable class"
+    finish_axes(ax, title or f"decision boundary ({what})", feature_names[0], feature_names[1])
+    return fig
