@@ -11,9 +11,11 @@ notebook and in the CLI alike; saving is the caller's choice (``fig.savefig("cur
 ``landscape_animation``    the same as an animated GIF
 ``adam_internals``         Adam's moments, bias correction and step sizes over training
 ``schedule``               a learning-rate schedule
+``article``                the article's per-sample "curve" next to a real learning curve
 ========================= =================================================================
 """
 
+from adamlab.plot.article import article
 from adamlab.plot.boundary import decision_boundary
 from adamlab.plot.compare import comparison
 from adamlab.plot.curves import learning_curves, schedule
@@ -24,5 +26,5 @@ from adamlab.plot.style import OPTIMIZER_COLORS, color_for
 
 __all__ = [
     "learning_curves", "comparison", "decision_boundary", "landscape", "landscape_animation",
-    "adam_internals", "schedule", "debiased_ema", "OPTIMIZER_COLORS", "color_for",
+    "adam_internals", "schedule", "article", "debiased_ema", "OPTIMIZER_COLORS", "color_for",
 ]
