@@ -4,6 +4,7 @@ The CLI (``adamlab train --data moons``), the estimators and the docs share this
 
     ds = load_data("moons", n_samples=300, noise=0.2, seed=1)     # a built-in name ...
     ds = load_data("iris.csv", target="species")                   # ... or a file
+    X, y_raw = load_features("new.csv", ds.feature_names, target="species")  # to predict on
     train, val = train_val_split(ds.X, ds.y, 0.2, np.random.default_rng(0))
     scaler = Standardizer().fit(ds.X[train])
 
@@ -15,6 +16,7 @@ scikit-learn is imported only when a data set that needs it is loaded.
 from adamlab.data.arrays import from_arrays
 from adamlab.data.dataset import TASKS, Dataset
 from adamlab.data.errors import DataError
+from adamlab.data.features import load_features
 from adamlab.data.files import load_data, load_file
 from adamlab.data.labels import MAX_AUTO_CLASSES, LabelEncoder
 from adamlab.data.registry import DATASETS, DatasetSpec, get_dataset_spec, load_dataset
@@ -31,6 +33,7 @@ __all__ = [
     "load_dataset",
     "load_file",
     "load_data",
+    "load_features",
     "from_arrays",
     "MAX_AUTO_CLASSES",
     "Standardizer",

@@ -21,7 +21,7 @@ from adamlab.data.labels import encode_target
 _CHUNK_VALUES = 1 << 20  # finiteness is checked in blocks of about this many values
 
 
-def _check_features(X: np.ndarray, src: str, mmap: bool) -> np.ndarray:
+def check_features(X: np.ndarray, src: str, mmap: bool) -> np.ndarray:
     """``X`` as a finite 2-D float64 array (a memmap is checked block by block, not copied)."""
     if X.dtype.kind not in "biuf":
         what = "text" if X.dtype.kind in "US" else f"{X.dtype} values"
@@ -56,17 +56,8 @@ def _check_features(X: np.ndarray, src: str, mmap: bool) -> np.ndarray:
     return X
 
 
-def _dataset(
-    X: Any,
-    y: Any,
-    task: str | None,
-    feature_names: Sequence[str] | None,
-    name: str,
-    srcs: tuple[str, str],
-    mmap: bool = False,
-) -> Dataset:
-    x_src, y_src = srcs
-    X = _check_features(np.asanyarray(X) if mmap else np.asarray(X), x_src, mmap)
+def check_labels(y: Any, n_rows: int, x_src: str, y_src: str) -> np.ndarray:
+    """``y`` as a 1-D array of numbers or text with ``n_rows`` entries ((n, 1) is squeezed)."""
     y = np.asarray(y)
     if y.dtype.kind == "O":
         raise DataError(f"{y_src} holds Python objects; save labels as numbers or str")
@@ -77,9 +68,9 @@ def _dataset(
             f"{y_src} has shape {y.shape}; labels need one per row (1-D), "
             "e.g. y.argmax(axis=1) for one-hot labels"
         )
-    if len(y) != len(X):
+    if len(y) != n_rows:
         raise DataError(
-            f"{x_src} has {len(X)} rows but {y_src} has {len(y)} labels; one label per row"
+            f"{x_src} has {n_rows} rows but {y_src} has {len(y)} labels; one label per row"
         )
     if y.dtype.kind == "S":
         try:
@@ -88,6 +79,21 @@ def _dataset(
             raise DataError(f"{y_src} holds bytes that are not UTF-8; save labels as str") from None
     if y.dtype.kind not in "Ubiuf":
         raise DataError(f"{y_src} holds {y.dtype}; labels must be numbers or text")
+    return y
+
+
+def _dataset(
+    X: Any,
+    y: Any,
+    task: str | None,
+    feature_names: Sequence[str] | None,
+    name: str,
+    srcs: tuple[str, str],
+    mmap: bool = False,
+) -> Dataset:
+    x_src, y_src = srcs
+    X = check_features(np.asanyarray(X) if mmap else np.asarray(X), x_src, mmap)
+    y = check_labels(y, len(X), x_src, y_src)
     y, classes, kind = encode_target(y, task, y_src, where=lambda i: f"y[{i}]")
     if feature_names is None:
         feature_names = [f"x{j}" for j in range(X.shape[1])]
@@ -134,7 +140,7 @@ def _check_magic(path: Path, magics: tuple[bytes, ...], kind: str, fix: str) -> 
         raise DataError(f"{path} is not a NumPy {kind} file (wrong leading bytes); write it {fix}")
 
 
-def _load_npy(path: Path, role: str, mmap: bool) -> np.ndarray:
+def read_npy(path: Path, role: str, mmap: bool) -> np.ndarray:
     _check_magic(path, (b"\x93NUMPY",), ".npy", "with np.save")
     try:
         with open(path, "rb") as f:
@@ -164,10 +170,10 @@ def load_npy(
     target = Path(target)
     if not target.is_file():
         raise DataError(f"label file {str(target)!r} does not exist (resolved: {target.resolve()})")
-    X = _load_npy(path, "X", mmap)
+    X = read_npy(path, "X", mmap)
     if mmap and X.size == 0:
         X = np.asarray(X)
-    y = _load_npy(target, "y", False)
+    y = read_npy(target, "y", False)
     return _dataset(X, y, task, None, path.name, (str(path), str(target)), mmap=mmap)
 
 
@@ -184,23 +190,34 @@ def _npz_member(archive: Any, key: str, src: str) -> np.ndarray:
         raise
 
 
-def load_npz(path: str | Path, target: str | None = None, task: str | None = None) -> Dataset:
-    """Features and labels from the arrays ``X`` and ``y`` (or ``target``) of an .npz archive."""
-    path = Path(path)
+def read_npz(
+    path: Path, key: str, *, need_labels: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The raw arrays ``X`` and ``key`` (None if absent and not ``need_labels``) of an .npz.
+
+    Object arrays are refused, never unpickled.
+    """
     fix = "with np.savez(path, X=features, y=labels)"
     _check_magic(path, (b"PK\x03\x04", b"PK\x05\x06"), ".npz", fix)
-    key = "y" if target is None else str(target)
     try:
         with np.load(path, allow_pickle=False) as archive:
-            for k in ("X", key):
+            for k in ("X", key) if need_labels else ("X",):
                 if k not in archive.files:
                     held = ", ".join(archive.files) or "no arrays"
                     raise DataError(f"{path} has no array {k!r} (it holds: {held}); save it {fix}")
             X = _npz_member(archive, "X", f"{path} array 'X'")
-            y = _npz_member(archive, key, f"{path} array {key!r}")
+            y = _npz_member(archive, key, f"{path} array {key!r}") if key in archive.files else None
     except DataError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
         raise DataError(f"{path} is not a readable .npz file ({err}); save it {fix}") from None
+    return X, y
+
+
+def load_npz(path: str | Path, target: str | None = None, task: str | None = None) -> Dataset:
+    """Features and labels from the arrays ``X`` and ``y`` (or ``target``) of an .npz archive."""
+    path = Path(path)
+    key = "y" if target is None else str(target)
+    X, y = read_npz(path, key)
     srcs = (f"{path} array 'X'", f"{path} array {key!r}")
     return _dataset(X, y, task, None, path.name, srcs)

@@ -12,6 +12,9 @@ Rules, in the order they are checked:
   values are class labels (``classes`` sorted), other numbers are a regression target.
 
 Line numbers in messages are the file's own, header = line 1, as an editor shows them.
+
+``read_table(..., labelled=False)`` and the cell checks below also serve
+``adamlab.data.features``, which reads the columns a trained model needs from a file to predict on.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -55,11 +59,26 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def _read_rows(
-    path: Path, text: str, target: str | None
+def read_table(
+    path: Path, target: str | None = None, *, labelled: bool = True
 ) -> tuple[list[str], int, list[list[str]], list[int]]:
-    """Header names, the target's index, data rows (stripped cells) and each row's line number."""
-    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    """Header names, the target's index, data rows (stripped cells) and each row's line number.
+
+    ``labelled=True`` (training): the file needs a feature column and a target, ``target`` or
+    the last column. ``labelled=False`` (prediction): any columns will do, and the target index
+    is that of ``target`` if the file has such a column, else -1.
+    """
+    return _read_rows(path, read_text(path), target, labelled)
+
+
+def _delimiter(path: Path) -> str:
+    return "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+
+
+def _read_rows(
+    path: Path, text: str, target: str | None, labelled: bool = True
+) -> tuple[list[str], int, list[list[str]], list[int]]:
+    delimiter = _delimiter(path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     t = -1
@@ -72,8 +91,11 @@ def _read_rows(
             cells = [cell.strip() for cell in row]
             if header is None:
                 header = cells
-                _check_header(path, header, delimiter)
-                t = _target_index(path, header, target)
+                _check_header(path, header, labelled)
+                if labelled:
+                    t = _target_index(path, header, target)
+                elif target is not None and target in header:
+                    t = header.index(target)
                 continue
             if len(cells) != len(header):
                 raise DataError(
@@ -93,7 +115,7 @@ def _read_rows(
     return header, t, rows, lines
 
 
-def _check_header(path: Path, header: list[str], delimiter: str) -> None:
+def _check_header(path: Path, header: list[str], labelled: bool) -> None:
     seen: set[str] = set()
     for j, name in enumerate(header):
         if not name:
@@ -101,17 +123,27 @@ def _check_header(path: Path, header: list[str], delimiter: str) -> None:
         if name in seen:
             raise DataError(f"{path}: column name {name!r} appears twice in the header")
         seen.add(name)
-    if len(header) < 2:
-        other = next((d for d in ";\t|" if d in header[0] and d != delimiter), None)
-        hint = (
-            f" (it looks {other!r}-separated; save it comma-separated)"
-            if other
-            else "; add feature columns before the target"
-        )
+    if labelled and len(header) < 2:
+        hint = separator_hint(path, header) or "; add feature columns before the target"
         raise DataError(
             f"{path} has a single column {show(header[0])}; it needs feature columns "
             f"and a target column{hint}"
         )
+
+
+def separator_hint(path: Path, header: Sequence[str]) -> str:
+    """`` (it looks ';'-separated; ...)`` for a one-column header holding another separator."""
+    if len(header) != 1:
+        return ""
+    delimiter = _delimiter(path)
+    other = next((d for d in ";\t|" if d in header[0] and d != delimiter), None)
+    return f" (it looks {other!r}-separated; save it comma-separated)" if other else ""
+
+
+def list_columns(header: Sequence[str]) -> str:
+    """The header's names for a message, cut after 20."""
+    more = f", ... ({len(header)} in all)" if len(header) > 20 else ""
+    return ", ".join(header[:20]) + more
 
 
 def _target_index(path: Path, header: list[str], target: str | None) -> int:
@@ -122,7 +154,7 @@ def _target_index(path: Path, header: list[str], target: str | None) -> int:
     folded = [name for name in header if name.casefold() == target.strip().casefold()]
     close = folded or difflib.get_close_matches(target, header, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    listed = ", ".join(header[:20]) + (f", ... ({len(header)} in all)" if len(header) > 20 else "")
+    listed = list_columns(header)
     raise DataError(f"{path} has no column {target!r}{hint}; its columns are: {listed}")
 
 
@@ -142,26 +174,52 @@ def _parse_numbers(cells: list[str]) -> tuple[np.ndarray, list[int]]:
     return values, bad
 
 
-def _feature_columns(
-    path: Path, name: str, cells: list[str], lines: list[int]
-) -> tuple[list[str], np.ndarray]:
-    """The feature names and float64 columns (n, k) that one CSV column becomes."""
-    values, bad = _parse_numbers(cells)
-    if not bad:
-        nonfinite = np.flatnonzero(~np.isfinite(values))
-        if len(nonfinite):
-            i = nonfinite[0]
-            raise DataError(
-                f"{path}: column {name!r} has {show(cells[i])} at line {lines[i]}; features "
-                "must be finite numbers, so fill in a value or drop the row"
-            )
-        return [name], values[:, None]
-    if len(bad) <= len(cells) - len(bad):
+def check_filled(path: Path, name: str, cells: Sequence[str], lines: list[int], what: str) -> None:
+    """A DataError at the first empty cell of column ``name``; ``what`` is what to fill in."""
+    if "" in cells:
+        i = cells.index("")
+        raise DataError(
+            f"{path}: column {name!r} is empty at line {lines[i]}; fill in {what} "
+            "or drop the row (adamlab does not guess missing values)"
+        )
+
+
+def numeric_column(
+    path: Path,
+    name: str,
+    cells: list[str],
+    lines: list[int],
+    parsed: tuple[np.ndarray, list[int]] | None = None,
+) -> np.ndarray:
+    """A feature column as finite float64, or a DataError naming the line of the first bad cell.
+
+    ``parsed`` is ``_parse_numbers(cells)`` when the caller has it already.
+    """
+    values, bad = _parse_numbers(cells) if parsed is None else parsed
+    if bad:
         i = bad[0]
         raise DataError(
             f"{path}: column {name!r} holds numbers, but {show(cells[i])} at line {lines[i]} is "
             "not one; fix the value or drop the row"
         )
+    nonfinite = np.flatnonzero(~np.isfinite(values))
+    if len(nonfinite):
+        i = nonfinite[0]
+        raise DataError(
+            f"{path}: column {name!r} has {show(cells[i])} at line {lines[i]}; features "
+            "must be finite numbers, so fill in a value or drop the row"
+        )
+    return values
+
+
+def _feature_columns(
+    path: Path, name: str, cells: list[str], lines: list[int]
+) -> tuple[list[str], np.ndarray]:
+    """The feature names and float64 columns (n, k) that one CSV column becomes."""
+    parsed = _parse_numbers(cells)
+    bad = parsed[1]
+    if len(bad) <= len(cells) - len(bad):  # mostly numbers: all must be
+        return [name], numeric_column(path, name, cells, lines, parsed)[:, None]
     categories = sorted(set(cells))
     if len(categories) > MAX_CATEGORIES:
         raise DataError(
@@ -174,29 +232,28 @@ def _feature_columns(
     return [f"{name}={c}" for c in categories], onehot
 
 
+def numbers_or_text(cells: list[str]) -> np.ndarray:
+    """Cells as float64 if all are numbers, else as text (str)."""
+    values, bad = _parse_numbers(cells)
+    return values if not bad else np.array(cells, dtype=str)
+
+
 def _target_values(cells: list[str]) -> np.ndarray:
     """Target cells as int64 if all are integers, else float64 if all are numbers, else text."""
     try:
         return np.array([int(c) for c in cells], dtype=np.int64)
     except (ValueError, OverflowError):
         pass
-    values, bad = _parse_numbers(cells)
-    return values if not bad else np.array(cells, dtype=str)
+    return numbers_or_text(cells)
 
 
 def load_csv(path: str | Path, target: str | None = None, task: str | None = None) -> Dataset:
     """A CSV with a header as a Dataset; ``target`` names the label column (default: the last)."""
     path = Path(path)
-    header, t, rows, lines = _read_rows(path, read_text(path), target)
+    header, t, rows, lines = read_table(path, target)
     columns = list(zip(*rows, strict=True))
     for j, name in enumerate(header):
-        if "" in columns[j]:
-            i = columns[j].index("")
-            what = "the target" if j == t else "a value"
-            raise DataError(
-                f"{path}: column {name!r} is empty at line {lines[i]}; fill in {what} "
-                "or drop the row (adamlab does not guess missing values)"
-            )
+        check_filled(path, name, columns[j], lines, "the target" if j == t else "a value")
     names: list[str] = []
     blocks: list[np.ndarray] = []
     for j, name in enumerate(header):

@@ -14,6 +14,41 @@ CSV_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 FILE_SUFFIXES = (*CSV_SUFFIXES, ".npy", ".npz")
 
 
+def check_file(path: Path) -> str:
+    """The lower-case suffix of ``path``, once it is known to be a file of a type adamlab reads."""
+    if not path.exists():
+        raise DataError(f"data file {str(path)!r} does not exist (resolved: {path.resolve()})")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; give a .csv, .tsv, .npy or .npz file inside it")
+    suffix = path.suffix.lower()
+    if suffix not in FILE_SUFFIXES:
+        raise DataError(
+            f"{path}: adamlab reads {', '.join(FILE_SUFFIXES)} files, not {suffix or 'no suffix'}; "
+            "export the data as CSV"
+        )
+    return suffix
+
+
+def is_file_source(source: str | Path) -> bool:
+    """Whether ``--data SOURCE`` names a file (by its suffix, or by existing) or a built-in set."""
+    path = Path(str(source))
+    return path.suffix.lower() in FILE_SUFFIXES or (_key(source) not in DATASETS and path.exists())
+
+
+def builtin_key(source: str | Path) -> str:
+    """The registry key of a built-in data set name, or a DataError offering names and files."""
+    key = _key(source)
+    try:
+        get_dataset_spec(key)
+    except DataError as err:
+        raise DataError(f"{err}; or give the path of a {', '.join(FILE_SUFFIXES)} file") from None
+    return key
+
+
+def _key(source: str | Path) -> str:
+    return str(source).strip().lower().replace("_", "-")
+
+
 def load_file(
     path: str | Path,
     target: str | None = None,
@@ -27,16 +62,7 @@ def load_file(
     guess; ``mmap=True`` memory-maps a float64 ``.npy`` instead of reading it whole.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"data file {str(path)!r} does not exist (resolved: {path.resolve()})")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder; give a .csv, .tsv, .npy or .npz file inside it")
-    suffix = path.suffix.lower()
-    if suffix not in FILE_SUFFIXES:
-        raise DataError(
-            f"{path}: adamlab reads {', '.join(FILE_SUFFIXES)} files, not {suffix or 'no suffix'}; "
-            "export the data as CSV"
-        )
+    suffix = check_file(path)
     if mmap and suffix != ".npy":
         raise DataError(f"{path}: memory mapping works for .npy files only; drop mmap or use .npy")
     try:
@@ -60,17 +86,11 @@ def load_data(
     mmap: bool = False,
 ) -> Dataset:
     """``--data SOURCE``: a built-in name (``moons``) or a path (``data.csv``), -> Dataset."""
-    text = str(source)
-    key = text.strip().lower().replace("_", "-")
-    path = Path(text)
-    if path.suffix.lower() in FILE_SUFFIXES or (key not in DATASETS and path.exists()):
+    if is_file_source(source):
         if n_samples is not None or noise is not None:
-            raise DataError(f"n_samples and noise apply to synthetic data sets, not to {text}")
-        return load_file(path, target, task=task, mmap=mmap)
-    try:
-        get_dataset_spec(key)
-    except DataError as err:
-        raise DataError(f"{err}; or give the path of a {', '.join(FILE_SUFFIXES)} file") from None
+            raise DataError(f"n_samples and noise apply to synthetic data sets, not to {source}")
+        return load_file(Path(str(source)), target, task=task, mmap=mmap)
+    key = builtin_key(source)
     if target is not None or task is not None or mmap:
         raise DataError(f"{key!r} is a built-in data set; target, task and mmap apply to files")
     return load_dataset(key, n_samples=n_samples, noise=noise, seed=seed)
