@@ -121,3 +121,23 @@ def test_schedule(tmp_path, capsys):
     lrs = json.loads(stdout)["lrs"]
     assert len(lrs) == 50 and lrs[0] < lrs[5] and lrs[-1] < lrs[5]
     assert (tmp_path / "schedule.png").is_file()
+
+
+def test_predict_with_whole_number_labels_and_default_target(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2))
+    path = tmp_path / "n.csv"
+    path.write_text("u,v,cls\n" + "".join(f"{a},{b},{int(a > b)}\n" for a, b in X))
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(path), "--epochs", "40", "--lr", "0.05", "--out", str(out),
+                 "--quiet"]) == 0
+    features_only = tmp_path / "f.csv"
+    features_only.write_text("v,u\n" + "".join(f"{b},{a}\n" for a, b in X))
+    capsys.readouterr()
+    assert main(["predict", "--model", str(out), "--data", str(path), "--json"]) == 0
+    out_, err = capsys.readouterr()
+    assert json.loads(err)["accuracy"] > 0.9
+    assert main(["predict", "--model", str(out), "--data", str(features_only),
+                 "--output", str(tmp_path / "p.csv")]) == 0
+    rows = list(csv.DictReader((tmp_path / "p.csv").open()))
+    assert len(rows) == 60 and set(rows[0]) == {"p(0)", "p(1)", "label"}

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if "data" not in extra:
         raise RunError(f"--model {model_dir}: not written by adamlab train (no data description)")
     data, settings = extra["data"], extra["settings"]
-    target = args.target or settings.get("target")
+    target = args.target or extra.get("target") or settings.get("target")
     from adamlab.data import load_features
 
     try:
@@ -64,6 +64,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _same(label: Any, truth: Any) -> bool:
+    """Equal as numbers when both are numbers (class 1 vs 1.0 in a CSV), else as text."""
+    try:
+        return float(label) == float(truth)
+    except (TypeError, ValueError):
+        return str(label) == str(truth)
+
+
 def _table(out: np.ndarray, task: str, classes: list[Any] | None, y_raw: np.ndarray | None):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -82,6 +90,5 @@ def _table(out: np.ndarray, task: str, classes: list[Any] | None, y_raw: np.ndar
     for row, label in zip(proba, labels):
         w.writerow([f"{v:.6g}" for v in row] + [label])
     if y_raw is not None:
-        truth = [str(v) for v in y_raw]
-        metrics["accuracy"] = float(np.mean([str(a) == t for a, t in zip(labels, truth)]))
+        metrics["accuracy"] = float(np.mean([_same(a, t) for a, t in zip(labels, y_raw)]))
     return buf.getvalue(), metrics

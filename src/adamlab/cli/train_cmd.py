@@ -99,11 +99,27 @@ def _extra(p: Prepared) -> dict[str, Any]:
     ds = p.dataset
     return {
         "settings": p.settings.to_dict(),
+        "target": p.settings.target or _last_column(p.settings.data),
         "standardizer": None if p.standardizer is None else p.standardizer.to_dict(),
         "data": {"name": ds.name, "task": ds.task, "n_samples": ds.n_samples,
                  "n_features": ds.n_features, "feature_names": list(ds.feature_names),
                  "classes": None if ds.classes is None else [_plain(c) for c in ds.classes]},
     }
+
+
+def _last_column(data: str) -> str | None:
+    """The target a CSV was trained on when --target was not given: its last header column."""
+    import csv
+
+    path = Path(data)
+    if path.suffix.lower() not in (".csv", ".tsv", ".tab", ".txt") or not path.is_file():
+        return None
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f, delimiter="\t" if path.suffix.lower() in (".tsv", ".tab") else ","))
+    except (OSError, UnicodeDecodeError, StopIteration, csv.Error):
+        return None
+    return header[-1].strip() if header else None
 
 
 def _plain(x: Any) -> Any:
