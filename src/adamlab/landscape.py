@@ -170,7 +170,7 @@ FUNCTIONS: dict[str, Function2D] = {
                    summary="x² − y² + y⁴/2: a saddle at the origin, minima at (0, ±1)"),
         Function2D("ill-conditioned", ill_conditioned, ill_conditioned_grad, start=(-1.8, -0.4),
                    xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), minima=((0.0, 0.0),),
-                   lr={"sgd": 0.05, "adaptive": 0.05, "adagrad": 0.5, "radam": 0.05}, steps=300,
+                   lr={"sgd": 0.05, "adaptive": 0.05, "adagrad": 0.5, "radam": 0.05}, steps=500,
                    summary="rotated quadratic with condition number 100; minimum at (0, 0)"),
     )
 }
@@ -227,7 +227,8 @@ def run_path(
     grad = np.empty(2)
     for _ in range(steps):
         grad[:] = fn.gradient(theta[0], theta[1])
-        opt.step([grad])
+        with np.errstate(over="ignore", invalid="ignore"):  # a huge step is caught just below
+            opt.step([grad])
         x, y = float(theta[0]), float(theta[1])
         finite = math.isfinite(x) and math.isfinite(y)
         if not (finite and x0 <= x <= x1 and y0 <= y <= y1):

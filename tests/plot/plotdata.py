@@ -1,11 +1,10 @@
-"""Tiny, deterministic data for the plotting tests (and the gallery script)."""
+"""Tiny, deterministic data for the plotting tests (and for looking at the figures by eye)."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-import pytest
 
 
 def make_history(n_epochs: int = 12, classification: bool = True, validation: bool = True,
@@ -98,11 +97,13 @@ def blobs(n: int = 60, k: int = 2, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     return X, y
 
 
-@pytest.fixture
-def history() -> dict[str, list]:
-    return make_history()
+def legend_texts(ax) -> list[str]:
+    legend = ax.get_legend()
+    return [] if legend is None else [t.get_text() for t in legend.get_texts()]
 
 
-@pytest.fixture
-def trace() -> dict:
-    return adam_trace()
+def assert_saves_png(fig, path) -> None:
+    """The figure renders to a PNG (any warning fails the test: pytestmark filterwarnings)."""
+    fig.savefig(path, dpi=100)
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"

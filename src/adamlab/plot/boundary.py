@@ -24,6 +24,13 @@ def _grid(X: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.meshgrid(xs, ys)
 
 
+def _name(c: Any) -> str:
+    """A class label as text: 1.0 -> "1", np.str_("a") -> "a"."""
+    if isinstance(c, (float, np.floating)) and float(c).is_integer():
+        return str(int(c))
+    return str(c.item() if isinstance(c, np.generic) else c)
+
+
 def _class_index(y: np.ndarray, classes: list[Any]) -> np.ndarray:
     """Column index of each label: ``y`` holds labels from ``classes``, or codes 0..K−1."""
     index = {c: i for i, c in enumerate(classes)}
@@ -88,7 +95,7 @@ def decision_boundary(
                              vmin=0, vmax=1, alpha=0.55)
         ax.contour(xx, yy, p1, levels=[0.5], colors="k", linewidths=1.5)
         bar = fig.colorbar(filled, ax=ax, shrink=0.9)
-        bar.set_label(f"P(class = {classes[1]})")
+        bar.set_label(f"P(class = {_name(classes[1])})")
     else:
         # region of class k: where its margin P_k − max_{j≠k} P_j is positive (smooth edges,
         # unlike contours of the argmax); a white veil where the top class is barely ahead
@@ -109,9 +116,9 @@ def decision_boundary(
         mask = y_idx == i
         if mask.any():
             ax.scatter(X[mask, 0], X[mask, 1], s=22, color=CLASS_COLORS[i % len(CLASS_COLORS)],
-                       edgecolors="k", linewidths=0.6, label=f"class {c}", zorder=3)
+                       edgecolors="k", linewidths=0.6, label=f"class {_name(c)}", zorder=3)
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
-    what = f"P(class {classes[1]}), 0.5 contour" if P.ndim == 1 else "most probable class"
+    what = f"P(class {_name(classes[1])}), 0.5 contour" if P.ndim == 1 else "most probable class"
     finish_axes(ax, title or f"decision boundary ({what})", feature_names[0], feature_names[1])
     return fig

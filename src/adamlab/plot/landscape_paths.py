@@ -106,7 +106,8 @@ def _legend_below(fig: Figure, ax: Any) -> None:
     """The legend under the plot, so that it hides no path: markers first, then the paths."""
     handles, labels = ax.get_legend_handles_labels()
     markers = ("start", "minimum", "minima", "saddle point")
-    order = sorted(range(len(labels)), key=lambda i: (labels[i] not in markers, i))
+    rank = {m: k for k, m in enumerate(markers)}
+    order = sorted(range(len(labels)), key=lambda i: (rank.get(labels[i], len(markers)), i))
     handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     fig.legend(handles, labels, loc="outside lower center", ncols=min(3, len(labels)),
                fontsize="small", frameon=False)
