@@ -42,15 +42,20 @@ def _matrix(trace: Mapping[str, Any], key: str, n_steps: int, n_cols: int) -> np
     return a
 
 
-def _style_legend(ax: Any, entries: list[tuple[str, dict[str, Any]]], tracked: list[int],
-                  loc: str) -> None:
-    """One legend: the line styles (in black), then the tracked parameters' colours."""
+def _style_legend(ax: Any, entries: list[tuple[str, dict[str, Any]]]) -> None:
+    """What each line style means, drawn in black (the colours are the tracked parameters)."""
     handles = [Line2D([], [], color="k", **kw) for _, kw in entries]
-    labels = [name for name, _ in entries]
-    for j, i in enumerate(tracked):
-        handles.append(Line2D([], [], color=TRACKED_COLORS[j % len(TRACKED_COLORS)]))
-        labels.append(f"θ[{i}]")
-    ax.legend(handles, labels, fontsize="x-small", ncols=2, loc=loc, framealpha=0.85)
+    ax.legend(handles, [name for name, _ in entries], fontsize="small", loc="best",
+              framealpha=0.85)
+
+
+def _tracked_legend(fig: Figure, tracked: list[int]) -> None:
+    """One row under the panels: the colour of each tracked parameter θ[i]."""
+    handles = [Line2D([], [], color=TRACKED_COLORS[j % len(TRACKED_COLORS)], linewidth=2)
+               for j in range(len(tracked))]
+    fig.legend(handles, [f"θ[{i}]" for i in tracked], loc="outside lower center",
+               ncols=min(len(tracked), 8), fontsize="small", frameon=False,
+               title="tracked parameters (colours in a and b)", title_fontsize="small")
 
 
 def adam_internals(trace: Mapping[str, Any], title: str | None = None) -> Figure:
@@ -74,28 +79,28 @@ def adam_internals(trace: Mapping[str, Any], title: str | None = None) -> Figure
     b1, b2 = float(trace["beta1"]), float(trace["beta2"])
     log_x = t.min() > 0 and t.max() / t.min() >= 10
 
-    fig, axes = new_figure(4, panel_size=(5.6, 4.0))
+    fig, axes = new_figure(4, panel_size=(5.6, 4.2))
     fig.suptitle(title or f"Adam's internals (β1 = {b1:g}, β2 = {b2:g}, "
                  f"ε = {float(trace.get('eps', float('nan'))):g})")
     ax_m, ax_v, ax_bc, ax_step = axes
 
     for j in range(k):
         c = TRACKED_COLORS[j % len(TRACKED_COLORS)]
-        ax_m.plot(t, g[:, j], color=c, alpha=0.25, linewidth=0.8)
-        ax_m.plot(t, m[:, j], color=c, linestyle="--", linewidth=1.2)
-        ax_m.plot(t, m_hat[:, j], color=c, linewidth=1.6)
+        ax_m.plot(t, g[:, j], color=c, alpha=0.2, linewidth=0.6, zorder=1)
+        ax_m.plot(t, m[:, j], color=c, linestyle="--", linewidth=1.2, zorder=3)
+        ax_m.plot(t, m_hat[:, j], color=c, linewidth=1.6, zorder=3)
         ax_v.plot(t, v[:, j], color=c, linestyle="--", linewidth=1.2)
         ax_v.plot(t, v_hat[:, j], color=c, linewidth=1.6)
     ax_m.axhline(0, color="k", linewidth=0.6, alpha=0.5)
     finish_axes(ax_m, r"(a) first moment: $m_t$ (biased) vs $\hat m_t$", "step t", "value",
                 legend=False)
     _style_legend(ax_m, [("gradient $g_t$", {"alpha": 0.3}), ("$m_t$", {"linestyle": "--"}),
-                         (r"$\hat m_t = m_t/(1-\beta_1^t)$", {})], tracked, loc="best")
+                         (r"$\hat m_t = m_t/(1-\beta_1^t)$", {})])
     ax_v.set_yscale("log")
     finish_axes(ax_v, r"(b) second moment: $v_t$ (biased) vs $\hat v_t$", "step t",
                 "value (log)", legend=False)
-    _style_legend(ax_v, [("$v_t$", {"linestyle": "--"}), (r"$\hat v_t = v_t/(1-\beta_2^t)$", {})],
-                  tracked, loc="best")
+    _style_legend(ax_v, [("$v_t$", {"linestyle": "--"}), (r"$\hat v_t = v_t/(1-\beta_2^t)$", {})])
+    _tracked_legend(fig, tracked)
 
     bc1 = np.asarray(trace.get("bias_correction1", 1 - b1**t), dtype=float)
     bc2 = np.asarray(trace.get("bias_correction2", 1 - b2**t), dtype=float)
