@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from adamlab.data import Dataset, Standardizer, load_data, train_val_split
+from adamlab.data import Dataset, Rows, Standardizer, load_data, train_val_split
 from adamlab.nn import MLP
 from adamlab.train import Callback, EarlyStopping, Trainer
 
@@ -36,6 +37,7 @@ class Settings:
     noise: float | None = None
     data_seed: int | None = None
     standardize: bool = True
+    mmap: bool | None = None
     hidden: list[int] = field(default_factory=lambda: [16])
     activation: str = "tanh"
     dropout: float = 0.0
@@ -121,10 +123,18 @@ class Prepared:
         return self.model.predict_proba(np.asarray(Xs, dtype=self.model.dtype))
 
 
+#: ``.npy`` files larger than this are memory-mapped and streamed (``Settings.mmap=None``).
+MMAP_BYTES = 256 * 2**20
+
+
 def load(settings: Settings) -> Dataset:
     s = settings
+    mmap = s.mmap
+    if mmap is None:
+        path = Path(s.data)
+        mmap = path.suffix.lower() == ".npy" and path.is_file() and path.stat().st_size > MMAP_BYTES
     return load_data(s.data, target=s.target, n_samples=s.n_samples, noise=s.noise,
-                     seed=s.seed if s.data_seed is None else s.data_seed)
+                     seed=s.seed if s.data_seed is None else s.data_seed, mmap=bool(mmap))
 
 
 def prepare(settings: Settings, dataset: Dataset | None = None, trainer: Trainer | None = None) -> Prepared:
@@ -135,19 +145,24 @@ def prepare(settings: Settings, dataset: Dataset | None = None, trainer: Trainer
     if ds.task != "regression" and ds.n_classes is not None and ds.n_classes < 2:
         raise ValueError(f"{ds.name}: only one class in the target; classification needs two or more")
     X, y = ds.X, ds.y
+    dtype = np.dtype(s.dtype)
+    tr = va = None
     if s.val_fraction:
         tr, va = train_val_split(X, y, s.val_fraction, np.random.default_rng([s.seed, 1]),
                                  stratify=ds.task != "regression")
-        X_train, y_train, X_val, y_val = X[tr], y[tr], X[va], y[va]
+    if isinstance(X, np.memmap):  # stream: rows are read, standardised and cast batch by batch
+        scaler = Standardizer().fit(Rows(X, tr)) if s.standardize else None
+        X_train = Rows(X, tr, scaler, dtype)
+        X_val = None if va is None else Rows(X, va, scaler, dtype)
     else:
-        X_train, y_train, X_val, y_val = X, y, None, None
-    scaler = Standardizer().fit(X_train) if s.standardize else None
-    dtype = np.dtype(s.dtype)
-    if scaler is not None:
-        X_train = scaler.transform(X_train)
-        X_val = None if X_val is None else scaler.transform(X_val)
-    X_train = np.asarray(X_train, dtype=dtype)
-    X_val = None if X_val is None else np.asarray(X_val, dtype=dtype)
+        X_train, X_val = (X, None) if tr is None else (X[tr], X[va])
+        scaler = Standardizer().fit(X_train) if s.standardize else None
+        if scaler is not None:
+            X_train = scaler.transform(X_train)
+            X_val = None if X_val is None else scaler.transform(X_val)
+        X_train = np.asarray(X_train, dtype=dtype)
+        X_val = None if X_val is None else np.asarray(X_val, dtype=dtype)
+    y_train, y_val = (y, None) if tr is None else (y[tr], y[va])
     if trainer is None:
         n_out = ds.n_classes if ds.task == "multiclass" else 1
         model = MLP(ds.n_features, tuple(s.hidden), n_out, activation=s.activation,

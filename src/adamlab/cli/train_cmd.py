@@ -168,7 +168,11 @@ def _write_outputs(p: Prepared, out: Path, summary: dict[str, Any], trace: AdamT
         rundir.save_figure(plot.learning_curves(h.to_dict()["epochs"], title=title),
                            out / "learning_curves.png")
     if p.dataset.n_features == 2 and p.dataset.task != "regression":
-        fig = plot.decision_boundary(p.predict_proba, p.dataset.X, p.dataset.y,
+        X, y = p.dataset.X, p.dataset.y
+        if len(y) > 5000:  # a readable scatter, and no full read of a memory-mapped file
+            keep = np.sort(np.random.default_rng(0).choice(len(y), 5000, replace=False))
+            X, y = np.asarray(X[keep]), y[keep]
+        fig = plot.decision_boundary(p.predict_proba, X, y,
                                      title=f"{p.dataset.name}: decision boundary after {p.trainer.epoch} epochs",
                                      classes=p.dataset.classes)
         rundir.save_figure(fig, out / "decision_boundary.png")

@@ -20,6 +20,7 @@ from adamlab.data.features import load_features
 from adamlab.data.files import load_data, load_file
 from adamlab.data.labels import MAX_AUTO_CLASSES, LabelEncoder
 from adamlab.data.registry import DATASETS, DatasetSpec, get_dataset_spec, load_dataset
+from adamlab.data.rows import Rows
 from adamlab.data.split import train_val_split
 from adamlab.data.standardize import Standardizer
 
@@ -39,4 +40,5 @@ __all__ = [
     "Standardizer",
     "LabelEncoder",
     "train_val_split",
+    "Rows",
 ]

@@ -25,6 +25,10 @@ def _blocks(X: np.ndarray) -> list[slice]:
 
 
 def _as_2d(X: Any, what: str) -> np.ndarray:
+    from adamlab.data.rows import Rows
+
+    if isinstance(X, Rows):  # read in blocks, never materialised whole
+        return X  # type: ignore[return-value]
     X = np.asanyarray(X)
     if X.ndim != 2 or X.dtype.kind not in "biuf":
         raise DataError(

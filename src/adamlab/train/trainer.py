@@ -302,7 +302,10 @@ class Trainer:
                 self.save_checkpoint(checkpoint_path)
 
     def _check_data(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        # Arrays, or lazy row readers (adamlab.data.Rows: shape, dtype, len, X[indices]) that
+        # read a memory-mapped file batch by batch; anything else becomes an array.
+        lazy = hasattr(X, "shape") and hasattr(X, "dtype") and hasattr(X, "__getitem__")
+        X = X if isinstance(X, np.ndarray) or lazy else np.asarray(X)
         y = np.asarray(y)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (samples, features), got shape {X.shape}")
@@ -350,7 +353,7 @@ class Trainer:
             idx = perm[b * bs:(b + 1) * bs]
             m = len(idx)
             Xb = xbuf[:m]
-            if X.dtype == dtype:
+            if isinstance(X, np.ndarray) and X.dtype == dtype:
                 np.take(X, idx, axis=0, out=Xb)
             else:
                 Xb[...] = X[idx]
