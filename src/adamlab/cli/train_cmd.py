@@ -163,7 +163,10 @@ def _write_outputs(p: Prepared, out: Path, summary: dict[str, Any], trace: AdamT
     rundir.write_json(out / "summary.json", summary)
     rundir.write_text(out / "history.csv", h.to_csv())
     rundir.write_json(out / "history.json", h.to_dict())
-    title = f"{p.dataset.name}: {p.settings.optimizer}, lr {p.trainer.lr:g}"
+    group = p.trainer.optimizer.param_groups[0]
+    base_lr = group.get("initial_lr", group["lr"])
+    schedule = "" if p.settings.schedule == "constant" else f" ({p.settings.schedule})"
+    title = f"{p.dataset.name}: {p.settings.optimizer}, lr {base_lr:g}{schedule}"
     if len(h):
         rundir.save_figure(plot.learning_curves(h.to_dict()["epochs"], title=title),
                            out / "learning_curves.png")
