@@ -14,6 +14,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from adamlab.data.rows import Rows
+
 from adamlab.data.dataset import Dataset
 from adamlab.data.errors import DataError
 from adamlab.data.labels import encode_target
@@ -45,8 +47,11 @@ def check_features(X: np.ndarray, src: str, mmap: bool) -> np.ndarray:
     else:
         X = np.ascontiguousarray(X, dtype=np.float64)
     step = max(1, _CHUNK_VALUES // X.shape[1])
+    # A memmap is read block by block with pread (``Rows``), so checking a several-GB file does
+    # not leave it all mapped into this process's resident memory.
+    reader = Rows(X) if mmap else X
     for start in range(0, X.shape[0], step):
-        bad = ~np.isfinite(X[start : start + step])
+        bad = ~np.isfinite(reader[start : start + step])
         if bad.any():
             r, c = np.argwhere(bad)[0]
             raise DataError(
