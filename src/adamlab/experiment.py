@@ -60,6 +60,7 @@ class Settings:
     clip_norm: float | None = None
     class_weight: str | None = None
     seed: int = 0
+    log_steps: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -170,7 +171,7 @@ def prepare(settings: Settings, dataset: Dataset | None = None, trainer: Trainer
                     rng=np.random.default_rng([s.seed, 0]))
         trainer = Trainer(model, s.optimizer, optimizer_args=s.optimizer_args(), schedule=s.schedule,
                           warmup=s.warmup, clip_norm=s.clip_norm, l2=s.l2, batch_size=s.batch_size,
-                          seed=s.seed, schedule_epochs=s.epochs)
+                          seed=s.seed, schedule_epochs=s.epochs, log_steps=s.log_steps)
     return Prepared(s, ds, X_train, y_train, X_val, y_val, scaler, trainer.model, trainer)
 
 

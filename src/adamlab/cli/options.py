@@ -157,6 +157,8 @@ TRAIN_OPTIONS = [
     ("--clip-norm", "clip_norm", dict(type=positive_float, help="clip the global gradient norm")),
     ("--class-weight", "class_weight", dict(choices=["balanced"], help="reweight classes")),
     ("--seed", "seed", dict(type=nonneg_int, help="seed of everything random (default 0)")),
+    ("--log-steps", "log_steps", dict(action="store_const", const=True,
+                                      help="also record the loss of every step (smoothed curve)")),
 ]
 ALL_OPTIONS = DATA_OPTIONS + MODEL_OPTIONS + OPTIM_OPTIONS + TRAIN_OPTIONS
 

@@ -168,7 +168,8 @@ def _write_outputs(p: Prepared, out: Path, summary: dict[str, Any], trace: AdamT
     schedule = "" if p.settings.schedule == "constant" else f" ({p.settings.schedule})"
     title = f"{p.dataset.name}: {p.settings.optimizer}, lr {base_lr:g}{schedule}"
     if len(h):
-        rundir.save_figure(plot.learning_curves(h.to_dict()["epochs"], title=title),
+        steps = h.to_dict()["steps"] if h.steps["step"] else None
+        rundir.save_figure(plot.learning_curves(h.to_dict()["epochs"], title=title, history_steps=steps),
                            out / "learning_curves.png")
     if p.dataset.n_features == 2 and p.dataset.task != "regression":
         X, y = p.dataset.X, p.dataset.y
