@@ -141,3 +141,26 @@ def test_predict_with_whole_number_labels_and_default_target(tmp_path, capsys):
                  "--output", str(tmp_path / "p.csv")]) == 0
     rows = list(csv.DictReader((tmp_path / "p.csv").open()))
     assert len(rows) == 60 and set(rows[0]) == {"p(0)", "p(1)", "label"}
+
+
+def test_progress_bar_on_a_terminal_and_plain_lines_otherwise(tmp_path):
+    import os
+    import pty
+    import shlex
+    import subprocess
+    import sys
+
+    cmd = f"{shlex.quote(sys.executable)} -m adamlab train --epochs 6 --out "
+    chunks = []
+
+    def read(fd):
+        data = os.read(fd, 4096)
+        chunks.append(data)
+        return data
+
+    pty.spawn(["bash", "-c", f"stty rows 40 cols 120; {cmd}{shlex.quote(str(tmp_path / 'tty'))}"], read)
+    screen = b"".join(chunks).decode(errors="replace")
+    assert "6/6" in screen and "|" in screen and "val_loss=" in screen  # a tqdm bar
+    piped = subprocess.run(shlex.split(cmd) + [str(tmp_path / "pipe")], capture_output=True, text=True)
+    lines = [ln for ln in piped.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 6 and lines[-1].startswith("adam epoch 6/6") and "\r" not in piped.stderr
