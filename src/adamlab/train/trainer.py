@@ -324,8 +324,8 @@ class Trainer:
         h = hashlib.sha256()
         h.update(str((X.shape, X.dtype.str)).encode())
         step = max(1, len(X) // 1024)  # a sample of rows: cheap, and enough to catch a mix-up
-        h.update(np.ascontiguousarray(X[::step]).tobytes())
-        h.update(np.ascontiguousarray(y).tobytes())
+        h.update(memoryview(np.ascontiguousarray(X[::step])))  # memoryview: no copy
+        h.update(memoryview(np.ascontiguousarray(y)))
         sha = h.hexdigest()
         if self._partial is not None and self._data_sha not in (None, sha):
             raise ValueError("this checkpoint was taken mid-epoch on different training data; "
