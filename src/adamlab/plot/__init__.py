@@ -12,6 +12,7 @@ notebook and in the CLI alike; saving is the caller's choice (``fig.savefig("cur
 ``adam_internals``         Adam's moments, bias correction and step sizes over training
 ``schedule``               a learning-rate schedule
 ``article``                the article's per-sample "curve" next to a real learning curve
+``sweep``                  final loss against learning rate, per optimizer (``adamlab sweep``)
 ========================= =================================================================
 """
 
@@ -23,8 +24,9 @@ from adamlab.plot.internals import adam_internals
 from adamlab.plot.landscape_paths import landscape, landscape_animation
 from adamlab.plot.smoothing import debiased_ema
 from adamlab.plot.style import OPTIMIZER_COLORS, color_for
+from adamlab.plot.sweep import sweep
 
 __all__ = [
     "learning_curves", "comparison", "decision_boundary", "landscape", "landscape_animation",
-    "adam_internals", "schedule", "article", "debiased_ema", "OPTIMIZER_COLORS", "color_for",
+    "adam_internals", "schedule", "article", "sweep", "debiased_ema", "OPTIMIZER_COLORS", "color_for",
 ]

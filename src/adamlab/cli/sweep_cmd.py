@@ -1,0 +1,337 @@
+"""``adamlab sweep``: optimizer × learning rate × seed, here (joblib) or on a Dask cluster.
+
+Writes ``sweep.csv`` (one row per run), ``sweep.png`` (final loss against learning rate),
+``best_learning_curves.png`` (the best run), ``summary.json`` and ``histories.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from adamlab.cli import rundir
+from adamlab.cli.errors import RunError, UsageError
+from adamlab.cli.options import (
+    add_options,
+    name_list,
+    positive_float,
+    positive_int,
+    settings_from_args,
+)
+from adamlab.optim import OPTIMIZERS
+
+
+def lr_list(text: str) -> list[float]:
+    """``1e-4,1e-3,1e-2`` -> [0.0001, 0.001, 0.01] (finite, > 0, each once)."""
+    parts = [t.strip() for t in text.split(",") if t.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError(
+            f"expected learning rates like 1e-4,1e-3,1e-2, got {text!r}"
+        )
+    lrs: list[float] = []
+    for t in parts:
+        try:
+            lr = positive_float(t)
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(
+                f"expected learning rates > 0 like 1e-4,1e-3,1e-2, got {t!r} in {text!r}"
+            ) from None
+        if lr not in lrs:
+            lrs.append(lr)
+    return lrs
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="optimizer × learning rate × seed grids, here or on Dask",
+        description="Train every combination of optimizer, learning rate and seed as "
+        "an independent run, in local processes (--workers) or on a Dask "
+        "cluster (--scheduler); write sweep.csv, sweep.png (final loss "
+        "against learning rate) and the best run's learning curves.",
+    )
+    grid = p.add_argument_group("grid")
+    grid.add_argument(
+        "--optimizers",
+        type=name_list(OPTIMIZERS, "optimizer"),
+        default=["adam", "sgd"],
+        metavar="A,B,...",
+        help=f"from: {', '.join(OPTIMIZERS)}",
+    )
+    grid.add_argument(
+        "--lrs",
+        type=lr_list,
+        default=[1e-4, 1e-3, 1e-2, 1e-1],
+        metavar="LR,LR,...",
+        help="learning rates (default: 1e-4,1e-3,1e-2,1e-1)",
+    )
+    grid.add_argument(
+        "--seeds", type=positive_int, default=3, metavar="K", help="seeds 0..K-1 per setting"
+    )
+    add_options(p, optimizer=False)
+    where = p.add_argument_group("where the runs go")
+    where.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="run in N local processes (default 1: in this process)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="submit the runs to this Dask scheduler (needs adamlab[dask])",
+    )
+    where.add_argument(
+        "--connect-timeout",
+        type=positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="give up on the scheduler (or on its workers joining) after this long",
+    )
+    p.add_argument("--out", metavar="DIR", help="output directory (default: a new one under runs/)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from adamlab import sweep
+
+    _check_usage(args)
+    tasks = _tasks(args)
+    client = None
+    if args.scheduler:
+        try:
+            client = sweep.connect(_address(args.scheduler), timeout=args.connect_timeout)
+        except sweep.DaskMissing as e:
+            raise UsageError(str(e)) from None
+        except sweep.SchedulerError as e:
+            raise RunError(str(e)) from None
+    try:
+        out = rundir.new_run_dir(args.out, f"sweep-{Path(tasks[0]['data']).stem}")
+        with rundir.Lock(out):
+            t0 = time.perf_counter()
+            pairs = (
+                sweep.run_local(tasks, args.workers or 1)
+                if client is None
+                else sweep.run_dask(tasks, client)
+            )
+            bar = _bar(len(tasks), args)
+            results = sweep.collect(pairs, len(tasks), lambda i, r: _tick(bar, r, args))
+            if bar is not None:
+                bar.close()
+            summary = _write(out, args, tasks, results, time.perf_counter() - t0)
+    finally:
+        if client is not None:
+            client.close()
+    _report(summary, args)
+    failed = [r for r in summary["runs"] if r["status"] == "failed"]
+    if failed:
+        raise RunError(
+            f"{len(failed)} of {len(tasks)} runs failed (first: {failed[0]['error']}); "
+            f"their rows say status=failed in {out / 'sweep.csv'}"
+        )
+    return 0
+
+
+def _check_usage(args: argparse.Namespace) -> None:
+    if args.lr is not None:
+        raise UsageError("--lr: a sweep tries the learning rates of --lrs (e.g. --lrs 1e-3,1e-2)")
+    if args.seed is not None:
+        raise UsageError("--seed: a sweep runs seeds 0..K-1 of --seeds K")
+    if args.scheduler and args.workers is not None:
+        raise UsageError(
+            "--workers is for local runs; with --scheduler the cluster's workers run them"
+        )
+
+
+def _address(text: str) -> str:
+    """``tcp://HOST:PORT`` (``HOST:PORT`` taken as tcp), checked for a host and a port."""
+    from urllib.parse import urlsplit
+
+    address = text.strip() if "://" in text else f"tcp://{text.strip()}"
+    parts = urlsplit(address)
+    try:
+        ok = bool(parts.hostname) and parts.port is not None
+    except ValueError:
+        ok = False
+    if not ok:
+        raise UsageError(
+            f"--scheduler {text!r}: give the scheduler's address as tcp://HOST:PORT "
+            "(Dask's default port is 8786)"
+        )
+    return address
+
+
+def _tasks(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The grid, its data checked once here: bad data is exit 1, not N failed runs."""
+    from adamlab import experiment, sweep
+
+    base = settings_from_args(args)
+    try:
+        tasks = sweep.grid(base, args.optimizers, args.lrs, args.seeds)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    try:  # the options were checked by the parser: what is left to fail is the data
+        experiment.prepare(experiment.Settings.from_dict(tasks[0]))
+    except ValueError as e:  # DataError, or one class only
+        raise RunError(str(e)) from None
+    return tasks
+
+
+def _bar(total: int, args: argparse.Namespace):
+    if args.quiet or args.json or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="run", desc="sweep", file=sys.stderr, dynamic_ncols=True)
+
+
+def _tick(bar, r: dict[str, Any], args: argparse.Namespace) -> None:
+    s = r["settings"]
+    if bar is not None:
+        bar.set_postfix_str(
+            f"{s['optimizer']} lr {s['lr']:g} seed {s['seed']}: {r['status']}", refresh=False
+        )
+        bar.update(1)
+    elif not (args.quiet or args.json):
+        value = r["final"]["val_loss"] if r["final"]["val_loss"] is not None else r["final"]["loss"]
+        shown = "" if value is None else f", final loss {value:.4g}"
+        print(
+            f"{s['optimizer']} lr {s['lr']:g} seed {s['seed']}: {r['status']}{shown}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _write(
+    out: Path,
+    args: argparse.Namespace,
+    tasks: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    seconds: float,
+) -> dict[str, Any]:
+    from adamlab import plot, sweep
+
+    rows = sweep.table(results)
+    metric = sweep.metric_of(rows)
+    top = sweep.best(rows, metric)
+    rundir.write_text(out / "sweep.csv", _csv(rows))
+    data = Path(tasks[0]["data"]).stem
+    title = (
+        f"{data}: final {metric} after {tasks[0]['epochs']} epochs, "
+        f"mean over {args.seeds} seed{'s' * (args.seeds > 1)} (band: min–max)"
+    )
+    rundir.save_figure(plot.sweep(rows, metric=metric, title=title, best=top), out / "sweep.png")
+    if top is not None:
+        i = next(
+            i
+            for i, r in enumerate(rows)
+            if (r["optimizer"], r["lr"], r["seed"]) == (top["optimizer"], top["lr"], top["seed"])
+        )
+        top["run"] = i
+        history = results[i]["history"]
+        if history.get("loss"):
+            fig = plot.learning_curves(
+                history,
+                title=f"{data}: best run, {top['optimizer']}, lr {top['lr']:g}, seed {top['seed']}",
+            )
+            rundir.save_figure(fig, out / "best_learning_curves.png")
+    base = {k: v for k, v in tasks[0].items() if k not in ("optimizer", "lr", "seed")}
+    n = args.workers or 1
+    where = f"dask {args.scheduler}" if args.scheduler else f"local, {n} process{'es' * (n > 1)}"
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("ok", "diverged", "failed")}
+    summary = {
+        "command": "sweep",
+        "settings": base,
+        "optimizers": args.optimizers,
+        "lrs": args.lrs,
+        "seeds": args.seeds,
+        "runs_total": len(rows),
+        "status": counts,
+        "where": where,
+        "seconds": seconds,
+        "metric": metric,
+        "best": top,
+        "out": str(out),
+        "runs": [_plain(r) for r in rows],
+    }
+    rundir.write_json(out / "summary.json", summary)
+    rundir.write_json(out / "histories.json", [r["history"] for r in results])
+    return summary
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe: non-finite numbers (a blown-up loss) as None."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()}
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    from adamlab.sweep import COLUMNS
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for r in rows:
+        w.writerow([_cell(c, r[c]) for c in COLUMNS])
+    return buf.getvalue()
+
+
+def _cell(column: str, value: Any) -> str:
+    """Numbers exactly (repr round-trips a float), seconds to the millisecond, None as empty."""
+    if value is None:
+        return ""
+    if column == "seconds":
+        return f"{value:.3f}"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
+    if args.json:
+        print(json.dumps(summary))
+        return
+    if args.quiet:
+        print(summary["out"])
+        return
+    print(_table(summary))
+    b = summary["best"]
+    if b is not None:
+        print(
+            f"best: {b['optimizer']}, lr {b['lr']:g}: mean {b['metric']} {b['mean']:.4g} over "
+            f"{b['seeds']} seed{'s' * (b['seeds'] > 1)}"
+        )
+    else:
+        print("best: none (no setting finished for every seed)")
+    s = summary["status"]
+    counts = ", ".join(f"{n} {status}" for status, n in s.items())
+    print(
+        f"{summary['runs_total']} runs ({counts}) in {summary['seconds']:.1f} s, {summary['where']}"
+    )
+    print(f"wrote {summary['out']}")
+
+
+def _table(summary: dict[str, Any]) -> str:
+    """Mean final metric over seeds, optimizers down, learning rates across."""
+    metric, rows = summary["metric"], summary["runs"]
+    lrs = summary["lrs"]
+    lines = [f"{'mean ' + metric:<14}" + "".join(f"{'lr ' + format(lr, 'g'):>12}" for lr in lrs)]
+    for opt in summary["optimizers"]:
+        cells = []
+        for lr in lrs:
+            rs = [r for r in rows if r["optimizer"] == opt and r["lr"] == lr]
+            vals = [r[metric] for r in rs if r["status"] == "ok" and r[metric] is not None]
+            lost = len(rs) - len(vals)
+            cell = (
+                f"{sum(vals) / len(vals):.4g}"
+                if vals
+                else ", ".join(sorted({r["status"] for r in rs}))
+            )
+            cells.append(cell + (f" ({lost}✕)" if vals and lost else ""))
+        lines.append(f"{opt:<14}" + "".join(f"{c:>12}" for c in cells))
+    return "\n".join(lines)
