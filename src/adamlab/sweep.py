@@ -270,7 +270,7 @@ def run_dask(tasks: Sequence[dict[str, Any]], client: Any) -> Iterator[tuple[int
         for i, s in enumerate(tasks)
     }
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             i = futures[future]
             try:
                 yield future.result()

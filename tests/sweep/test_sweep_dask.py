@@ -1,0 +1,114 @@
+"""A sweep through ``--scheduler`` on a Dask LocalCluster (127.0.0.1, two worker processes):
+the scheduler runs the tasks, and every run's weights equal the local run's bit for bit."""
+
+import csv
+import json
+
+import pytest
+from sweepdata import GRID
+
+from adamlab import sweep
+from adamlab.cli import main
+
+distributed = pytest.importorskip(
+    "distributed", reason="dask[distributed] is not installed (pip install 'adamlab[dask]')"
+)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Two single-threaded worker processes on the loopback address, no dashboard."""
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  host="127.0.0.1", dashboard_address=None, timeout=60) as c:
+        yield c
+    # leaving the block closes the workers and the scheduler
+
+
+def read_rows(out):
+    return list(csv.DictReader((out / "sweep.csv").open()))
+
+
+def adamlab_keys(client):
+    """Keys of adamlab's tasks that the scheduler saw finish (from its transition log)."""
+    def finished(dask_scheduler):
+        return sorted({str(entry[0]) for entry in dask_scheduler.transition_log
+                       if str(entry[0]).startswith(sweep.TASK_PREFIX) and entry[2] == "memory"})
+    return client.run_on_scheduler(finished)
+
+
+def test_sweep_on_the_cluster_equals_the_local_sweep(cluster, tmp_path, capsys, reg_file, deadline):
+    deadline(120)
+    address = cluster.scheduler_address
+    assert address.startswith("tcp://127.0.0.1:")
+    workers = set(cluster.scheduler_info["workers"])
+    assert len(workers) == 2
+    with distributed.Client(address, set_as_default=False) as client:
+        before = adamlab_keys(client)
+
+    dask_out, local_out = tmp_path / "dask", tmp_path / "local"
+    code = main(["sweep", "--data", str(reg_file), *GRID, "--scheduler", address,
+                 "--out", str(dask_out), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["where"] == f"dask {address}"
+    code = main(["sweep", "--data", str(reg_file), *GRID, "--workers", "2", "--out",
+                 str(local_out), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+
+    on_cluster, local = read_rows(dask_out), read_rows(local_out)
+    assert len(on_cluster) == len(local) == 12
+    key = ("optimizer", "lr", "seed", "status", "epochs", "loss", "val_loss", "params_sha256")
+
+    def numbers(rows):
+        return [tuple(r[k] for k in key) for r in rows]
+
+    assert numbers(on_cluster) == numbers(local)
+    assert {r["status"] for r in on_cluster} == {"ok", "diverged"}  # sgd at lr 3
+
+    # the scheduler ran them: each row names the Dask worker that ran it, and the scheduler's
+    # log holds one finished adamlab task per run of the grid
+    assert {r["worker"] for r in on_cluster} <= workers
+    assert not {r["worker"] for r in local} & workers
+    with distributed.Client(address, set_as_default=False) as client:
+        ran = sorted(set(adamlab_keys(client)) - set(before))
+    assert len(ran) == 12
+    assert sorted(int(k.rsplit("-", 1)[1]) for k in ran) == list(range(12))
+
+
+def test_the_same_numbers_through_the_library(cluster, deadline):
+    deadline(120)
+    tasks = sweep.grid({"data": "article", "epochs": 3, "hidden": [4]}, ["adam", "nadam"],
+                       [0.01, 0.1], 2)
+    client = sweep.connect(cluster.scheduler_address, timeout=30)
+    try:
+        remote = sweep.collect(sweep.run_dask(tasks, client), len(tasks))
+    finally:
+        client.close()
+    here = sweep.collect(sweep.run_local(tasks), len(tasks))
+    assert [r["params_sha256"] for r in remote] == [r["params_sha256"] for r in here]
+
+
+def test_gridsearchcv_under_the_dask_joblib_backend(cluster, deadline):
+    import adamlab
+
+    if not hasattr(adamlab, "MLPClassifier"):
+        pytest.skip("adamlab.MLPClassifier is not there yet (src/adamlab/estimators)")
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    from adamlab.data import load_data
+
+    deadline(120)
+    ds = load_data("article")
+    est = adamlab.MLPClassifier()
+    lr = next((p for p in ("lr", "learning_rate_init", "learning_rate") if p in est.get_params()),
+              None)
+    if lr is None:
+        pytest.skip(f"no learning-rate parameter among {sorted(est.get_params())}")
+    grid = {lr: [1e-3, 1e-2, 1e-1]}
+    local = GridSearchCV(adamlab.MLPClassifier(), grid, cv=2).fit(ds.X, ds.y)
+    with distributed.Client(cluster.scheduler_address):
+        with joblib.parallel_backend("dask"):
+            remote = GridSearchCV(adamlab.MLPClassifier(), grid, cv=2).fit(ds.X, ds.y)
+    assert remote.best_params_ == local.best_params_
+    assert list(remote.cv_results_["mean_test_score"]) == list(local.cv_results_["mean_test_score"])
