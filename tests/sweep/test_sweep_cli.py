@@ -115,3 +115,23 @@ def test_a_failed_run_is_a_row_and_exit_status_1(tmp_path, capsys, monkeypatch):
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     assert [r["status"] for r in rows] == ["ok", "failed"]
     assert (out / "sweep.png").is_file()
+
+
+def test_one_progress_bar_for_the_whole_sweep_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import shlex
+
+    chunks = []
+
+    def read(fd):
+        data = os.read(fd, 4096)
+        chunks.append(data)
+        return data
+
+    cmd = (f"{shlex.quote(sys.executable)} -m adamlab sweep --optimizers adam,sgd --lrs 0.01,0.1 "
+           f"--seeds 2 --epochs 3 --workers 2 --out {shlex.quote(str(tmp_path / 'tty'))}")
+    pty.spawn(["bash", "-c", f"stty rows 40 cols 120; {cmd}"], read)
+    screen = b"".join(chunks).decode(errors="replace")
+    assert "sweep: 100%" in screen and "8/8" in screen and "run/s" in screen
+    assert "epoch" not in screen  # no per-run bars

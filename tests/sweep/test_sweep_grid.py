@@ -1,6 +1,7 @@
 """adamlab.sweep as functions: the grid, one task, local execution, collection, the best setting."""
 
 import math
+import re
 
 import pytest
 
@@ -110,3 +111,35 @@ def test_the_metric_is_the_training_loss_without_validation():
     rows = [{**row("adam", 0.1, 0, None), "loss": 0.5}]
     assert sweep.metric_of(rows) == "loss"
     assert sweep.best(rows)["value"] == 0.5
+
+
+class FakeClient:
+    """What connect() asks of a distributed.Client: workers joining, and adamlab's version."""
+
+    def __init__(self, versions, joins=True):
+        self.versions, self.joins = versions, joins
+
+    def wait_for_workers(self, n, timeout):
+        if not self.joins:
+            raise TimeoutError
+
+    def run(self, function, *args, on_error):
+        return dict(self.versions)
+
+
+@pytest.mark.parametrize(
+    "client, fragment",
+    [
+        (FakeClient({}, joins=False), "has no workers"),
+        (FakeClient({"tcp://w1": "0.1.0", "tcp://w2": ModuleNotFoundError("adamlab")}),
+         "not installed on Dask worker(s) tcp://w2"),
+        (FakeClient({"tcp://w1": "0.0.9"}), "adamlab 0.0.9"),
+    ],
+)
+def test_workers_that_cannot_run_adamlab_are_refused_up_front(client, fragment, monkeypatch):
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.1.0")
+    with pytest.raises(sweep.SchedulerError, match=re.escape(fragment)):
+        sweep._check_workers(client, "tcp://h:8786", timeout=1)
+    sweep._check_workers(FakeClient({"tcp://w1": "0.1.0"}), "tcp://h:8786", timeout=1)

@@ -201,8 +201,9 @@ def _tick(bar, r: dict[str, Any], args: argparse.Namespace) -> None:
         )
         bar.update(1)
     elif not (args.quiet or args.json):
-        value = r["final"]["val_loss"] if r["final"]["val_loss"] is not None else r["final"]["loss"]
-        shown = "" if value is None else f", final loss {value:.4g}"
+        f = r["final"]
+        metric = "val_loss" if f["val_loss"] is not None else "loss"
+        shown = "" if f[metric] is None else f", {metric} {f[metric]:.4g}"
         print(
             f"{s['optimizer']} lr {s['lr']:g} seed {s['seed']}: {r['status']}{shown}",
             file=sys.stderr,
