@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -67,6 +68,8 @@ def main() -> None:
     small_X, small_y = d / "small_X.npy", d / "small_y.npy"
     np.save(small_X, np.load(X_path, mmap_mode="r")[:100])
     np.save(small_y, np.load(y_path)[:100])
+    for old in ("run-small", "run-big"):  # this script's own output from an earlier run
+        shutil.rmtree(d / old, ignore_errors=True)
     common = ["train", "--epochs", "1", "--hidden", "16", "--batch-size", "256", "--json", "--quiet",
               "--val-fraction", "0.01"]
     small = run([*common, "--data", str(small_X), "--target", str(small_y), "--out", str(d / "run-small")])
