@@ -8,13 +8,19 @@ Layout of the file (a plain NumPy ``.npz``; nothing in it is an object array):
 Writing goes to a temporary file in the same directory, is flushed and fsync'ed, then renamed
 over the target (``os.replace`` is atomic on POSIX and Windows), so a kill at any instant
 leaves either the complete old file or the complete new one. Loading uses
-``allow_pickle=False`` and refuses anything unexpected with a ``CheckpointError``.
+``allow_pickle=False`` and refuses anything unexpected with a ``CheckpointError``: members that
+are not ``.npy`` arrays or appear twice, arrays whose declared size exceeds their data, archives
+that expand to more than ``MAX_EXPANSION`` times their size on disk (zip bombs; adamlab writes
+uncompressed members), non-numeric or non-finite arrays, and metadata that is not the JSON
+adamlab writes (no NaN or Infinity). So a file from a stranger can neither run code nor make
+the loader allocate more than a bounded multiple of the file's size.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -26,6 +32,8 @@ import numpy as np
 
 FORMAT = "adamlab-checkpoint"
 VERSION = 1
+#: Loading may need at most this many bytes of memory per byte of the file on disk.
+MAX_EXPANSION = 32
 
 
 class CheckpointError(ValueError):
@@ -91,11 +99,13 @@ def load(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]
     if not zipfile.is_zipfile(path):
         raise CheckpointError(f"{path}: unreadable or truncated checkpoint (not an .npz archive)")
     try:
+        _check_members(path)
         with np.load(path, allow_pickle=False) as z:
             names = set(z.files)
             if "__meta__" not in names:
                 raise CheckpointError(f"{path}: not an adamlab checkpoint (no metadata)")
-            meta = json.loads(z["__meta__"].tobytes().decode("utf-8"))
+            text = z["__meta__"].tobytes().decode("utf-8")
+            meta = json.loads(text, parse_constant=_no_constant)
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
                 raise CheckpointError(f"{path}: not an adamlab checkpoint (format {meta.get('format')!r})"
                                       if isinstance(meta, dict) else f"{path}: malformed metadata")
@@ -103,22 +113,77 @@ def load(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]
                 raise CheckpointError(
                     f"{path}: checkpoint version {meta.get('version')!r}, this adamlab reads {VERSION}"
                 )
-            expected = set(meta.get("arrays", []))
+            listed = meta.get("arrays", [])
+            if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):
+                raise CheckpointError("malformed metadata ('arrays' must be a list of names)")
+            expected = set(listed)
             if names - {"__meta__"} != expected:
                 raise CheckpointError(
                     f"{path}: arrays {sorted(names - {'__meta__'})} do not match the metadata's {sorted(expected)}"
                 )
             arrays = {k: z[k] for k in expected}
-    except CheckpointError:
-        raise
+    except CheckpointError as e:
+        raise CheckpointError(str(e) if str(e).startswith(str(path)) else f"{path}: {e}") from None
     except ValueError as e:  # object arrays refused by allow_pickle=False, bad headers
         raise CheckpointError(f"{path}: refused: {e}") from None
+    except RecursionError:
+        raise CheckpointError(f"{path}: malformed metadata (nested too deeply)") from None
+    except MemoryError:
+        raise CheckpointError(f"{path}: refused: its arrays do not fit in memory") from None
     except (OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({e})") from None
     for k, a in arrays.items():
         if a.dtype.kind not in "biuf":
             raise CheckpointError(f"{path}: array {k!r} has unsupported dtype {a.dtype}")
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            raise CheckpointError(f"{path}: array {k!r} holds NaN or inf (adamlab saves none)")
     return arrays, meta
+
+
+def _no_constant(name: str) -> None:
+    raise CheckpointError(f"malformed metadata ({name} is not JSON; adamlab never writes it)")
+
+
+def _check_members(path: Path) -> None:
+    """Refuse, before any array is read, an archive that is not one of plain ``.npy`` arrays
+    or whose arrays would not fit in a bounded multiple of the file's size."""
+    on_disk = path.stat().st_size
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        seen: set[str] = set()
+        for info in infos:
+            if info.filename in seen:
+                raise CheckpointError(f"the archive holds the member {info.filename!r} twice")
+            seen.add(info.filename)
+            if not info.filename.endswith(".npy"):
+                raise CheckpointError(f"member {info.filename!r} is not a .npy array")
+        expanded = sum(i.file_size for i in infos)
+        if expanded > MAX_EXPANSION * max(on_disk, 1):
+            raise CheckpointError(
+                f"refused: its members expand to {expanded} bytes from {on_disk} on disk "
+                f"(more than {MAX_EXPANSION}x: a zip bomb?)"
+            )
+        for info in infos:
+            with zf.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    raise CheckpointError(
+                        f"member {info.filename!r} is in .npy format {version}, not 1 or 2"
+                    )
+            if dtype.hasobject:
+                raise CheckpointError(
+                    f"refused: member {info.filename!r} holds Python objects (pickled data)"
+                )
+            size = math.prod(shape) * dtype.itemsize
+            if size > info.file_size:
+                raise CheckpointError(
+                    f"refused: member {info.filename!r} declares shape {shape} "
+                    f"({size} bytes) but holds {info.file_size} bytes"
+                )
 
 
 def pack_state(state: Mapping[str, Any], prefix: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
