@@ -1,7 +1,9 @@
 """Every optimizer against trajectories recorded from torch.optim (scripts/make_torch_golden.py).
 
 The recorded gradients are fed to adamlab's optimizer; the parameters after each of the 200
-steps must agree with PyTorch's to a relative 1e-10. No PyTorch needed here.
+steps must agree with PyTorch's to a relative 1e-10. No PyTorch needed here. Adam and AdamW
+are run through both their NumPy step and their compiled one (``fused=True``, when numba is
+installed).
 """
 
 import json
@@ -10,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adamlab import optim
+from adamlab import _jit, optim
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 META = json.loads((DATA / "torch_optim_golden.json").read_text())
@@ -26,11 +28,22 @@ def split(flat: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-@pytest.mark.parametrize("case", META["cases"], ids=[c["name"] for c in META["cases"]])
-def test_matches_torch_step_for_step(case):
+FUSABLE = {"Adam", "AdamW"}
+SKIP_NO_NUMBA = pytest.mark.skipif(not _jit.available(), reason="numba not installed")
+RUNS = [pytest.param(c, None, id=c["name"]) for c in META["cases"]] + [
+    pytest.param(c, fused, id=f"{c['name']}-{'fused' if fused else 'numpy'}",
+                 marks=[SKIP_NO_NUMBA] if fused else [])
+    for c in META["cases"] if c["torch_class"] in FUSABLE for fused in (False, True)
+]
+
+
+@pytest.mark.parametrize(("case", "fused"), RUNS)
+def test_matches_torch_step_for_step(case, fused):
     kwargs = dict(case["kwargs"])
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])
+    if fused is not None:
+        kwargs["fused"] = fused
     params = split(ARRAYS["init"])
     opt = getattr(optim, case["torch_class"])(params, **kwargs)
     grads, expected = ARRAYS[f"{case['name']}.grads"], ARRAYS[f"{case['name']}.params"]

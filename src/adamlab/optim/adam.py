@@ -7,8 +7,21 @@ from typing import Any
 
 import numpy as np
 
+from adamlab import _jit
 from adamlab.optim._terms import direction, ema, ema_sq
 from adamlab.optim.base import Optimizer
+
+
+def _load_kernel(fused: bool | None, name: str):
+    """The compiled step for ``fused`` (None: when numba is there), or None for NumPy."""
+    if fused not in (None, True, False):
+        raise ValueError(f"{name}: fused must be True, False or None (automatic), got {fused!r}")
+    if fused is False or (fused is None and not _jit.available()):
+        return None
+    _jit.require(f"{name}(fused=True)")
+    from adamlab.optim._adam_kernel import adam_step
+
+    return adam_step
 
 
 class Adam(Optimizer):
@@ -37,6 +50,13 @@ class Adam(Optimizer):
 
     Defaults (PyTorch's): lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     amsgrad=False, decoupled_weight_decay=False. (Keras' default ε is 1e-7; scikit-learn's 1e-8.)
+
+    ``fused`` chooses how the step is computed, never what it computes: ``None`` (default) uses
+    the compiled one-pass kernel of ``_adam_kernel`` when numba is installed (``pip install
+    adamlab[fast]``) and the NumPy code below otherwise; ``True`` requires numba; ``False``
+    always uses NumPy. Both give the same numbers (the kernel repeats NumPy's operations in
+    order). A parameter that is not C-contiguous, or whose gradient has another dtype, always
+    takes the NumPy path.
     """
 
     buffers = ("exp_avg", "exp_avg_sq")
@@ -53,6 +73,7 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
         eps_hat: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -60,6 +81,8 @@ class Adam(Optimizer):
                  maximize=maximize, decoupled_weight_decay=decoupled_weight_decay,
                  eps_hat=eps_hat),
         )
+        self.fused = fused
+        self._kernel = _load_kernel(fused, self._name)
 
     def _init_state(self, p: np.ndarray, group: Mapping[str, Any]) -> dict[str, Any]:
         state = super()._init_state(p, group)
@@ -68,6 +91,10 @@ class Adam(Optimizer):
         return state
 
     def _update(self, p, g, state, group) -> None:
+        if (self._kernel is not None and g.dtype == p.dtype and p.flags.c_contiguous
+                and g.flags.c_contiguous):
+            self._fused_update(p, g, state, group)
+            return
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         g = direction(p, g, group, self._scratch)
         state["step"] += 1
@@ -91,6 +118,32 @@ class Adam(Optimizer):
         update /= denom
         p += update  # θ_t = θ_{t-1} − step_size·m_t/denom
 
+    def _fused_update(self, p, g, state, group) -> None:
+        """The update above in one compiled pass; scalars rounded to p's dtype as NumPy does."""
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        wd = group["weight_decay"]
+        state["step"] += 1
+        t = state["step"]
+        T = p.dtype.type
+        decoupled = wd != 0 and group["decoupled_weight_decay"]
+        w = 1 - beta1
+        bias_correction1, bias_correction2 = 1 - beta1**t, 1 - beta2**t
+        if group["eps_hat"]:
+            step_size = lr * bias_correction2**0.5 / bias_correction1
+        else:
+            step_size = lr / bias_correction1
+        amsgrad = group["amsgrad"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        vmax = state["max_exp_avg_sq"] if amsgrad else v
+        one = T(1)
+        self._kernel(
+            p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), vmax.reshape(-1),
+            T(1 - lr * wd) if decoupled else one, -one if group["maximize"] else one,
+            wd != 0 and not decoupled, T(wd), abs(w) < 0.5, T(w), T(1 - w), T(beta2),
+            T(1 - beta2), amsgrad, one if group["eps_hat"] else T(bias_correction2**0.5),
+            T(eps), T(-step_size),
+        )
+
 
 class AdamW(Adam):
     r"""AdamW (Loshchilov & Hutter, 2019): Adam with decoupled weight decay.
@@ -113,8 +166,9 @@ class AdamW(Adam):
         *,
         maximize: bool = False,
         eps_hat: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-            maximize=maximize, decoupled_weight_decay=True, eps_hat=eps_hat,
+            maximize=maximize, decoupled_weight_decay=True, eps_hat=eps_hat, fused=fused,
         )

@@ -143,25 +143,33 @@ class Optimizer:
     # -------------------------------------------------------------------- step
     def step(self, grads: Sequence[np.ndarray]) -> None:
         """Update every parameter in place from its gradient (same order and shapes)."""
-        params = self.params
+        # Called once per training step: the checks are kept, in as few Python operations as
+        # possible (a training loop over a small model spends most of its time here otherwise).
         grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
-        if len(grads) != len(params):
+        state = self.state
+        if len(grads) != len(state):
             raise ValueError(
-                f"{self._name}.step: got {len(grads)} gradient(s) for {len(params)} parameter(s); "
+                f"{self._name}.step: got {len(grads)} gradient(s) for {len(state)} parameter(s); "
                 "pass one gradient per parameter, in the order the parameters were given"
             )
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            if not isinstance(g, np.ndarray) or g.shape != p.shape:
-                shape = g.shape if isinstance(g, np.ndarray) else type(g).__name__
-                raise ValueError(
-                    f"{self._name}.step: grads[{i}] has shape {shape}, "
-                    f"but params[{i}] has shape {p.shape}"
-                )
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
-                self._update(p, grads[i], self.state[i], group)
+                g = grads[i]
+                if not isinstance(g, np.ndarray) or g.shape != p.shape:
+                    self._bad_grad(i, p, g)
                 i += 1
+        i = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._update(p, grads[i], state[i], group)
+                i += 1
+
+    def _bad_grad(self, i: int, p: np.ndarray, g: Any) -> None:
+        shape = g.shape if isinstance(g, np.ndarray) else type(g).__name__
+        raise ValueError(
+            f"{self._name}.step: grads[{i}] has shape {shape}, but params[{i}] has shape {p.shape}"
+        )
 
     # -------------------------------------------------------------- state I/O
     def state_dict(self) -> dict[str, Any]:

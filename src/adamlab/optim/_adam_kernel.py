@@ -1,0 +1,77 @@
+"""Adam's update as one compiled pass over the flat arrays (numba; imported only when used).
+
+The NumPy code in ``adam.py`` (with ``_terms.direction``, ``ema`` and ``ema_sq``) is the
+reference. It sweeps the arrays about a dozen times, once per operation; this kernel reads
+θ, g, m, v (and v_max) once and writes them back once, performing for each element the *same*
+floating-point operations in the *same* order, with the scalars rounded to the arrays' dtype
+exactly as NumPy rounds a Python float against a float32 array. The results are therefore the
+same numbers (tests check it bit for bit). No fast-math: no reassociation, no fused
+multiply-add contraction.
+
+Per element, with the scalars prepared by ``adam.py`` (``lerp_small`` is torch's ``lerp_`` rule)::
+
+    θ ← θ·decay                                   decoupled weight decay  (decay = 1 − α·λ)
+    g ← g·sign                                    maximize: sign = −1 (an exact negation)
+    g ← g + θ·λ                                   coupled (L2) weight decay
+    d = g − m;  m ← m + d·w  (w < ½)  or  m ← g − d·(1 − w)           m_t, w = 1 − β1
+    v ← v·β2 + (g·(1 − β2))·g                                           v_t
+    v_max ← max(v_max, v);  v ← v_max             amsgrad
+    den = √v / √(1 − β2^t) + ε                    (eps_hat: the divisor is 1, exactly √v + ε)
+    θ ← θ + (m·(−step_size)) / den                                      θ_t
+
+Arrays over a million elements are split into chunks stepped on all cores (``prange``); the
+per-element arithmetic is unchanged, so the result does not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+PARALLEL_FROM = 1 << 20  # elements; below this, threads cost more than they save
+_CHUNK = 1 << 16
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _adam_elementwise(p, g, m, v, vmax, decay, sign, coupled, wd, lerp_small, w, one_minus_w,
+                      beta2, one_minus_beta2, amsgrad, sqrt_bc2, eps, neg_step):
+    # decay = 1, sign = 1 and sqrt_bc2 = 1 switch their terms off exactly (x·1 = x, x/1 = x),
+    # so that the loop has few branches and compiles to SIMD code.
+    for i in range(p.size):
+        pi = p[i] * decay  # θ ← θ·(1 − αλ)   (decoupled weight decay)
+        gi = g[i] * sign  # g ← −g            (maximize)
+        if coupled:
+            gi = gi + pi * wd  # g ← g + λθ   (L2 weight decay)
+        d = gi - m[i]
+        if lerp_small:
+            mi = m[i] + d * w  # m_t = m + w·(g − m)
+        else:
+            mi = gi - d * one_minus_w  # m_t = g − (g − m)·(1 − w)
+        m[i] = mi
+        vi = v[i] * beta2 + (gi * one_minus_beta2) * gi  # v_t = β2·v + (1 − β2)·g²
+        v[i] = vi
+        if amsgrad:
+            a = vmax[i]
+            if not (a >= vi or a != a):  # max that propagates NaN, like np.maximum
+                a = vi
+            vmax[i] = a
+            vi = a
+        den = np.sqrt(vi) / sqrt_bc2 + eps  # √v_t/√(1 − β2^t) + ε   (eps_hat: √v_t + ε)
+        p[i] = pi + (mi * neg_step) / den  # θ_t = θ − step_size·m_t/den
+
+
+@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+def _adam_parallel(p, g, m, v, vmax, *scalars):
+    n = p.size
+    for c in numba.prange((n + _CHUNK - 1) // _CHUNK):
+        s = slice(c * _CHUNK, min((c + 1) * _CHUNK, n))
+        _adam_elementwise(p[s], g[s], m[s], v[s], vmax[s], *scalars)
+
+
+def adam_step(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, vmax: np.ndarray,
+              *scalars) -> None:
+    """Step the 1-D C-contiguous arrays in place (``vmax`` is ignored unless amsgrad)."""
+    if p.size >= PARALLEL_FROM:
+        _adam_parallel(p, g, m, v, vmax, *scalars)
+    else:
+        _adam_elementwise(p, g, m, v, vmax, *scalars)
