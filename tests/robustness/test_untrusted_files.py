@@ -293,7 +293,8 @@ def test_library_refusals_name_the_file(valid_run, tmp_path, name):
         Trainer.from_checkpoint(path)
 
 
-@pytest.mark.parametrize("name, mutate", CASES)
+# (the xfail'd cases would train and plot here: their library and predict tests record them)
+@pytest.mark.parametrize("name, mutate", CASES[: len(GENERIC) + len(TRAINER)])
 def test_resume_refuses(valid_run, tmp_path, name, mutate):
     path, marker = hostile(valid_run / "checkpoint.npz", mutate, tmp_path / "run")
     before = snapshot(path.parent)
