@@ -26,7 +26,7 @@ def test_sweep_writes_csv_figure_curves_and_summary(tmp_path, capsys, reg_file):
     for name in ("sweep.csv", "sweep.png", "best_learning_curves.png", "summary.json",
                  "histories.json"):
         assert (out / name).is_file(), name
-    rows = list(csv.DictReader((out / "sweep.csv").open()))
+    rows = list(csv.DictReader((out / "sweep.csv").read_text().splitlines()))
     assert tuple(rows[0]) == COLUMNS and len(rows) == 12  # 2 optimizers × 3 lrs × 2 seeds
     assert [(r["optimizer"], float(r["lr"]), int(r["seed"])) for r in rows[:3]] == [
         ("adam", 0.01, 0), ("adam", 0.01, 1), ("adam", 0.3, 0)]
@@ -112,7 +112,7 @@ def test_a_failed_run_is_a_row_and_exit_status_1(tmp_path, capsys, monkeypatch):
     code, _, err = run(capsys, "sweep", "--optimizers", "adam", "--lrs", "0.01,0.1", "--seeds",
                        "1", "--epochs", "2", "--quiet", "--out", out)
     assert code == 1 and "1 of 2 runs failed" in err and "boom" in err
-    rows = list(csv.DictReader((out / "sweep.csv").open()))
+    rows = list(csv.DictReader((out / "sweep.csv").read_text().splitlines()))
     assert [r["status"] for r in rows] == ["ok", "failed"]
     assert (out / "sweep.png").is_file()
 

@@ -17,15 +17,18 @@ distributed = pytest.importorskip(
 
 @pytest.fixture(scope="module")
 def cluster():
-    """Two single-threaded worker processes on the loopback address, no dashboard."""
+    """Two single-threaded worker processes on the loopback address, no dashboard. (The
+    scheduler's small HTTP server, which it starts even without a dashboard, takes a free port
+    on 127.0.0.1 rather than 8787, so concurrent test runs do not collide.)"""
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  host="127.0.0.1", dashboard_address=None, timeout=60) as c:
+                                  host="127.0.0.1", dashboard_address=None, timeout=60,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as c:
         yield c
     # leaving the block closes the workers and the scheduler
 
 
 def read_rows(out):
-    return list(csv.DictReader((out / "sweep.csv").open()))
+    return list(csv.DictReader((out / "sweep.csv").read_text().splitlines()))
 
 
 def adamlab_keys(client):
