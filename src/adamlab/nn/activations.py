@@ -93,7 +93,7 @@ class ReLU(Activation):
         np.maximum(z, 0, out=out)
 
     def _backward(self, z, a, da, out, work):
-        np.sign(a, out=out)  # f'(z) = sign(relu(z)) ∈ {0, 1}
+        np.greater(a, 0, out=out)  # f'(z) = 1[relu(z) > 0] ∈ {0, 1}
         np.multiply(out, da, out=out)  # dz = da ⊙ f'(z)
 
 

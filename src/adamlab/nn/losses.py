@@ -131,16 +131,26 @@ class Loss:
         omega = normalized_weights(sample_weight, z.shape[0], z.dtype)
         if out is None:
             out = np.empty_like(z)
+        return self.value_and_grad_targets(z, t, omega, out), out
+
+    def value_and_grad_targets(
+        self, z: np.ndarray, t: np.ndarray, omega: np.ndarray | None, out: np.ndarray
+    ) -> float:
+        """``value_and_grad`` for a training loop, without the checks: ``z`` 2-D float logits,
+        ``t = targets(y)`` (checked once for the whole training set), ``ω`` from
+        ``normalized_weights`` (None: 1/n); writes ``∂L/∂z`` into ``out`` and returns ``L``."""
         ell = self._terms(z, t, out)
         if omega is None:
             out *= 1 / z.shape[0]  # ∂L/∂z_i = (1/n) ∂ℓ_i/∂z_i
         else:
             out *= omega[:, None]  # ∂L/∂z_i = ω_i ∂ℓ_i/∂z_i
-        return self._reduce(ell, omega), out
+        return self._reduce(ell, omega)
 
     @staticmethod
     def _reduce(ell: np.ndarray, omega: np.ndarray | None) -> float:
-        return float(ell.mean() if omega is None else np.dot(omega, ell))  # L = Σ ω_i ℓ_i
+        if omega is None:  # L = Σ ℓ_i / n, as ell.mean() computes it (without its overhead)
+            return float(np.add.reduce(ell) / ell.shape[0])
+        return float(np.dot(omega, ell))  # L = Σ ω_i ℓ_i
 
     @staticmethod
     def _logits(logits: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ as one array, and ``params[model.weight_slice]`` is every weight (no bias) in on
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from numbers import Real
@@ -30,7 +31,7 @@ import numpy as np
 from adamlab.nn.activations import get_activation
 from adamlab.nn.init import INITIALIZERS, resolve_init
 from adamlab.nn.layers import ActivationLayer, Dense, Dropout, Layer
-from adamlab.nn.losses import HEADS
+from adamlab.nn.losses import HEADS, normalized_weights
 from adamlab.nn.workspace import Workspace
 
 __all__ = ["MLP"]
@@ -223,7 +224,7 @@ class MLP:
     # ------------------------------------------------------------------ loss
     def _penalty(self, l2: float, grad: bool) -> float:
         """``½ λ Σ W²`` over the weight matrices; with ``grad``, adds ``λ W`` to their grads."""
-        if not (np.isfinite(l2) and l2 >= 0):
+        if not (math.isfinite(l2) and l2 >= 0):
             raise ValueError(f"l2 must be a finite number >= 0; got {l2!r}")
         if l2 == 0:
             return 0.0
@@ -262,10 +263,25 @@ class MLP:
         """
         X = self._check_X(X)
         self._check_y(X, y)
+        t = self.loss_fn.targets(y, self.n_outputs, self.dtype)
+        return self.loss_and_grad_targets(X, t, sample_weight, l2, rng)
+
+    def loss_and_grad_targets(
+        self,
+        X: np.ndarray,
+        t: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        l2: float = 0.0,
+        rng: np.random.Generator | None = None,
+    ) -> float:
+        """``loss_and_grad`` for a training loop, which checks its data once, not per batch:
+        ``X`` must be an ``(n, n_inputs)`` array of the model's dtype and ``t`` the converted
+        targets ``loss_fn.targets(y, n_outputs, dtype)`` of the same ``n`` rows."""
         logits = self._forward(X, True, rng)
         self.last_logits = logits
         dz = self.workspace.get((self, "dlogits"), logits.shape)
-        value, _ = self.loss_fn.value_and_grad(logits, y, sample_weight, out=dz)  # dZ_L
+        omega = normalized_weights(sample_weight, X.shape[0], self.dtype)
+        value = self.loss_fn.value_and_grad_targets(logits, t, omega, dz)  # dZ_L
         d = dz
         for i in range(len(self.layers) - 1, -1, -1):
             d = self.layers[i].backward(d, self.workspace, need_dx=i > 0)

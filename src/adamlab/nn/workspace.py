@@ -24,25 +24,41 @@ class Workspace:
         self.dtype = np.dtype(dtype)
         self.max_batch_sizes = int(max_batch_sizes)
         self._by_rows: OrderedDict[int, dict[tuple, np.ndarray]] = OrderedDict()
+        # The bucket asked for last: a training loop asks for the same batch size ~10 times
+        # per step, and this skips the LRU bookkeeping for all of them.
+        self._rows: int | None = None
+        self._bucket: dict[tuple, np.ndarray] = {}
 
-    def get(self, key: Hashable, shape: tuple[int, ...]) -> np.ndarray:
-        """An uninitialised C-contiguous array of ``shape``, the same one for the same key."""
+    def get(self, key: Hashable, shape: tuple[int, ...], fill: float | None = None) -> np.ndarray:
+        """An uninitialised C-contiguous array of ``shape``, the same one for the same key
+        (with ``fill``: filled with that value when created, and never written afterwards)."""
         rows = shape[0]
-        bucket = self._by_rows.get(rows)
-        if bucket is None:
-            bucket = self._by_rows[rows] = {}
-            while len(self._by_rows) > self.max_batch_sizes:
-                self._by_rows.popitem(last=False)  # forget the least recently used batch size
+        if rows == self._rows:
+            bucket = self._bucket
         else:
-            self._by_rows.move_to_end(rows)
+            bucket = self._by_rows.get(rows)
+            if bucket is None:
+                bucket = self._by_rows[rows] = {}
+                while len(self._by_rows) > self.max_batch_sizes:
+                    self._by_rows.popitem(last=False)  # forget the least recently used size
+            else:
+                self._by_rows.move_to_end(rows)
+            self._rows, self._bucket = rows, bucket
         arr = bucket.get((key, shape))
         if arr is None:
             arr = bucket[(key, shape)] = np.empty(shape, dtype=self.dtype)
+            if fill is not None:
+                arr.fill(fill)
         return arr
+
+    def ones(self, n: int) -> np.ndarray:
+        """A vector of ``n`` ones (kept with the batch size ``n``; callers must not write it)."""
+        return self.get("ones", (n,), fill=1)
 
     def clear(self) -> None:
         """Release every array (they are re-created on demand)."""
         self._by_rows.clear()
+        self._rows, self._bucket = None, {}
 
     @property
     def nbytes(self) -> int:
@@ -52,3 +68,8 @@ class Workspace:
 def buffer(ws: Workspace | None, key: Hashable, shape: tuple[int, ...], dtype) -> np.ndarray:
     """``ws.get(key, shape)``, or a fresh array when there is no workspace."""
     return np.empty(shape, dtype=dtype) if ws is None else ws.get(key, shape)
+
+
+def ones(ws: Workspace | None, n: int, dtype) -> np.ndarray:
+    """``ws.ones(n)``, or a fresh vector of ones when there is no workspace."""
+    return np.ones(n, dtype=dtype) if ws is None else ws.ones(n)

@@ -88,7 +88,9 @@ class Trainer:
     "step", "exponential", "cosine", "plateau"), ``warmup`` (cosine only), ``clip_norm`` (global
     gradient-norm clipping), ``l2`` (penalty ½·l2·ΣW² added to the loss), ``batch_size`` (None:
     the whole training set), ``shuffle``, ``seed``, ``log_steps`` (also record every step),
-    ``schedule_epochs`` (the run's length for the schedule; default: the first ``fit``'s epochs).
+    ``schedule_epochs`` (the run's length for the schedule; default: the first ``fit``'s epochs),
+    ``l2_per_sample`` (scikit-learn's ``alpha``: each batch's penalty is ½·(l2/Σw_b)·ΣW², Σw_b its
+    total sample weight, its size without weights; the smaller last batch weighs l2 more).
     """
 
     def __init__(
@@ -106,6 +108,7 @@ class Trainer:
         seed: int = 0,
         log_steps: bool = False,
         schedule_epochs: int | None = None,
+        l2_per_sample: bool = False,
     ) -> None:
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                        or batch_size < 1):
@@ -116,6 +119,7 @@ class Trainer:
         if not (isinstance(l2, (int, float)) and math.isfinite(l2) and l2 >= 0):
             raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
         self.model = model
+        self._task: str | None = None
         if isinstance(optimizer, Optimizer):
             self.optimizer = optimizer
         else:
@@ -128,6 +132,7 @@ class Trainer:
         self.optimizer_name = optimizer if isinstance(optimizer, str) else type(optimizer).__name__
         self.schedule_name, self.warmup = schedule, warmup
         self.clip_norm, self.l2 = clip_norm, float(l2)
+        self.l2_per_sample = bool(l2_per_sample)
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, int(seed)
         self.log_steps = log_steps
         self.history = History()
@@ -165,8 +170,11 @@ class Trainer:
 
     @property
     def task(self) -> str:
-        out = self.model.get_config().get("output", "sigmoid")
-        return {"sigmoid": "binary", "softmax": "multiclass", "identity": "regression"}[out]
+        if self._task is None:  # cached: the hot loop asks every step
+            out = self.model.get_config().get("output", "sigmoid")
+            tasks = {"sigmoid": "binary", "softmax": "multiclass", "identity": "regression"}
+            self._task = tasks[out]
+        return self._task
 
     def _split(self, y: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
         from adamlab.data import train_val_split
@@ -186,6 +194,16 @@ class Trainer:
         return int(np.sum(pred.reshape(y.shape) == (y > 0.5))) if y.ndim == 1 else int(
             np.sum(np.all(pred == (y > 0.5), axis=1)))
 
+    def _correct_targets(self, logits: np.ndarray, t: np.ndarray) -> int:
+        """``_correct`` for the converted targets ``t = loss_fn.targets(y)`` of a batch."""
+        task = self.task
+        if task == "regression":
+            return 0
+        if task == "multiclass":
+            return int(np.count_nonzero(np.argmax(logits, axis=1) == t))
+        hit = np.equal(logits > 0, t > 0.5)  # t: (n, outputs)
+        return int(np.count_nonzero(hit if hit.shape[1] == 1 else np.all(hit, axis=1)))
+
     def evaluate(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
                  chunk: int = 8192) -> dict[str, float]:
         """Loss (data loss + L2 penalty) and accuracy of the current weights, in chunks."""
@@ -203,14 +221,21 @@ class Trainer:
             wsum += weight
             correct += self._correct(logits, yc)
         loss = total / wsum if wsum > 0 else math.nan
-        loss += self._penalty()
+        loss += self._penalty(wsum)
         acc = correct / n if self.task != "regression" else math.nan
         return {"loss": loss, "accuracy": acc}
 
-    def _penalty(self) -> float:
+    def _penalty(self, total_weight: float) -> float:
         if self.l2 == 0:
             return 0.0
-        return 0.5 * self.l2 * float(sum(np.sum(W * W) for W in self.model.weights))
+        l2 = self.l2 / total_weight if self.l2_per_sample else self.l2
+        return 0.5 * l2 * float(sum(np.sum(W * W) for W in self.model.weights))
+
+    def _batch_l2(self, m: int, swb: np.ndarray | None) -> float:
+        """The L2 factor of one batch of ``m`` rows: ``l2``, or ``l2/Σw_b`` with ``l2_per_sample``."""
+        if not self.l2_per_sample or self.l2 == 0:
+            return self.l2
+        return self.l2 / (m if swb is None else float(np.sum(swb)))
 
     # ----------------------------------------------------------------- fit
     def fit(
@@ -230,7 +255,7 @@ class Trainer:
     ) -> History:
         """Train for ``epochs`` more epochs (an unfinished epoch from a checkpoint counts as one).
 
-        ``validation_data`` is ``(X_val, y_val)``; otherwise ``val_fraction`` of the training
+        ``validation_data`` is ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``; otherwise ``val_fraction`` of the training
         data (stratified by class) is held out, the same samples for the same ``seed``.
         """
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
@@ -247,15 +272,21 @@ class Trainer:
             sw = cw[y.astype(int)] * (1.0 if sw is None else sw)
         if validation_data is not None:
             Xtr, ytr, swtr = X, y, sw
-            Xv, yv = self._check_data(*validation_data)
+            Xv, yv = self._check_data(*validation_data[:2])
+            swv = None if len(validation_data) < 3 or validation_data[2] is None \
+                else np.asarray(validation_data[2], dtype=float)
+            if swv is not None and (swv.shape != (len(yv),) or not np.all(np.isfinite(swv))
+                                    or np.any(swv < 0) or not np.sum(swv) > 0):
+                raise ValueError(f"the validation sample weights must be {len(yv)} finite "
+                                 "numbers >= 0, not all 0")
         elif val_fraction:
             if not (0 < val_fraction < 1):
                 raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
             tr, va = self._split(y, val_fraction)
             Xtr, ytr, swtr = X[tr], y[tr], None if sw is None else sw[tr]
-            Xv, yv = X[va], y[va]
+            Xv, yv, swv = X[va], y[va], None
         else:
-            Xtr, ytr, swtr, Xv, yv = X, y, sw, None, None
+            Xtr, ytr, swtr, Xv, yv, swv = X, y, sw, None, None, None
 
         self._setup_schedule(self.epoch + epochs)
         self.stop_training = False
@@ -272,7 +303,7 @@ class Trainer:
         try:
             # Overflow is not an error here: the divergence guard checks every loss and gradient.
             with np.errstate(over="ignore", invalid="ignore"):
-                self._train_epochs(target, Xtr, ytr, swtr, Xv, yv, callbacks, checkpoint_path,
+                self._train_epochs(target, Xtr, ytr, swtr, Xv, yv, swv, callbacks, checkpoint_path,
                                    checkpoint_every, checkpoint_every_steps)
         finally:
             for cb in callbacks:
@@ -281,12 +312,12 @@ class Trainer:
             self.save_checkpoint(checkpoint_path)
         return self.history
 
-    def _train_epochs(self, target, Xtr, ytr, swtr, Xv, yv, callbacks, checkpoint_path,
+    def _train_epochs(self, target, Xtr, ytr, swtr, Xv, yv, swv, callbacks, checkpoint_path,
                       checkpoint_every, checkpoint_every_steps) -> None:
         while self.epoch < target and not self.stop_training:
             row = self._run_epoch(Xtr, ytr, swtr, callbacks, checkpoint_path, checkpoint_every_steps)
             if Xv is not None:
-                ev = self.evaluate(Xv, yv)
+                ev = self.evaluate(Xv, yv, swv)
                 row["val_loss"], row["val_accuracy"] = ev["loss"], ev["accuracy"]
                 if not math.isfinite(row["val_loss"]):
                     self._diverged("the validation loss", row["val_loss"])
@@ -348,7 +379,12 @@ class Trainer:
         n_batches = -(-n // bs)
         t0 = time.perf_counter()
         dtype = params.dtype
+        # The targets are converted and checked once here, not per batch; each batch is then
+        # gathered into the same two buffers and given to the model without further checks.
+        t = model.loss_fn.targets(y, model.n_outputs, dtype)
         xbuf = np.empty((bs, X.shape[1]), dtype=dtype)
+        tbuf = np.empty((bs, *t.shape[1:]), dtype=t.dtype)
+        grads, step, dropout_rng = model.grads, self.optimizer.step, self._dropout_rng
         for b in range(part["batch"], n_batches):
             idx = perm[b * bs:(b + 1) * bs]
             m = len(idx)
@@ -357,19 +393,19 @@ class Trainer:
                 np.take(X, idx, axis=0, out=Xb)
             else:
                 Xb[...] = X[idx]
-            yb = y[idx]
+            tb = np.take(t, idx, axis=0, out=tbuf[:m])
             swb = None if sw is None else sw[idx]
-            loss = model.loss_and_grad(Xb, yb, sample_weight=swb, l2=self.l2, rng=self._dropout_rng)
+            loss = model.loss_and_grad_targets(Xb, tb, swb, self._batch_l2(m, swb), dropout_rng)
             if not math.isfinite(loss):
                 self._diverged("the training loss", loss, b)
-            gnorm = float(np.sqrt(np.dot(model.grads, model.grads)))
+            gnorm = float(np.sqrt(np.dot(grads, grads)))
             if not math.isfinite(gnorm):
                 self._diverged("the gradient norm", gnorm, b)
-            correct = self._correct(model.last_logits, yb) if hasattr(model, "last_logits") else 0
+            correct = self._correct_targets(model.last_logits, tb)
             if self.clip_norm is not None:
-                clip_grad_norm_([model.grads], self.clip_norm)
+                clip_grad_norm_([grads], self.clip_norm)
             np.copyto(self._last_good, params)
-            self.optimizer.step([model.grads])
+            step([grads])
             self.step_count += 1
             part["batch"] = b + 1
             part["loss_sum"] += loss
@@ -442,7 +478,8 @@ class Trainer:
             "optimizer": {"name": self.optimizer_name, "class": type(self.optimizer).__name__,
                           **opt_meta},
             "trainer": {"schedule": self.schedule_name, "warmup": self.warmup,
-                        "clip_norm": self.clip_norm, "l2": self.l2, "batch_size": self.batch_size,
+                        "clip_norm": self.clip_norm, "l2": self.l2, "l2_per_sample": self.l2_per_sample,
+                        "batch_size": self.batch_size,
                         "shuffle": self.shuffle, "seed": self.seed, "log_steps": self.log_steps},
             "schedule_state": {"epochs": self._schedule_epochs,
                                "lr_scheduler": None if self._scheduler is None else self._scheduler.state_dict(),
@@ -477,6 +514,18 @@ class Trainer:
             raise ckpt.CheckpointError(f"{path}: inconsistent checkpoint ({e})") from None
 
     @classmethod
+    def from_state(cls, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Trainer:
+        """The inverse of ``state()``: a trainer that continues exactly where that one was."""
+        from adamlab.nn import MLP
+
+        try:
+            return cls._from_state(MLP, arrays, meta)
+        except ckpt.CheckpointError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise ckpt.CheckpointError(f"inconsistent trainer state ({e})") from None
+
+    @classmethod
     def _from_state(cls, MLP: Any, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Trainer:
         dtype = np.dtype(meta["dtype"])
         if dtype not in (np.float32, np.float64):
@@ -495,7 +544,8 @@ class Trainer:
         t = meta["trainer"]
         trainer = cls(model, optimizer, schedule=t["schedule"], warmup=t["warmup"],
                       clip_norm=t["clip_norm"], l2=t["l2"], batch_size=t["batch_size"],
-                      shuffle=t["shuffle"], seed=t["seed"], log_steps=t["log_steps"])
+                      shuffle=t["shuffle"], seed=t["seed"], log_steps=t["log_steps"],
+                      l2_per_sample=bool(t.get("l2_per_sample", False)))
         trainer.optimizer_name = om["name"]
         trainer.epoch, trainer.step_count = int(meta["epoch"]), int(meta["step"])
         trainer._shuffle_rng.bit_generator.state = meta["rng"]["shuffle"]
