@@ -1,0 +1,151 @@
+"""scikit-learn's stopping rule as a trainer callback, with the best weights kept and restored.
+
+After every epoch (scikit-learn's ``_update_no_improvement_count``)::
+
+    loss_t      = Σ_b m_b·L_b / n            training loss: batch losses weighted by batch sizes
+    monitor "loss"       no improvement if loss_t  ≥ best_loss  − tol   (early_stopping=False)
+    monitor "val_score"  no improvement if score_t ≤ best_score + tol   (early_stopping=True)
+    monitor "val_loss"   no improvement if vloss_t ≥ best_vloss − tol   (early_stopping=True,
+                                                                       early_stopping_monitor)
+    count ← count + 1 on no improvement, else 0;   stop when count > n_iter_no_change
+
+With early stopping the weights of the best epoch (strictly best value, regardless of ``tol``)
+are copied and put back when training ends, whichever way it ends. The state lives here, not
+in the trainer, and carries over between warm-started fits and ``partial_fit`` calls: so a fit
+of 10 epochs equals a fit of 5 followed by a warm-started fit of 5, stopping rule included.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from adamlab.train import Callback
+
+__all__ = ["Monitor"]
+
+_SCALARS = ("best_loss", "best_score", "best_val_loss", "count", "stopped")
+
+
+class Monitor(Callback):
+    """The stopping rule above; ``configure`` before each fit, read the results after it."""
+
+    def __init__(self) -> None:
+        self.loss_curve: list[float] = []
+        self.validation_scores: list[float] = []
+        self.best_loss = math.inf
+        self.best_score = -math.inf  # the best validation score (or the score at best val_loss)
+        self.best_val_loss = math.inf
+        self.count = 0  # epochs in a row without improvement
+        self.stopped = False  # the last fit stopped because count > n_iter_no_change
+        self.best_params: np.ndarray | None = None
+        # Settings of the current fit (set by configure; not state).
+        self.n_iter = 0
+        self._acc = 0.0
+
+    def configure(self, *, n_samples: int, tol: float, n_iter_no_change: float, mode: str,
+                  restore: bool, score: Callable[[], float] | None, verbose: bool) -> None:
+        """Settings for the next fit. ``score`` computes the validation score of the current
+        weights (None: no validation set); ``mode`` is "loss", "val_score" or "val_loss"."""
+        self.n_samples, self.tol, self.n_iter_no_change = n_samples, tol, n_iter_no_change
+        self.mode, self.restore, self.score, self.verbose = mode, restore, score, verbose
+        self.n_iter = 0
+        if self.stopped:  # the last fit converged: a new one starts counting afresh
+            self.count, self.stopped = 0, False
+
+    # ----------------------------------------------------------------- hooks
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any]) -> None:
+        self._acc = 0.0
+
+    def on_batch_end(self, step: int, logs: dict[str, Any]) -> None:
+        n, b = self.n_samples, logs["batch"]  # b = 1, 2, …
+        bs = n if self.trainer.batch_size is None else min(self.trainer.batch_size, n)
+        self._acc += logs["loss"] * min(bs, n - (b - 1) * bs)  # m_b·L_b
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
+        loss = self._acc / self.n_samples
+        self.loss_curve.append(loss)
+        self.n_iter += 1
+        if self.verbose:
+            print(f"Iteration {self.n_iter}, loss = {loss:.8f}")
+        score = None
+        if self.score is not None:
+            score = float(self.score())
+            self.validation_scores.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+        improved = self._update(loss, score, logs.get("val_loss", math.nan))
+        if improved and self.restore:
+            params = self.trainer.model.params
+            if self.best_params is None:
+                self.best_params = params.copy()
+            else:
+                np.copyto(self.best_params, params)
+        if self.count > self.n_iter_no_change:
+            self.stopped = True
+            self.trainer.stop_training = True
+            if self.verbose:
+                what = "Training loss" if self.mode == "loss" else "Validation " + (
+                    "score" if self.mode == "val_score" else "loss")
+                print(f"{what} did not improve more than tol={self.tol:f} for "
+                      f"{self.n_iter_no_change} consecutive epochs. Stopping.")
+
+    def _update(self, loss: float, score: float | None, val_loss: float) -> bool:
+        """Update the counter and the bests; True when the monitored value is a new best."""
+        tol = self.tol
+        if self.mode == "loss":
+            self.count = self.count + 1 if loss > self.best_loss - tol else 0
+            improved = loss < self.best_loss
+            self.best_loss = min(self.best_loss, loss)
+            if score is not None:
+                self.best_score = max(self.best_score, score)
+            return improved
+        if self.mode == "val_score":
+            self.count = self.count + 1 if score < self.best_score + tol else 0
+            improved = score > self.best_score
+            if improved:
+                self.best_score = score
+            return improved
+        self.count = self.count + 1 if val_loss > self.best_val_loss - tol else 0
+        improved = val_loss < self.best_val_loss
+        if improved:
+            self.best_val_loss, self.best_score = val_loss, score
+        return improved
+
+    def on_train_end(self, logs: dict[str, Any]) -> None:
+        if self.restore and self.best_params is not None:
+            self.trainer.model.params[...] = self.best_params
+        self.trainer = None  # no reference kept between fits
+        self.score = None
+
+    # ------------------------------------------------------------ save/load
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """(arrays, JSON-able metadata); infinities become None."""
+        def finite(x: float) -> float | None:
+            return x if math.isfinite(x) else None
+
+        meta = {k: getattr(self, k) for k in _SCALARS}
+        for k in ("best_loss", "best_score", "best_val_loss"):
+            meta[k] = finite(meta[k])
+        meta["loss_curve"] = list(self.loss_curve)
+        meta["validation_scores"] = [finite(s) for s in self.validation_scores]
+        arrays = {} if self.best_params is None else {"best_params": self.best_params.copy()}
+        return arrays, meta
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Monitor:
+        m = cls()
+        def number(x: float | None, default: float) -> float:
+            return default if x is None else float(x)
+
+        m.best_loss = number(meta["best_loss"], math.inf)
+        m.best_score = number(meta["best_score"], -math.inf)
+        m.best_val_loss = number(meta["best_val_loss"], math.inf)
+        m.count, m.stopped = int(meta["count"]), bool(meta["stopped"])
+        m.loss_curve = [float(x) for x in meta["loss_curve"]]
+        m.validation_scores = [number(s, math.nan) for s in meta["validation_scores"]]
+        m.best_params = arrays.get("best_params")
+        return m
