@@ -161,7 +161,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 if len(self.classes_) < 2:
                     raise ValueError(
                         f"{type(self).__name__} needs samples of at least 2 classes, but y has "
-                        f"only one class: {self.classes_[0]!r}"
+                        f"only one class: {self.classes_.tolist()[0]!r}"
                     )
                 kind = "binary" if len(self.classes_) == 2 else "multiclass"
             self._kind = kind
