@@ -15,6 +15,7 @@ import io
 import json
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -376,8 +377,15 @@ def _estimator_class():
     return getattr(adamlab, "MLPClassifier", None)
 
 
-ESTIMATOR_CASES = [pytest.param(name, fn, id=name) for name, fn in GENERIC.items()
-                   if not name.startswith("metadata arrays")]
+ESTIMATOR_CASES = [
+    pytest.param(name, fn, id=name) for name, fn in {**GENERIC, **TRAINER}.items()
+] + [
+    pytest.param(name, TRAINER_BUGS[name], id=name, marks=pytest.mark.xfail(
+        strict=True, reason="the estimator loads through Trainer._from_state: "
+        + TRAINER_BUG_REASONS[name]))
+    for name in ("trainer step negative", "epoch negative", "epoch fractional", "epoch true",
+                 "params int64 for float64")
+]
 
 
 @pytest.fixture(scope="module")
@@ -391,7 +399,9 @@ def saved_estimator(tmp_path_factory):
     path = tmp_path_factory.mktemp("estimator") / "model.npz"
     small = {"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0}
     est = cls(**{k: v for k, v in small.items() if _takes(cls, k)})
-    est.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # three epochs do not converge, and need not
+        est.fit(X, y)
     est.save(path)
     if not zipfile.is_zipfile(path):
         pytest.skip("MLPClassifier.save does not write an .npz archive")
