@@ -23,8 +23,21 @@ from adamlab.cli.errors import RunError
 from adamlab.train import Trainer, fingerprint
 
 BUSY = ("another adamlab run is writing there", "already holds files")
-RUN = ["--data", "xor", "--n-samples", "200", "--hidden", "8", "--epochs", "3",
-       "--batch-size", "16", "--quiet", "--json"]
+RUN = ["--hidden", "8", "--epochs", "3", "--batch-size", "16", "--quiet", "--json"]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> str:
+    """Three features (no decision-boundary picture to draw): cheap runs."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] * X[:, 1] + X[:, 2] > 0).astype(int)
+    path = tmp_path_factory.mktemp("data") / "three.csv"
+    path.write_text("a,b,c,label\n" + "".join(
+        f"{a!r},{b!r},{c!r},{t}\n" for (a, b, c), t in zip(X.tolist(), y.tolist(), strict=True)))
+    return str(path)
 
 
 def start(*argv: str) -> subprocess.Popen:
@@ -54,9 +67,10 @@ def assert_complete(out: Path) -> dict:
     return summary
 
 
-def test_two_runs_into_two_directories_give_what_each_gives_alone(tmp_path):
-    a = start(*RUN, "--optimizer", "adam", "--out", str(tmp_path / "a"))
-    b = start(*RUN, "--optimizer", "nadam", "--seed", "1", "--out", str(tmp_path / "b"))
+def test_two_runs_into_two_directories_give_what_each_gives_alone(tmp_path, data):
+    a = start(*RUN, "--data", data, "--optimizer", "adam", "--out", str(tmp_path / "a"))
+    b = start(*RUN, "--data", data, "--optimizer", "nadam", "--seed", "1",
+              "--out", str(tmp_path / "b"))
     results = [finish(a), finish(b)]
     for (code, _, err), name in zip(results, "ab", strict=True):
         assert code == 0, err
@@ -67,9 +81,10 @@ def test_two_runs_into_two_directories_give_what_each_gives_alone(tmp_path):
         sorted(p.name for p in (tmp_path / "b").iterdir())
 
 
-def test_two_runs_into_one_out_one_wins_the_other_is_refused(tmp_path):
+def test_two_runs_into_one_out_one_wins_the_other_is_refused(tmp_path, data):
     out = tmp_path / "shared"
-    procs = [start(*RUN, "--out", str(out)), start(*RUN, "--optimizer", "sgd", "--out", str(out))]
+    procs = [start(*RUN, "--data", data, "--out", str(out)),
+             start(*RUN, "--data", data, "--optimizer", "sgd", "--out", str(out))]
     results = [finish(p) for p in procs]
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 1], results
@@ -192,11 +207,12 @@ def test_a_lock_left_by_a_killed_run_does_not_block(tmp_path, content):
     assert not (run / rundir.LOCK).exists()
 
 
-def test_resume_goes_through_the_lock_a_killed_run_left(tmp_path):
+def test_resume_goes_through_the_lock_a_killed_run_left(tmp_path, data):
     """The whole command, on the case that blocked for 5 s: an empty lock file.
     (test_fault_injection.py resumes runs SIGKILLed while they held their lock.)"""
     run = tmp_path / "run"
-    code, _, err = run_cli(["train", "--epochs", "1", "--out", str(run), "--quiet"])
+    code, _, err = run_cli(["train", "--data", data, "--epochs", "1", "--out", str(run),
+                            "--quiet"])
     assert code == 0, err
     (run / rundir.LOCK).write_text("")
     code, _, err = run_cli(["train", "--resume", str(run), "--epochs", "2", "--quiet"])
