@@ -15,10 +15,11 @@ call (~1 s per kernel and dtype), then read from numba's on-disk cache in later 
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 from types import ModuleType
 
-__all__ = ["numba_module", "available", "require"]
+__all__ = ["numba_module", "available", "require", "load"]
 
 
 @functools.cache
@@ -45,3 +46,17 @@ def require(what: str) -> None:
                else "numba is not installed")
         raise ValueError(f"{what} needs numba, but {why}; install it with "
                          "`pip install adamlab[fast]`, or pass fused=None to fall back to NumPy")
+
+
+def load(fused: bool | None, what: str, module: str) -> ModuleType | None:
+    """The kernel module ``module`` for a ``fused`` setting, or None for the NumPy code.
+
+    ``None``: the kernels when numba is available; ``True``: the kernels, or a ValueError
+    naming ``what`` when numba is missing; ``False``: NumPy.
+    """
+    if fused is not None and not isinstance(fused, bool):
+        raise ValueError(f"{what}: fused must be True, False or None (automatic), got {fused!r}")
+    if fused is False or (fused is None and not available()):
+        return None
+    require(f"{what}(fused=True)")
+    return importlib.import_module(module)

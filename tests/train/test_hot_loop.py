@@ -1,9 +1,10 @@
 """``Trainer.fit``'s inner loop against the same training written plainly with the public API.
 
 The trainer gathers batches into reused buffers, converts the targets once per epoch, calls
-``MLP.loss_and_grad_targets`` and steps the optimizer (compiled when numba is there). The
-reference below slices the arrays, calls the checked ``MLP.loss_and_grad`` and a NumPy-path
-optimizer: every weight and every logged number must be the same, bit for bit.
+``MLP.loss_and_grad_targets`` and steps the optimizer. The reference below slices the arrays,
+calls the checked ``MLP.loss_and_grad`` and a NumPy-path optimizer: every weight and every
+logged number must be the same, bit for bit, with the model's and the trainer's optimizer's
+compiled kernels off (``fused=False``) and on (``fused=True``, when numba is installed).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def test_trainer_equals_the_plain_loop(output, k, extra, dtype, fused):
     sw = rng.uniform(0.1, 2, 203) if extra.get("sample_weight") else None
     l2, clip, dropout = extra.get("l2", 0.0), extra.get("clip"), extra.get("dropout", 0.0)
     make = lambda: MLP(4, (9, 5), k, activation="relu", output=output, dropout=dropout,  # noqa: E731
-                       dtype=dtype, rng=3)
+                       dtype=dtype, rng=3, fused=fused)
     ref = make()
     losses, accuracies = reference_fit(ref, X, y, epochs=3, batch_size=32, seed=7, sw=sw, l2=l2,
                                        clip=clip, lr=0.01, amsgrad=True)

@@ -10,6 +10,10 @@ A layer is two methods over batches (rows are samples)::
 of one size reuse the same arrays (``None``: allocate). Outputs handed back may be workspace
 arrays, valid until the next call with the same batch size. ``backward`` must follow the
 ``forward`` whose values it uses.
+
+``kernels`` (``adamlab.nn._kernels`` or None) lets a layer run its elementwise steps compiled
+(the bias add, ReLU both ways); the NumPy lines beside each call are the reference, and the
+kernels give the same numbers.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class Dense(Layer):
         dW: np.ndarray | None = None,
         db: np.ndarray | None = None,
         dtype=np.float64,
+        kernels=None,
     ) -> None:
         self.fan_in, self.fan_out = int(fan_in), int(fan_out)
         self.n_params = self.fan_in * self.fan_out + self.fan_out
@@ -74,11 +79,15 @@ class Dense(Layer):
             if arr.shape != shape or not arr.flags.c_contiguous:
                 raise ValueError(f"Dense: {name} must be a C-contiguous array of shape {shape}")
         self._x: np.ndarray | None = None
+        self._add_bias = None if kernels is None else kernels.add_bias
 
     def forward(self, x, ws=None, training=False, rng=None):
         z = buffer(ws, (self, "out"), (x.shape[0], self.fan_out), self.W.dtype)
         np.dot(x, self.W, out=z)
-        z += self.b  # Z = X W + b
+        if self._add_bias is None:
+            z += self.b  # Z = X W + b
+        else:
+            self._add_bias(z, self.b)  # the same, compiled
         self._x = x
         return z
 
@@ -100,20 +109,29 @@ class Dense(Layer):
 class ActivationLayer(Layer):
     """``A = f(Z)`` elementwise; ``dZ = dA ⊙ f'(Z)`` from the cached ``Z`` and ``A``."""
 
-    def __init__(self, activation: Activation) -> None:
+    def __init__(self, activation: Activation, kernels=None) -> None:
         self.activation = activation
         self._z: np.ndarray | None = None
         self._a: np.ndarray | None = None
+        name = activation.name
+        self._forward_kernel = getattr(kernels, f"{name}_forward", None)  # ReLU has them
+        self._backward_kernel = getattr(kernels, f"{name}_backward", None)
 
     def forward(self, z, ws=None, training=False, rng=None):
         a = buffer(ws, (self, "out"), z.shape, z.dtype)
-        self.activation.forward(z, out=a)  # A = f(Z)
+        if self._forward_kernel is None:
+            self.activation.forward(z, out=a)  # A = f(Z)
+        else:
+            self._forward_kernel(z, a)  # the same, compiled
         self._z, self._a = z, a
         return a
 
     def backward(self, da, ws=None, need_dx=True):
         act = self.activation
         dz = buffer(ws, (self, "dx"), da.shape, da.dtype)
+        if self._backward_kernel is not None:
+            self._backward_kernel(self._a, da, dz)  # compiled: dZ = dA ⊙ f'(Z) from A
+            return dz
         work = tuple(buffer(ws, (self, "work", i), da.shape, da.dtype) for i in range(act.n_work))
         return act.backward(self._z, self._a, da, out=dz, work=work)  # dZ = dA ⊙ f'(Z)
 

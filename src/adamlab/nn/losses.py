@@ -134,11 +134,14 @@ class Loss:
         return self.value_and_grad_targets(z, t, omega, out), out
 
     def value_and_grad_targets(
-        self, z: np.ndarray, t: np.ndarray, omega: np.ndarray | None, out: np.ndarray
+        self, z: np.ndarray, t: np.ndarray, omega: np.ndarray | None, out: np.ndarray,
+        kernels=None,
     ) -> float:
         """``value_and_grad`` for a training loop, without the checks: ``z`` 2-D float logits,
         ``t = targets(y)`` (checked once for the whole training set), ``ω`` from
-        ``normalized_weights`` (None: 1/n); writes ``∂L/∂z`` into ``out`` and returns ``L``."""
+        ``normalized_weights`` (None: 1/n); writes ``∂L/∂z`` into ``out`` and returns ``L``.
+        ``kernels`` (``adamlab.nn._kernels``) computes the loss compiled where it has a kernel
+        for it (binary cross-entropy without sample weights)."""
         ell = self._terms(z, t, out)
         if omega is None:
             out *= 1 / z.shape[0]  # ∂L/∂z_i = (1/n) ∂ℓ_i/∂z_i
@@ -211,6 +214,13 @@ class BinaryCrossEntropy(Loss):
 
     def link(self, z):
         return sigmoid(z)
+
+    def value_and_grad_targets(self, z, t, omega, out, kernels=None):
+        if kernels is None or omega is not None:
+            return super().value_and_grad_targets(z, t, omega, out)
+        ell = np.empty(z.shape[0], dtype=z.dtype)
+        kernels.bce(z, t, out, ell, z.dtype.type(1 / z.shape[0]))  # _terms, then ∂ *= 1/n
+        return self._reduce(ell, None)
 
     def _terms(self, z, t, grad):
         with np.errstate(under="ignore"):

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from adamlab import _jit
 from adamlab.nn.activations import get_activation
 from adamlab.nn.init import INITIALIZERS, resolve_init
 from adamlab.nn.layers import ActivationLayer, Dense, Dropout, Layer
@@ -80,6 +81,11 @@ class MLP:
             ``forward(training=True)`` get no ``rng`` (an int seed or None also accepted).
         init: a key of ``INITIALIZERS`` or ``"auto"`` (the activation's default: He for the
             ReLU family and GELU, scikit-learn's Glorot otherwise).
+        fused: how elementwise steps run, never what they compute: ``None`` (default) runs
+            the compiled kernels of ``adamlab.nn._kernels`` (bias add, ReLU, binary
+            cross-entropy) when numba is installed, NumPy otherwise; ``True`` requires numba;
+            ``False`` is NumPy only. Both give the same numbers (binary cross-entropy in float32
+            to the last bit or two: exp and log1p come from different libraries).
 
     The L2 penalty ``½ λ Σ W²`` covers the weight matrices only, not the biases, and is not
     divided by the batch size: scikit-learn's ``alpha`` equals ``λ · n_samples``.
@@ -96,6 +102,7 @@ class MLP:
         dtype: Any = np.float64,
         rng: np.random.Generator | int | None = None,
         init: str = "auto",
+        fused: bool | None = None,
     ) -> None:
         self.n_inputs = _positive_int(n_inputs, "n_inputs")
         hidden = (hidden,) if isinstance(hidden, int | np.integer) else tuple(hidden)
@@ -122,6 +129,8 @@ class MLP:
         self.rng = _as_generator(rng)
         self.init = str(init).strip().lower()
         init_name = resolve_init(self.init, act)
+        self.fused = fused
+        self._kernels = _jit.load(fused, "MLP", "adamlab.nn._kernels")
 
         # One flat buffer for every parameter, one for every gradient; layers hold views.
         sizes = (self.n_inputs, *self.hidden, self.n_outputs)
@@ -140,7 +149,7 @@ class MLP:
 
             W, b = views(self._params)
             dW, db = views(self._grads)
-            self.dense.append(Dense(fan_in, fan_out, W, b, dW, db))
+            self.dense.append(Dense(fan_in, fan_out, W, b, dW, db, kernels=self._kernels))
             w_at, b_at = w_end, b_end
         for layer in self.dense:  # W_1, b_1, W_2, b_2, ... in scikit-learn's order
             INITIALIZERS[init_name](layer.W, layer.b, self.rng, act)
@@ -150,7 +159,7 @@ class MLP:
         for layer in self.dense[:-1]:
             self.layers.append(layer)
             if act.name != "identity":  # f(z) = z: nothing to do
-                self.layers.append(ActivationLayer(act))
+                self.layers.append(ActivationLayer(act, self._kernels))
             if self.dropout > 0:
                 self.layers.append(Dropout(self.dropout))
         self.layers.append(self.dense[-1])
@@ -281,7 +290,7 @@ class MLP:
         self.last_logits = logits
         dz = self.workspace.get((self, "dlogits"), logits.shape)
         omega = normalized_weights(sample_weight, X.shape[0], self.dtype)
-        value = self.loss_fn.value_and_grad_targets(logits, t, omega, dz)  # dZ_L
+        value = self.loss_fn.value_and_grad_targets(logits, t, omega, dz, self._kernels)  # dZ_L
         d = dz
         for i in range(len(self.layers) - 1, -1, -1):
             d = self.layers[i].backward(d, self.workspace, need_dx=i > 0)
@@ -332,11 +341,13 @@ class MLP:
             "params": self._params.copy(),
             "grads": self._grads.copy(),
             "rng": self.rng,
+            "fused": self.fused,
         }
 
     def __setstate__(self, state: Mapping[str, Any]) -> None:
         config = dict(state["config"])
-        self.__init__(**config, rng=np.random.default_rng(0))  # the init draws are overwritten
+        # the init draws are overwritten
+        self.__init__(**config, rng=np.random.default_rng(0), fused=state.get("fused"))
         np.copyto(self._params, state["params"])
         np.copyto(self._grads, state["grads"])
         self.rng = state["rng"]

@@ -12,18 +12,6 @@ from adamlab.optim._terms import direction, ema, ema_sq
 from adamlab.optim.base import Optimizer
 
 
-def _load_kernel(fused: bool | None, name: str):
-    """The compiled step for ``fused`` (None: when numba is there), or None for NumPy."""
-    if fused not in (None, True, False):
-        raise ValueError(f"{name}: fused must be True, False or None (automatic), got {fused!r}")
-    if fused is False or (fused is None and not _jit.available()):
-        return None
-    _jit.require(f"{name}(fused=True)")
-    from adamlab.optim._adam_kernel import adam_step
-
-    return adam_step
-
-
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015), with AMSGrad (Reddi et al., 2018) and decoupled decay as flags.
 
@@ -82,7 +70,8 @@ class Adam(Optimizer):
                  eps_hat=eps_hat),
         )
         self.fused = fused
-        self._kernel = _load_kernel(fused, self._name)
+        kernels = _jit.load(fused, self._name, "adamlab.optim._adam_kernel")
+        self._kernel = None if kernels is None else kernels.adam_step
 
     def _init_state(self, p: np.ndarray, group: Mapping[str, Any]) -> dict[str, Any]:
         state = super()._init_state(p, group)
