@@ -188,7 +188,7 @@ def test_kill_at_each_step_of_an_atomic_write(tmp_path, step, expected):
 # so the kills fall anywhere in its work: preparing, training, checkpointing, writing outputs.
 # (tests/cli/test_resume_kill.py kills a real ``python -m adamlab`` process and resumes it.)
 OUTPUTS = ("checkpoint.npz", "summary.json", "history.csv", "history.json", "learning_curves.png")
-KILLS_IN_TRAINING, KILLS_IN_OUTPUTS = 4, 2
+KILLS_IN_TRAINING, KILLS_IN_OUTPUTS = 4, 2  # and one at the start
 STAGES = {-1: "preparing", 0: "before a checkpoint", 6: "writing outputs"}  # by epochs saved
 
 
@@ -197,9 +197,14 @@ def three_features(tmp_path_factory):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, 3))
     y = (X[:, 0] * X[:, 1] + X[:, 2] > 0).astype(int)
-    path = tmp_path_factory.mktemp("data") / "three.csv"
+    folder = tmp_path_factory.mktemp("data")
+    path = folder / "three.csv"
     path.write_text("a,b,c,label\n" + "".join(
         f"{a!r},{b!r},{c!r},{t}\n" for (a, b, c), t in zip(X.tolist(), y.tolist(), strict=True)))
+    # One run here first, so that the forked children start warm (imports, compiled kernels).
+    code, _, err = run_cli(["train", "--data", str(path), "--hidden", "16", "--epochs", "1",
+                            "--batch-size", "4", "--quiet", "--out", str(folder / "warm")])
+    assert code == 0, err
     return path
 
 
@@ -233,29 +238,50 @@ def _check_killed_run(out: Path, epochs: int) -> int:
     return t.epoch
 
 
+def _epochs_saved(out: Path) -> int:
+    try:
+        with np.load(out / "checkpoint.npz") as z:
+            return json.loads(z["__meta__"].tobytes())["epoch"]
+    except (OSError, KeyError, ValueError):
+        return 0
+
+
+def _kill_when(pid: int, ready, extra: float) -> None:
+    """SIGKILL ``pid`` ``extra`` seconds after ``ready()`` first holds (or as it exits)."""
+    deadline = time.monotonic() + 60
+    while not ready() and time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return  # finished first: nothing to kill
+        time.sleep(0.002)
+    time.sleep(extra)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
 def test_sigkill_adamlab_train_at_random_instants_then_resume(tmp_path, three_features):
-    t0 = time.time()
     pid = call_in_child(_train_in_child(three_features, tmp_path / "ref"))
     _, status = os.waitpid(pid, 0)
-    duration = time.time() - t0
     assert os.waitstatus_to_exitcode(status) == 0
-    ref = tmp_path / "ref"
-    expected = json.loads((ref / "summary.json").read_text())["params_sha256"]
-    outputs_from = (ref / "summary.json").stat().st_mtime - t0  # when it began writing outputs
+    expected = json.loads((tmp_path / "ref" / "summary.json").read_text())["params_sha256"]
 
+    # Kill after a random epoch's checkpoint plus a random fraction of the next epoch, or a
+    # random time after the run began writing its outputs, or at a random early instant.
     rng = random.Random(2)
-    delays = [rng.uniform(0, outputs_from) for _ in range(KILLS_IN_TRAINING)] + \
-        [rng.uniform(outputs_from, duration) for _ in range(KILLS_IN_OUTPUTS)]
+    plan = [("epoch", k) for k in rng.sample(range(1, 6), KILLS_IN_TRAINING)] + \
+        [("outputs", 0)] * KILLS_IN_OUTPUTS + [("start", 0)]
     stages: dict[str, list[Path]] = {}
-    for k, delay in enumerate(delays):
+    for k, (event, epoch) in enumerate(plan):
         out = tmp_path / f"killed{k}"
         pid = call_in_child(_train_in_child(three_features, out))
-        time.sleep(delay)
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        if event == "epoch":
+            _kill_when(pid, lambda out=out, epoch=epoch: _epochs_saved(out) >= epoch,
+                       rng.uniform(0, 0.05))
+        elif event == "outputs":
+            _kill_when(pid, (out / "summary.json").exists, rng.uniform(0, 0.5))
+        else:
+            _kill_when(pid, lambda: True, rng.uniform(0, 0.3))
         done = _check_killed_run(out, 6) if out.exists() else -1
-        stage = STAGES.get(done, "training")
-        stages.setdefault(stage, []).append(out)
+        stages.setdefault(STAGES.get(done, "training"), []).append(out)
     print("kills:", {k: len(v) for k, v in stages.items()})
     assert stages.get("training"), stages
 
