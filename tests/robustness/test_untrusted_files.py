@@ -13,6 +13,7 @@ import copy
 import functools
 import io
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -422,3 +423,24 @@ def test_estimator_load_refuses(saved_estimator, tmp_path, name, mutate):
         cls.load(path)
     assert "\n" not in str(info.value) and str(info.value)
     assert not marker.exists(), "the file ran code"
+
+
+# ------------------------------------------------------------------ not regular files
+SPECIAL = {
+    "a directory": lambda path: path.mkdir(),
+    "a FIFO": lambda path: os.mkfifo(path),  # reading it would block for ever
+    "a link to /dev/zero": lambda path: path.symlink_to("/dev/zero"),  # endless
+    "a dangling link": lambda path: path.symlink_to(path.parent / "nowhere.npz"),
+}
+
+
+@pytest.mark.parametrize("make", list(SPECIAL.values()), ids=list(SPECIAL))
+def test_a_checkpoint_that_is_not_a_regular_file_is_refused_at_once(tmp_path, make):
+    run = tmp_path / "run"
+    run.mkdir()
+    make(run / "checkpoint.npz")
+    with pytest.raises(CheckpointError, match="no such checkpoint file"):
+        Trainer.from_checkpoint(run / "checkpoint.npz")
+    for argv in (["train", "--resume", str(run), "--epochs", "3"],
+                 ["predict", "--model", str(run), "--data", "article"]):
+        assert_one_clear_line(*run_cli([*argv, "--quiet"]), fragments=["checkpoint"])
