@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from adamlab.data import DataError, Standardizer
 from adamlab.nn import ACTIVATIONS, MLP, get_activation
 from adamlab.optim import OPTIMIZERS, RMSprop, make_optimizer
 from adamlab.train import checkpoint as ckpt
@@ -282,3 +283,20 @@ def test_float32_gradients_agree_with_float64(cfg, n, seed, scale):
     # float32 resolves a gradient to ~1e-7 of the activations' size, not below: an absolute floor
     err = np.linalg.norm(m32.grads - m64.grads)
     assert err <= 1e-3 * np.linalg.norm(m64.grads) + 1e-5, err
+
+
+# ------------------------------------------------------------------ standardisation
+@SETTINGS
+@given(train=st.lists(st.floats(-1e308, 1e308), min_size=1, max_size=8),
+       new=st.lists(st.floats(-1e308, 1e308), min_size=1, max_size=8))
+def test_standardising_finite_values_gives_finite_values_or_says_why(train, new):
+    """Never a silent inf: (x − mean) / scale is finite, or a DataError names the column
+    (fitting refuses values whose sum overflows, which is saying why too)."""
+    try:
+        with np.errstate(all="raise"):
+            scaler = Standardizer().fit(np.array(train)[:, None])
+            z = scaler.transform(np.array(new)[:, None])
+    except DataError as e:
+        assert "column 0" in str(e)
+        return
+    assert np.all(np.isfinite(z))

@@ -335,11 +335,17 @@ def test_predict_refuses_a_tampered_run_description(valid_run, tmp_path, edit):
     assert_one_clear_line(*result, fragments=["--model"])
 
 
-def test_predict_refuses_a_bad_standardizer(valid_run, tmp_path):
-    edit = meta_edit(lambda m: m["extra"].update(standardizer={"mean": [0, 0], "scale": [0, 1]}))
+@pytest.mark.parametrize("scale", [0, 1e-320], ids=["zero", "subnormal"])
+def test_predict_refuses_a_bad_standardizer(valid_run, tmp_path, scale):
+    """Scale 0 is refused on loading; 1e-320 gave inf features and NaN probabilities."""
+    edit = meta_edit(lambda m: m["extra"].update(standardizer={"mean": [0, 0],
+                                                               "scale": [scale, 1]}))
     path, _ = hostile(valid_run / "checkpoint.npz", edit, tmp_path / "run")
-    result = run_cli(["predict", "--model", str(path.parent), "--data", "article", "--quiet"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run_cli(["predict", "--model", str(path.parent), "--data", "article", "--quiet"])
     assert_one_clear_line(*result, fragments=["scale"])
+    assert result[1] == ""
 
 
 # ------------------------------------------------------------ a model too big to build

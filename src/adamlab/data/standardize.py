@@ -50,18 +50,21 @@ class Standardizer:
         n, d = X.shape
         if n == 0:
             raise DataError("Standardizer.fit: X has no rows; fit it on the training rows")
-        total, lo, hi = np.zeros(d), np.full(d, np.inf), np.full(d, -np.inf)
-        for rows in _blocks(X):
-            block = np.asarray(X[rows], dtype=np.float64)
-            total += block.sum(axis=0)
-            lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
-        constant = hi == lo
-        mean = np.where(constant, lo, total / n)  # μ = Σx / n; exactly the value if constant
-        span = np.where(constant, 1.0, hi - lo)  # deviations in units of the column's range:
-        squares = np.zeros(d)  # no overflow for huge values, no underflow for tiny ones
-        for rows in _blocks(X):
-            squares += (((np.asarray(X[rows], dtype=np.float64) - mean) / span) ** 2).sum(axis=0)
-        std = span * np.sqrt(squares / n)  # σ = sqrt(Σ(x - μ)² / n)
+        # Overflow (values too large to add up) is not a warning: it is refused just below.
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            total, lo, hi = np.zeros(d), np.full(d, np.inf), np.full(d, -np.inf)
+            for rows in _blocks(X):
+                block = np.asarray(X[rows], dtype=np.float64)
+                total += block.sum(axis=0)
+                lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
+            constant = hi == lo
+            mean = np.where(constant, lo, total / n)  # μ = Σx / n; exactly the value if constant
+            span = np.where(constant, 1.0, hi - lo)  # deviations in units of the column's range:
+            squares = np.zeros(d)  # no overflow for huge values, no underflow for tiny ones
+            for rows in _blocks(X):
+                dev = (np.asarray(X[rows], dtype=np.float64) - mean) / span
+                squares += (dev**2).sum(axis=0)
+            std = span * np.sqrt(squares / n)  # σ = sqrt(Σ(x - μ)² / n)
         bad = ~(np.isfinite(mean) & np.isfinite(std))
         if bad.any():
             raise DataError(
@@ -80,7 +83,18 @@ class Standardizer:
             raise DataError(
                 f"X has {X.shape[1]} columns; the Standardizer was fitted on {len(mean)}"
             )
-        return (np.asarray(X, dtype=np.float64) - mean) / scale
+        X = np.asarray(X, dtype=np.float64)
+        try:
+            with np.errstate(over="raise", under="ignore"):  # finite in, finite out: no silent inf
+                return (X - mean) / scale
+        except FloatingPointError:
+            with np.errstate(over="ignore"):
+                bad = ~np.isfinite((X - mean) / scale) & np.isfinite(X)
+            j = int(np.flatnonzero(bad.any(axis=0))[0])
+            raise DataError(
+                f"X column {j}: values too far from the training data to standardise "
+                f"(mean {mean[j]:.3g}, scale {scale[j]:.3g}: beyond float64's range)"
+            ) from None
 
     def fit_transform(self, X: Any) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""
