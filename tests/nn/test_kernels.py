@@ -84,6 +84,16 @@ def test_bce_kernel_matches_numpy_to_a_few_ulps(K, k, dtype):
     assert value == pytest.approx(value_ref, rel=4 * eps)
 
 
+@pytest.mark.parametrize("k", [1, 3])
+def test_binary_correct_kernel_counts_like_numpy(K, k):
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(200, k))
+    z[:3, 0] = [0.0, -0.0, np.nan]  # 0 and NaN are "not > 0", as in NumPy
+    t = np.where(rng.random((200, k)) < 0.1, 0.5, (rng.random((200, k)) > 0.5).astype(float))
+    loss = BinaryCrossEntropy()
+    assert loss.correct(z, t, kernels=K) == loss.correct(z, t) > 0
+
+
 def test_layers_pick_their_kernels(K):
     dense = Dense(3, 2, kernels=K)
     assert dense._add_bias is K.add_bias and Dense(3, 2)._add_bias is None
@@ -127,7 +137,7 @@ def test_fused_true_without_numba_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(_jit, "numba_module", lambda: None)
     with pytest.raises(ValueError, match=r"MLP\(fused=True\).*adamlab\[fast\]"):
         MLP(2, (3,), fused=True)
-    assert MLP(2, (3,))._kernels is None  # automatic: NumPy
+    assert MLP(2, (3,)).kernels is None  # automatic: NumPy
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

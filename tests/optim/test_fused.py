@@ -37,14 +37,14 @@ def gradients(shape, dtype, steps, seed=0):
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(steps):
-        g = rng.standard_normal(shape) * 10.0 ** rng.uniform(-9, 2, size=shape)
+        g = np.asarray(rng.standard_normal(shape) * 10.0 ** rng.uniform(-9, 2, size=shape))
         g[rng.random(shape) < 0.05] = 0.0
         out.append(g.astype(dtype))
     return out
 
 
 def run_both(kwargs, shape, dtype, steps=40, **fused_kwargs):
-    p0 = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    p0 = np.asarray(np.random.default_rng(1).standard_normal(shape)).astype(dtype)
     runs = []
     for fused in (False, True):
         p = p0.copy()
@@ -61,8 +61,8 @@ def assert_same(runs):
     assert o_fast.state[0].keys() == o_ref.state[0].keys()
     for k, v in o_ref.state[0].items():
         np.testing.assert_array_equal(o_fast.state[0][k], v, err_msg=k)
-    assert not np.array_equal(p_ref, np.random.default_rng(1).standard_normal(p_ref.shape)
-                              .astype(p_ref.dtype))  # the parameters did move
+    start = np.asarray(np.random.default_rng(1).standard_normal(p_ref.shape)).astype(p_ref.dtype)
+    assert not np.array_equal(p_ref, start)  # the parameters did move
 
 
 @needs_numba
@@ -137,3 +137,9 @@ def test_fused_true_without_numba_says_how_to_get_it(monkeypatch):
 def test_fused_must_be_a_bool_or_none():
     with pytest.raises(ValueError, match="fused must be True, False or None"):
         Adam([np.zeros(3)], fused="yes")
+
+
+@needs_numba
+@pytest.mark.parametrize("shape", [(), (1,), (2, 3, 4)])
+def test_fused_step_takes_any_shape(shape):
+    assert_same(run_both(dict(lr=0.01, amsgrad=True), shape, np.float32, steps=5))

@@ -16,6 +16,7 @@ kernel                computes (reference)                        agreement with
 ``bce``               ℓ = (max(z,0) − t·z) + log1p(e),            to the last bit or two: exp
                       ∂ = (σ(z) − t)·s,  e = exp(−|z|)            and log1p are libm's here,
                                                                   NumPy's own SIMD code there
+``binary_correct``    Σ_i all_k 1[z > 0] = 1[t > ½]               exactly
 ====================  ==========================================  ==========================
 """
 
@@ -58,12 +59,14 @@ def relu_backward(a, da, dz):
 
 
 @numba.njit(**_JIT)
-def bce(z, t, grad, ell, scale):
-    """Binary cross-entropy on logits: per-sample ℓ_i = Σ_k softplus(z) − t·z into ``ell``,
-    and ∂ℓ/∂z = (σ(z) − t)·scale into ``grad`` (see ``losses.BinaryCrossEntropy``).
-    Constants are typed like z, so that float32 stays float32 in every operation."""
+def bce(z, t, grad, scale):
+    """Binary cross-entropy on logits: writes ∂ℓ/∂z = (σ(z) − t)·scale into ``grad`` and
+    returns the mean over the rows of ℓ_i = Σ_k softplus(z) − t·z (see
+    ``losses.BinaryCrossEntropy``). Constants are typed like z, so float32 stays float32; the
+    rows are summed in order (NumPy sums pairwise: the mean may differ in its last bit)."""
     n, k = z.shape
     one, zero = np.ones(1, z.dtype)[0], np.zeros(1, z.dtype)[0]
+    loss = zero
     for i in range(n):
         total = zero
         for j in range(k):
@@ -75,4 +78,18 @@ def bce(z, t, grad, ell, scale):
             r = one / (one + e)
             s = r if x >= zero else e * r  # σ(z), relatively accurate at both ends
             grad[i, j] = (s - y) * scale
-        ell[i] = total
+        loss = total if i == 0 else loss + total
+    return loss / n
+
+
+@numba.njit(**_JIT)
+def binary_correct(z, t):
+    """Rows whose every output is on the side of 0 its target is on of ½ (1[z > 0] = 1[t > ½])."""
+    n, k = z.shape
+    count = 0
+    for i in range(n):
+        hit = True
+        for j in range(k):
+            hit = hit and ((z[i, j] > 0) == (t[i, j] > 0.5))
+        count += hit
+    return count

@@ -149,6 +149,11 @@ class Loss:
             out *= omega[:, None]  # ∂L/∂z_i = ω_i ∂ℓ_i/∂z_i
         return self._reduce(ell, omega)
 
+    def correct(self, z: np.ndarray, t: np.ndarray, kernels=None) -> int:
+        """How many rows the head classifies as their targets ``t = targets(y)`` say (sigmoid:
+        every output on the right side of 0; softmax: the arg-max); 0 for regression."""
+        return 0
+
     @staticmethod
     def _reduce(ell: np.ndarray, omega: np.ndarray | None) -> float:
         if omega is None:  # L = Σ ℓ_i / n, as ell.mean() computes it (without its overhead)
@@ -218,9 +223,13 @@ class BinaryCrossEntropy(Loss):
     def value_and_grad_targets(self, z, t, omega, out, kernels=None):
         if kernels is None or omega is not None:
             return super().value_and_grad_targets(z, t, omega, out)
-        ell = np.empty(z.shape[0], dtype=z.dtype)
-        kernels.bce(z, t, out, ell, z.dtype.type(1 / z.shape[0]))  # _terms, then ∂ *= 1/n
-        return self._reduce(ell, None)
+        return float(kernels.bce(z, t, out, z.dtype.type(1 / z.shape[0])))  # _terms, ∂ *= 1/n
+
+    def correct(self, z, t, kernels=None):
+        if kernels is not None:
+            return int(kernels.binary_correct(z, t))  # the same count, compiled
+        hit = np.equal(z > 0, t > 0.5)
+        return int(np.count_nonzero(hit if hit.shape[1] == 1 else np.all(hit, axis=1)))
 
     def _terms(self, z, t, grad):
         with np.errstate(under="ignore"):
@@ -269,6 +278,9 @@ class SoftmaxCrossEntropy(Loss):
 
     def link(self, z):
         return softmax(z)
+
+    def correct(self, z, t, kernels=None):
+        return int(np.count_nonzero(np.argmax(z, axis=1) == t))
 
     def _terms(self, z, t, grad):
         rows = np.arange(z.shape[0])

@@ -130,7 +130,8 @@ class MLP:
         self.init = str(init).strip().lower()
         init_name = resolve_init(self.init, act)
         self.fused = fused
-        self._kernels = _jit.load(fused, "MLP", "adamlab.nn._kernels")
+        #: ``adamlab.nn._kernels`` when the compiled kernels are in use, else None.
+        self.kernels = _jit.load(fused, "MLP", "adamlab.nn._kernels")
 
         # One flat buffer for every parameter, one for every gradient; layers hold views.
         sizes = (self.n_inputs, *self.hidden, self.n_outputs)
@@ -149,7 +150,7 @@ class MLP:
 
             W, b = views(self._params)
             dW, db = views(self._grads)
-            self.dense.append(Dense(fan_in, fan_out, W, b, dW, db, kernels=self._kernels))
+            self.dense.append(Dense(fan_in, fan_out, W, b, dW, db, kernels=self.kernels))
             w_at, b_at = w_end, b_end
         for layer in self.dense:  # W_1, b_1, W_2, b_2, ... in scikit-learn's order
             INITIALIZERS[init_name](layer.W, layer.b, self.rng, act)
@@ -159,7 +160,7 @@ class MLP:
         for layer in self.dense[:-1]:
             self.layers.append(layer)
             if act.name != "identity":  # f(z) = z: nothing to do
-                self.layers.append(ActivationLayer(act, self._kernels))
+                self.layers.append(ActivationLayer(act, self.kernels))
             if self.dropout > 0:
                 self.layers.append(Dropout(self.dropout))
         self.layers.append(self.dense[-1])
@@ -290,7 +291,7 @@ class MLP:
         self.last_logits = logits
         dz = self.workspace.get((self, "dlogits"), logits.shape)
         omega = normalized_weights(sample_weight, X.shape[0], self.dtype)
-        value = self.loss_fn.value_and_grad_targets(logits, t, omega, dz, self._kernels)  # dZ_L
+        value = self.loss_fn.value_and_grad_targets(logits, t, omega, dz, self.kernels)  # dZ_L
         d = dz
         for i in range(len(self.layers) - 1, -1, -1):
             d = self.layers[i].backward(d, self.workspace, need_dx=i > 0)

@@ -8,7 +8,7 @@ exactly as NumPy rounds a Python float against a float32 array. The results are 
 same numbers (tests check it bit for bit). No fast-math: no reassociation, no fused
 multiply-add contraction.
 
-Per element, with the scalars prepared by ``adam.py`` (``lerp_small`` is torch's ``lerp_`` rule)::
+Per element, with the scalars of ``_scalars`` (``lerp_small`` is torch's ``lerp_`` rule)::
 
     θ ← θ·decay                                   decoupled weight decay  (decay = 1 − α·λ)
     g ← g·sign                                    maximize: sign = −1 (an exact negation)
@@ -33,10 +33,28 @@ _CHUNK = 1 << 16
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _adam_elementwise(p, g, m, v, vmax, decay, sign, coupled, wd, lerp_small, w, one_minus_w,
-                      beta2, one_minus_beta2, amsgrad, sqrt_bc2, eps, neg_step):
-    # decay = 1, sign = 1 and sqrt_bc2 = 1 switch their terms off exactly (x·1 = x, x/1 = x),
-    # so that the loop has few branches and compiles to SIMD code.
+def _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat):
+    """The step's scalars, computed in float64 exactly as ``Adam._update`` computes them in
+    Python (``x**t`` and ``x**0.5`` are libm's ``pow`` in both), then rounded to p's dtype."""
+    T = p.dtype.type
+    bias_correction1 = 1.0 - beta1 ** np.float64(t)
+    bias_correction2 = 1.0 - beta2 ** np.float64(t)
+    if eps_hat:
+        step_size = lr * bias_correction2**0.5 / bias_correction1
+    else:
+        step_size = lr / bias_correction1
+    w = 1.0 - beta1
+    one = T(1.0)
+    decay = T(1.0 - lr * wd) if (wd != 0 and decoupled) else one  # θ·1 is θ exactly
+    sign = -one if maximize else one  # g·(−1) is −g exactly
+    sqrt_bc2 = one if eps_hat else T(bias_correction2**0.5)  # x/1 is x exactly
+    return (decay, sign, wd != 0 and not decoupled, T(wd), abs(w) < 0.5, T(w), T(1.0 - w),
+            T(beta2), T(1.0 - beta2), sqrt_bc2, T(eps), T(-step_size))
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _adam_elementwise(p, g, m, v, vmax, amsgrad, decay, sign, coupled, wd, lerp_small, w,
+                      one_minus_w, beta2, one_minus_beta2, sqrt_bc2, eps, neg_step):
     for i in range(p.size):
         pi = p[i] * decay  # θ ← θ·(1 − αλ)   (decoupled weight decay)
         gi = g[i] * sign  # g ← −g            (maximize)
@@ -60,18 +78,32 @@ def _adam_elementwise(p, g, m, v, vmax, decay, sign, coupled, wd, lerp_small, w,
         p[i] = pi + (mi * neg_step) / den  # θ_t = θ − step_size·m_t/den
 
 
-@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
-def _adam_parallel(p, g, m, v, vmax, *scalars):
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _adam_serial(p, g, m, v, vmax, lr, beta1, beta2, eps, wd, t, decoupled, maximize, amsgrad,
+                 eps_hat):
+    c = _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat)
     n = p.size
-    for c in numba.prange((n + _CHUNK - 1) // _CHUNK):
-        s = slice(c * _CHUNK, min((c + 1) * _CHUNK, n))
-        _adam_elementwise(p[s], g[s], m[s], v[s], vmax[s], *scalars)
+    _adam_elementwise(p.reshape(n), g.reshape(n), m.reshape(n), v.reshape(n), vmax.reshape(n),
+                      amsgrad, *c)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+def _adam_parallel(p, g, m, v, vmax, lr, beta1, beta2, eps, wd, t, decoupled, maximize,
+                   amsgrad, eps_hat):
+    c = _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat)
+    n = p.size
+    p, g, m, v, vmax = p.reshape(n), g.reshape(n), m.reshape(n), v.reshape(n), vmax.reshape(n)
+    for k in numba.prange((n + _CHUNK - 1) // _CHUNK):
+        s = slice(k * _CHUNK, min((k + 1) * _CHUNK, n))
+        _adam_elementwise(p[s], g[s], m[s], v[s], vmax[s], amsgrad, *c)
 
 
 def adam_step(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, vmax: np.ndarray,
-              *scalars) -> None:
-    """Step the 1-D C-contiguous arrays in place (``vmax`` is ignored unless amsgrad)."""
-    if p.size >= PARALLEL_FROM:
-        _adam_parallel(p, g, m, v, vmax, *scalars)
-    else:
-        _adam_elementwise(p, g, m, v, vmax, *scalars)
+              lr: float, beta1: float, beta2: float, eps: float, weight_decay: float, t: int,
+              decoupled: bool, maximize: bool, amsgrad: bool, eps_hat: bool) -> None:
+    """Step the C-contiguous arrays (of one shape) in place (``vmax`` is ignored unless amsgrad);
+    ``t`` is the new step count. Python floats and bools only, so that one compilation per dtype serves
+    every setting."""
+    kernel = _adam_parallel if p.size >= PARALLEL_FROM else _adam_serial
+    kernel(p, g, m, v, vmax, lr, beta1, beta2, eps, weight_decay, t, decoupled, maximize,
+           amsgrad, eps_hat)

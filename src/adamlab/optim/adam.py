@@ -108,29 +108,15 @@ class Adam(Optimizer):
         p += update  # θ_t = θ_{t-1} − step_size·m_t/denom
 
     def _fused_update(self, p, g, state, group) -> None:
-        """The update above in one compiled pass; scalars rounded to p's dtype as NumPy does."""
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        wd = group["weight_decay"]
+        """The update above in one compiled pass (``_adam_kernel``), the same numbers."""
         state["step"] += 1
-        t = state["step"]
-        T = p.dtype.type
-        decoupled = wd != 0 and group["decoupled_weight_decay"]
-        w = 1 - beta1
-        bias_correction1, bias_correction2 = 1 - beta1**t, 1 - beta2**t
-        if group["eps_hat"]:
-            step_size = lr * bias_correction2**0.5 / bias_correction1
-        else:
-            step_size = lr / bias_correction1
-        amsgrad = group["amsgrad"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        vmax = state["max_exp_avg_sq"] if amsgrad else v
-        one = T(1)
+        vmax = state["max_exp_avg_sq"] if group["amsgrad"] else v
+        beta1, beta2 = group["betas"]
         self._kernel(
-            p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), vmax.reshape(-1),
-            T(1 - lr * wd) if decoupled else one, -one if group["maximize"] else one,
-            wd != 0 and not decoupled, T(wd), abs(w) < 0.5, T(w), T(1 - w), T(beta2),
-            T(1 - beta2), amsgrad, one if group["eps_hat"] else T(bias_correction2**0.5),
-            T(eps), T(-step_size),
+            p, g, m, v, vmax, float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
+            float(group["weight_decay"]), state["step"], bool(group["decoupled_weight_decay"]),
+            bool(group["maximize"]), bool(group["amsgrad"]), bool(group["eps_hat"]),
         )
 
 

@@ -194,16 +194,6 @@ class Trainer:
         return int(np.sum(pred.reshape(y.shape) == (y > 0.5))) if y.ndim == 1 else int(
             np.sum(np.all(pred == (y > 0.5), axis=1)))
 
-    def _correct_targets(self, logits: np.ndarray, t: np.ndarray) -> int:
-        """``_correct`` for the converted targets ``t = loss_fn.targets(y)`` of a batch."""
-        task = self.task
-        if task == "regression":
-            return 0
-        if task == "multiclass":
-            return int(np.count_nonzero(np.argmax(logits, axis=1) == t))
-        hit = np.equal(logits > 0, t > 0.5)  # t: (n, outputs)
-        return int(np.count_nonzero(hit if hit.shape[1] == 1 else np.all(hit, axis=1)))
-
     def evaluate(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
                  chunk: int = 8192) -> dict[str, float]:
         """Loss (data loss + L2 penalty) and accuracy of the current weights, in chunks."""
@@ -385,15 +375,17 @@ class Trainer:
         xbuf = np.empty((bs, X.shape[1]), dtype=dtype)
         tbuf = np.empty((bs, *t.shape[1:]), dtype=t.dtype)
         grads, step, dropout_rng = model.grads, self.optimizer.step, self._dropout_rng
+        loss_fn, kernels = model.loss_fn, model.kernels
+        direct = isinstance(X, np.ndarray) and X.dtype == dtype  # else: cast, or a row reader
         for b in range(part["batch"], n_batches):
             idx = perm[b * bs:(b + 1) * bs]
             m = len(idx)
             Xb = xbuf[:m]
-            if isinstance(X, np.ndarray) and X.dtype == dtype:
-                np.take(X, idx, axis=0, out=Xb)
+            if direct:
+                X.take(idx, axis=0, out=Xb)
             else:
                 Xb[...] = X[idx]
-            tb = np.take(t, idx, axis=0, out=tbuf[:m])
+            tb = t.take(idx, axis=0, out=tbuf[:m])
             swb = None if sw is None else sw[idx]
             loss = model.loss_and_grad_targets(Xb, tb, swb, self._batch_l2(m, swb), dropout_rng)
             if not math.isfinite(loss):
@@ -401,7 +393,7 @@ class Trainer:
             gnorm = float(np.sqrt(np.dot(grads, grads)))
             if not math.isfinite(gnorm):
                 self._diverged("the gradient norm", gnorm, b)
-            correct = self._correct_targets(model.last_logits, tb)
+            correct = loss_fn.correct(model.last_logits, tb, kernels)
             if self.clip_norm is not None:
                 clip_grad_norm_([grads], self.clip_norm)
             np.copyto(self._last_good, params)
