@@ -290,7 +290,8 @@ class MLP:
         logits = self._forward(X, True, rng)
         self.last_logits = logits
         dz = self.workspace.get((self, "dlogits"), logits.shape)
-        omega = normalized_weights(sample_weight, X.shape[0], self.dtype)
+        omega = None if sample_weight is None else normalized_weights(sample_weight, X.shape[0],
+                                                                       self.dtype)
         value = self.loss_fn.value_and_grad_targets(logits, t, omega, dz, self.kernels)  # dZ_L
         d = dz
         for i in range(len(self.layers) - 1, -1, -1):

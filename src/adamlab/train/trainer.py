@@ -377,6 +377,7 @@ class Trainer:
         grads, step, dropout_rng = model.grads, self.optimizer.step, self._dropout_rng
         loss_fn, kernels = model.loss_fn, model.kernels
         direct = isinstance(X, np.ndarray) and X.dtype == dtype  # else: cast, or a row reader
+        single = dtype == np.float32
         for b in range(part["batch"], n_batches):
             idx = perm[b * bs:(b + 1) * bs]
             m = len(idx)
@@ -390,7 +391,9 @@ class Trainer:
             loss = model.loss_and_grad_targets(Xb, tb, swb, self._batch_l2(m, swb), dropout_rng)
             if not math.isfinite(loss):
                 self._diverged("the training loss", loss, b)
-            gnorm = float(np.sqrt(np.dot(grads, grads)))
+            gnorm = math.sqrt(float(np.dot(grads, grads)))  # ‖g‖ (np.sqrt of a scalar: slower)
+            if single:
+                gnorm = float(np.float32(gnorm))  # the float32 norm (sqrt rounds once: the same)
             if not math.isfinite(gnorm):
                 self._diverged("the gradient norm", gnorm, b)
             correct = loss_fn.correct(model.last_logits, tb, kernels)
