@@ -130,7 +130,7 @@ def test_one_progress_bar_for_the_whole_sweep_on_a_terminal(tmp_path):
         return data
 
     cmd = (f"{shlex.quote(sys.executable)} -m adamlab sweep --optimizers adam,sgd --lrs 0.01,0.1 "
-           f"--seeds 2 --epochs 3 --workers 2 --out {shlex.quote(str(tmp_path / 'tty'))}")
+           f"--seeds 2 --epochs 3 --out {shlex.quote(str(tmp_path / 'tty'))}")
     pty.spawn(["bash", "-c", f"stty rows 40 cols 120; {cmd}"], read)
     screen = b"".join(chunks).decode(errors="replace")
     assert "sweep: 100%" in screen and "8/8" in screen and "run/s" in screen

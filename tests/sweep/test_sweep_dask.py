@@ -59,7 +59,7 @@ def test_sweep_on_the_cluster_equals_the_local_sweep(cluster, tmp_path, capsys, 
     out, err = capsys.readouterr()
     assert code == 0, err
     assert json.loads(out)["where"] == f"dask {address}"
-    code = main(["sweep", "--data", str(reg_file), *GRID, "--workers", "2", "--out",
+    code = main(["sweep", "--data", str(reg_file), *GRID, "--workers", "1", "--out",
                  str(local_out), "--quiet"])
     assert code == 0, capsys.readouterr().err
 
