@@ -26,13 +26,12 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from adamlab.estimators._constraints import MLP_CONSTRAINTS, OUT_ACTIVATIONS, activation_name
-from adamlab.estimators._data import as_rows, forward
-from adamlab.estimators._monitor import Monitor
+from adamlab.estimators._data import as_rows, forward, holdout
+from adamlab.estimators._monitor import Monitor, not_converged_message
 from adamlab.estimators._solver import optimizer_arguments, update_hyperparameters
 from adamlab.nn import ACTIVATIONS, INITIALIZERS, MLP
 from adamlab.train import Trainer
@@ -188,8 +187,6 @@ class BaseMLP(BaseEstimator):
         X, y = validate_data(self, X, y, reset=first, accept_sparse="csr", multi_output=True,
                              dtype=dtype, y_numeric=self._y_numeric)
         if y.ndim == 2 and y.shape[1] == 1:
-            from sklearn.utils import column_or_1d
-
             y = column_or_1d(y, warn=True)
         if first:
             self._dtype = X.dtype
@@ -284,18 +281,7 @@ class BaseMLP(BaseEstimator):
             return X, t, sw, self._eval_set(eval_set)
         if not self.early_stopping:
             return X, t, sw, None
-        idx = np.arange(X.shape[0])
-        stratify = self._stratify(t)
-        try:
-            tr, va = train_test_split(idx, random_state=rs, test_size=self.validation_fraction,
-                                      stratify=stratify)
-        except ValueError:
-            if stratify is None:
-                raise
-            tr, va = train_test_split(idx, random_state=rs, test_size=self.validation_fraction)
-        if len(va) < 2:
-            raise ValueError("The validation set is too small. Increase 'validation_fraction' "
-                             "or the size of your dataset.")
+        tr, va = holdout(X.shape[0], self.validation_fraction, rs, self._stratify(t))
         w = (None, None) if sw is None else (sw[tr], sw[va])
         return X[tr], t[tr], w[0], (X[va], t[va], w[1])
 
@@ -366,19 +352,7 @@ class BaseMLP(BaseEstimator):
             self._warn_not_converged()
 
     def _warn_not_converged(self) -> None:
-        what = "training loss" if not self.early_stopping else (
-            "validation score" if self.early_stopping_monitor == "val_score" else "validation loss")
-        lr = float(self.learning_rate_init)
-        warnings.warn(
-            f"{type(self).__name__}: reached max_iter={self.max_iter} epochs and the {what} "
-            f"was still improving by more than tol={self.tol:g} within n_iter_no_change="
-            f"{self.n_iter_no_change} epochs. Try more epochs (e.g. max_iter="
-            f"{2 * self.max_iter}, or warm_start=True to continue this run) or another learning "
-            f"rate (learning_rate_init={lr:g} now: larger, e.g. {3 * lr:g}, to go faster; "
-            f"smaller, e.g. {lr / 3:g}, if the loss curve is noisy).",
-            ConvergenceWarning,
-            stacklevel=5,
-        )
+        warnings.warn(not_converged_message(self), ConvergenceWarning, stacklevel=5)
 
     # ----------------------------------------------------------------- predict
     def _logits(self, X) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Input plumbing: sparse rows for the trainer, the validation set, the forward pass for predict."""
+"""Input plumbing: sparse rows for the trainer, the held-out split, the forward pass for predict."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.model_selection import train_test_split
 
 from adamlab.nn import Activation
 
-__all__ = ["SparseRows", "as_rows", "forward"]
+__all__ = ["SparseRows", "as_rows", "forward", "holdout"]
 
 #: Rows per block when predicting, so that a large X needs memory for one block of activations.
 CHUNK = 4096
@@ -66,3 +67,19 @@ def forward(
                 a = activation.forward(a)  # A_l = f(Z_l)
         out[start:start + len(a)] = a
     return out
+
+
+def holdout(n: int, fraction: float, rs: Any, stratify: np.ndarray | None):
+    """(train rows, validation rows): scikit-learn's early-stopping split, ``train_test_split``
+    with the estimator's RandomState; stratified by ``stratify`` when a class is large enough."""
+    rows = np.arange(n)
+    try:
+        tr, va = train_test_split(rows, random_state=rs, test_size=fraction, stratify=stratify)
+    except ValueError:
+        if stratify is None:
+            raise
+        tr, va = train_test_split(rows, random_state=rs, test_size=fraction)
+    if len(va) < 2:
+        raise ValueError("The validation set is too small. Increase 'validation_fraction' "
+                         "or the size of your dataset.")
+    return tr, va

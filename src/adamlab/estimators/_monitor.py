@@ -25,7 +25,7 @@ import numpy as np
 
 from adamlab.train import Callback
 
-__all__ = ["Monitor"]
+__all__ = ["Monitor", "not_converged_message"]
 
 _SCALARS = ("best_loss", "best_score", "best_val_loss", "count", "stopped")
 
@@ -149,3 +149,17 @@ class Monitor(Callback):
         m.validation_scores = [number(s, math.nan) for s in meta["validation_scores"]]
         m.best_params = arrays.get("best_params")
         return m
+
+
+def not_converged_message(est: Any) -> str:
+    """The ConvergenceWarning at ``max_iter``: what was still improving, and what to try."""
+    what = "training loss" if not est.early_stopping else (
+        "validation score" if est.early_stopping_monitor == "val_score" else "validation loss")
+    lr = float(est.learning_rate_init)
+    return (
+        f"{type(est).__name__}: reached max_iter={est.max_iter} epochs and the {what} was still "
+        f"improving by more than tol={est.tol:g} within n_iter_no_change={est.n_iter_no_change} "
+        f"epochs. Try more epochs (e.g. max_iter={2 * est.max_iter}, or warm_start=True to "
+        f"continue this run) or another learning rate (learning_rate_init={lr:g} now: larger, "
+        f"e.g. {3 * lr:g}, to go faster; smaller, e.g. {lr / 3:g}, if the loss curve is noisy)."
+    )
