@@ -46,6 +46,7 @@ def kill_loop(write_forever, check, *, min_kills: int, budget: float, seed: int)
             seen[outcome] = seen.get(outcome, 0) + 1
         kills += 1
     seen["kills"] = kills
+    print("kills:", seen)  # shown with pytest -s
     return seen
 
 
