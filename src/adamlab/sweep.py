@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -256,30 +257,64 @@ def _check_workers(client: Any, scheduler: str, timeout: float) -> None:
         )
 
 
-def run_dask(tasks: Sequence[dict[str, Any]], client: Any) -> Iterator[tuple[int, Result]]:
+def run_dask(
+    tasks: Sequence[dict[str, Any]], client: Any, idle_timeout: float = 30.0
+) -> Iterator[tuple[int, Result]]:
     """Submit each task to the cluster behind ``client``; yield results as they finish.
 
     Task keys are ``adamlab-run-<sweep id>-<index>``. A task lost on the cluster (a worker
-    killed, adamlab unimportable there) comes back as a failed result.
+    killed, adamlab unimportable there) comes back as a failed result; so do the runs still
+    pending once the cluster has had no worker (or no scheduler) for ``idle_timeout`` seconds,
+    rather than waiting for ever.
     """
     from distributed import as_completed
 
     sweep_id = uuid.uuid4().hex[:12]
-    futures = {
+    pending = {
         client.submit(run_task, i, s, key=f"{TASK_PREFIX}-{sweep_id}-{i}", pure=False): i
         for i, s in enumerate(tasks)
     }
+    finished = as_completed(list(pending), loop=client.loop)
+    alone_since: float | None = None
+    next_check = time.monotonic() + 1.0
     try:
-        for future in as_completed(futures, loop=client.loop):
-            i = futures[future]
-            try:
-                yield future.result()
-            except Exception as e:  # noqa: BLE001 — the task itself never raises
-                yield i, failed(tasks[i], f"{type(e).__name__} on the cluster: {e}")
-            future.release()
+        while pending:
+            batch = finished.next_batch(block=False)
+            for future in batch:
+                i = pending.pop(future)
+                try:
+                    yield future.result()
+                except Exception as e:  # noqa: BLE001 — the task itself never raises
+                    yield i, failed(tasks[i], f"{type(e).__name__} on the cluster: {e}")
+                future.release()
+            if batch or time.monotonic() < next_check:
+                time.sleep(0 if batch else 0.05)
+                continue
+            next_check = time.monotonic() + 1.0
+            if _has_workers(client):
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > idle_timeout:
+                why = f"the cluster had no worker for {idle_timeout:g} s; the run never finished"
+                for future, i in list(pending.items()):
+                    future.cancel()
+                    del pending[future]
+                    yield i, failed(tasks[i], why)
     finally:
-        for future in futures:
+        for future in pending:
             future.cancel()
+
+
+def _has_workers(client: Any) -> bool:
+    """Whether the scheduler answers and has at least one worker."""
+    if client.status != "running":
+        return False
+    try:
+        info = client.scheduler_info()
+    except Exception:  # noqa: BLE001 — no answer is no worker
+        return False
+    return bool(info.get("n_workers") or info.get("workers"))
 
 
 def collect(

@@ -122,3 +122,18 @@ def test_gridsearchcv_under_the_dask_joblib_backend(cluster, deadline):
     assert remote.best_params_ == local.best_params_
     for key in ("mean_test_score", "split0_test_score", "split1_test_score"):
         assert list(remote.cv_results_[key]) == list(local.cv_results_[key]), key
+
+
+def test_runs_left_without_a_worker_come_back_failed_instead_of_waiting(deadline):
+    deadline(120)
+    with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
+                                  host="127.0.0.1", dashboard_address=None, timeout=60,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as lonely:
+        tasks = sweep.grid({"data": "article", "epochs": 2, "hidden": [4]}, ["adam"], [0.01], 3)
+        client = sweep.connect(lonely.scheduler_address, timeout=30)
+        try:
+            lonely.scale(0)  # its only worker leaves: nothing would ever run the tasks
+            out = sweep.collect(sweep.run_dask(tasks, client, idle_timeout=1), len(tasks))
+        finally:
+            client.close()
+    assert all(r["status"] == "failed" and "no worker for 1 s" in r["error"] for r in out)

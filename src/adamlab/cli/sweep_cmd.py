@@ -92,9 +92,9 @@ def add_parser(sub) -> None:
     where.add_argument(
         "--connect-timeout",
         type=positive_float,
-        default=10.0,
+        default=30.0,
         metavar="SECONDS",
-        help="give up on the scheduler (or on its workers joining) after this long",
+        help="give up on a scheduler that has had no worker (or no answer) for this long",
     )
     p.add_argument("--out", metavar="DIR", help="output directory (default: a new one under runs/)")
     p.set_defaults(func=run)
@@ -107,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     tasks = _tasks(args)
     client = None
     if args.scheduler:
+        _quiet_dask_logs()
         try:
             client = sweep.connect(_address(args.scheduler), timeout=args.connect_timeout)
         except sweep.DaskMissing as e:
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             pairs = (
                 sweep.run_local(tasks, args.workers or 1)
                 if client is None
-                else sweep.run_dask(tasks, client)
+                else sweep.run_dask(tasks, client, idle_timeout=args.connect_timeout)
             )
             bar = _bar(len(tasks), args)
             results = sweep.collect(pairs, len(tasks), lambda i, r: _tick(bar, r, args))
@@ -149,6 +150,24 @@ def _check_usage(args: argparse.Namespace) -> None:
         raise UsageError(
             "--workers is for local runs; with --scheduler the cluster's workers run them"
         )
+
+
+def _quiet_dask_logs() -> None:
+    """distributed logs a lost scheduler with tracebacks while it retries; the sweep reports
+    what it cost (failed rows, one line) itself. ``ADAMLAB_DEBUG=1`` keeps the logs."""
+    import logging
+    import os
+
+    if os.environ.get("ADAMLAB_DEBUG"):
+        return
+    try:
+        import distributed  # noqa: F401 — its import sets up the loggers silenced below
+    except ImportError:
+        return  # connect() says what to install
+
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _address(text: str) -> str:
