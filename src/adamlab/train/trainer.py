@@ -36,6 +36,7 @@ from adamlab.optim import (
     make_schedule,
 )
 from adamlab.train import checkpoint as ckpt
+from adamlab.train import threads
 from adamlab.train.callbacks import Callback
 from adamlab.train.history import History
 
@@ -292,7 +293,9 @@ class Trainer:
         target = self.epoch + epochs
         try:
             # Overflow is not an error here: the divergence guard checks every loss and gradient.
-            with np.errstate(over="ignore", invalid="ignore"):
+            # Small products run on one BLAS thread (adamlab.train.threads).
+            with np.errstate(over="ignore", invalid="ignore"), threads.limited(
+                    self._blas_threads(len(ytr))):
                 self._train_epochs(target, Xtr, ytr, swtr, Xv, yv, swv, callbacks, checkpoint_path,
                                    checkpoint_every, checkpoint_every_steps)
         finally:
@@ -301,6 +304,13 @@ class Trainer:
         if checkpoint_path:
             self.save_checkpoint(checkpoint_path)
         return self.history
+
+    def _blas_threads(self, n: int) -> int | None:
+        dense = getattr(self.model, "dense", None)
+        if dense is None:
+            return None
+        bs = n if self.batch_size is None else min(self.batch_size, n)
+        return threads.blas_threads(bs, [(d.fan_in, d.fan_out) for d in dense])
 
     def _train_epochs(self, target, Xtr, ytr, swtr, Xv, yv, swv, callbacks, checkpoint_path,
                       checkpoint_every, checkpoint_every_steps) -> None:
