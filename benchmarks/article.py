@@ -1,0 +1,78 @@
+"""article: the article's 100 points, no hidden layer (logistic regression with a bias),
+batch size 1, 100 epochs, Adam lr 0.1 — 10 000 steps on 3 parameters, all overhead.
+
+Target: adamlab through ``adamlab.MLPClassifier`` at least 5x faster than the PyTorch loop,
+and within 2x of a hand-written NumPy loop of the same updates.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from common import Result, Settings, Target, have, median, take_turns
+from contenders import accuracy, fit_adamlab, fit_torch
+
+NAME = "article"
+EPOCHS, LR = 100, 0.1
+
+
+def data():
+    from adamlab.article import article_data
+
+    X, y, _ = article_data()
+    return X, y
+
+
+def hand_loop(X: np.ndarray, y: np.ndarray, epochs: int = EPOCHS, lr: float = LR, seed: int = 0):
+    """What one writes by hand: σ(x·w + b), its gradient, Adam's three lines (PyTorch's ε)."""
+    rng = np.random.default_rng(seed)
+    Xb = np.hstack([X, np.ones((len(X), 1))])  # the bias as a constant input
+    theta = np.zeros(3)
+    m, v = np.zeros(3), np.zeros(3)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    t = 0
+    for _ in range(epochs):
+        for i in rng.permutation(len(X)):
+            p = 1 / (1 + np.exp(-(Xb[i] @ theta)))
+            g = (p - y[i]) * Xb[i]  # ∂BCE/∂θ
+            t += 1
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g * g
+            theta -= lr / (1 - beta1**t) * m / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return lambda Xt: (np.hstack([Xt, np.ones((len(Xt), 1))]) @ theta > 0).astype(int)
+
+
+def adamlab_fit(settings: Settings):
+    X, y = data()
+    return lambda: fit_adamlab(X, y, (), 1, EPOCHS, LR)
+
+
+def run(settings: Settings) -> tuple[list[Result], list[Target]]:
+    X, y = data()
+    contenders = {
+        "adamlab": partial(fit_adamlab, X, y, (), 1, EPOCHS, LR),
+        "hand-written NumPy loop": partial(hand_loop, X, y),
+    }
+    if have("torch"):
+        contenders["PyTorch loop"] = partial(fit_torch, X.astype(np.float32), y, (), 1, EPOCHS, LR)
+    timings = take_turns(contenders, settings.repeat)
+    results = []
+    for name, (runs, predict) in timings.items():
+        Xe = X.astype(np.float32) if name == "PyTorch loop" else X
+        results.append(Result(NAME, name, median(runs), runs,
+                              info=f"train accuracy {accuracy(predict, Xe, y):.2f}",
+                              reference=name == "adamlab"))
+    ours = median(timings["adamlab"][0])
+    targets = []
+    if "PyTorch loop" in timings:
+        r = median(timings["PyTorch loop"][0]) / ours
+        targets.append(Target(NAME, "PyTorch loop", "adamlab ≥ 5x faster", r >= 5, f"{r:.2f}x"))
+    else:
+        results.append(Result(NAME, "PyTorch loop", None, skipped="torch not installed"))
+        targets.append(Target(NAME, "PyTorch loop", "adamlab ≥ 5x faster", None, "skipped"))
+    r = ours / median(timings["hand-written NumPy loop"][0])
+    targets.append(Target(NAME, "hand-written NumPy loop", "adamlab within 2x", r <= 2,
+                          f"adamlab takes {r:.2f}x its time"))
+    return results, targets

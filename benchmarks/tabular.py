@@ -1,0 +1,73 @@
+"""tabular: make_classification(100 000, 20, n_informative=10), MLP (64, 64), batch 256,
+5 epochs, Adam lr 1e-3.
+
+Target: fit at least 3x faster than scikit-learn's MLP (float64) and than a plain PyTorch
+loop (float32), with the same accuracy (held-out, within one percentage point).
+
+adamlab is timed on the float32 data (its fast case, the same data PyTorch gets) and, for a
+like-for-like comparison with scikit-learn, on the float64 data too.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from common import Result, Settings, Target, have, median, take_turns
+from contenders import accuracy, fit_adamlab, fit_sklearn, fit_torch
+
+NAME = "tabular"
+HIDDEN, BATCH, EPOCHS, LR = (64, 64), 256, 5, 1e-3
+
+
+def data(settings: Settings):
+    from sklearn.datasets import make_classification
+
+    n = 20_000 if settings.quick else 100_000
+    X, y = make_classification(n + 20_000, 20, n_informative=10, random_state=0)
+    return X[:n], y[:n], X[n:], y[n:]  # train, and 20 000 held-out rows
+
+
+def adamlab_fit(settings: Settings, dtype=np.float32):
+    """The adamlab run alone (for --profile)."""
+    X, y, _, _ = data(settings)
+    X = X.astype(dtype)
+    return lambda: fit_adamlab(X, y, HIDDEN, BATCH, EPOCHS, LR)
+
+
+def run(settings: Settings) -> tuple[list[Result], list[Target]]:
+    X, y, Xt, yt = data(settings)
+    X32, Xt32 = X.astype(np.float32), Xt.astype(np.float32)
+    common = dict(hidden=HIDDEN, batch_size=BATCH, epochs=EPOCHS, lr=LR)
+    contenders = {
+        "adamlab (float32)": partial(fit_adamlab, X32, y, **common),
+        "adamlab (float64)": partial(fit_adamlab, X, y, **common),
+        "scikit-learn (float64)": partial(fit_sklearn, X, y, **common),
+    }
+    if have("torch"):
+        contenders["PyTorch loop (float32)"] = partial(fit_torch, X32, y, **common)
+    timings = take_turns(contenders, settings.repeat)
+    results, acc = [], {}
+    for name, (runs, predict) in timings.items():
+        acc[name] = accuracy(predict, Xt32 if "float32" in name else Xt, yt)
+        results.append(Result(NAME, name, median(runs), runs, info=f"accuracy {acc[name]:.4f}",
+                              reference=name == "adamlab (float32)"))
+    if not have("torch"):
+        results.append(Result(NAME, "PyTorch loop (float32)", None, skipped="torch not installed"))
+
+    ours = timings["adamlab (float32)"][0]
+    targets = []
+    for peer in ("scikit-learn (float64)", "PyTorch loop (float32)"):
+        if peer not in timings:
+            targets.append(Target(NAME, peer, "adamlab ≥ 3x faster", None, "skipped"))
+            continue
+        ratio = median(timings[peer][0]) / median(ours)
+        same = abs(acc[peer] - acc["adamlab (float32)"]) <= 0.01
+        targets.append(Target(
+            NAME, peer, "adamlab ≥ 3x faster, same accuracy", ratio >= 3 and same,
+            f"{ratio:.2f}x; accuracy {acc['adamlab (float32)']:.4f} vs {acc[peer]:.4f}"))
+    like = median(timings["scikit-learn (float64)"][0]) / median(timings["adamlab (float64)"][0])
+    targets.append(Target(NAME, "adamlab (float64)", "(no target) float64 vs scikit-learn",
+                          None, f"{like:.2f}x faster than scikit-learn (float64)"))
+    return results, targets

@@ -1,0 +1,68 @@
+"""wide: 60 000 x 784 Gaussian inputs (labels from a random hyperplane), MLP (512, 512),
+batch 128, 1 epoch, float32, Adam lr 1e-3 — GEMM-bound.
+
+Target: no slower than the PyTorch loop with ``Adam(fused=True)``; report the fraction of the
+machine's measured float32 GEMM peak that the training reaches.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from common import Result, Settings, Target, have, median, take_turns
+from contenders import fit_adamlab, fit_torch
+from machine import peak_gemm_gflops
+
+NAME = "wide"
+HIDDEN, BATCH, EPOCHS, LR = (512, 512), 128, 1, 1e-3
+
+
+def data(settings: Settings):
+    n = 10_000 if settings.quick else 60_000
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, 784), dtype=np.float32)
+    y = (X @ rng.standard_normal(784, dtype=np.float32) > 0).astype(int)
+    return X, y
+
+
+def flops_per_epoch(n: int, sizes=(784, *HIDDEN, 1)) -> float:
+    """Forward Z = A W (2·fan_in·fan_out per sample and layer), backward dW = Aᵀ dZ (the same)
+    and dA = dZ Wᵀ (the same, for every layer but the first)."""
+    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
+    macs = sum(a * b for a, b in pairs)
+    return n * 2 * (2 * macs + sum(a * b for a, b in pairs[1:]))
+
+
+def adamlab_fit(settings: Settings):
+    X, y = data(settings)
+    return lambda: fit_adamlab(X, y, HIDDEN, BATCH, EPOCHS, LR)
+
+
+def run(settings: Settings) -> tuple[list[Result], list[Target]]:
+    X, y = data(settings)
+    common = dict(hidden=HIDDEN, batch_size=BATCH, epochs=EPOCHS, lr=LR)
+    contenders = {"adamlab (float32)": partial(fit_adamlab, X, y, **common)}
+    if have("torch"):
+        contenders["PyTorch loop, fused Adam"] = partial(fit_torch, X, y, **common, fused=True)
+    timings = take_turns(contenders, settings.repeat)
+    peak = peak_gemm_gflops()
+    flops = flops_per_epoch(len(X)) * EPOCHS
+    results = []
+    for name, (runs, _) in timings.items():
+        gflops = flops / median(runs) / 1e9
+        results.append(Result(NAME, name, median(runs), runs,
+                              info=f"{gflops:.0f} GFLOP/s = {gflops / peak:.0%} of GEMM peak "
+                                   f"({peak:.0f})",
+                              reference=name.startswith("adamlab")))
+    if "PyTorch loop, fused Adam" in timings:
+        r = median(timings["PyTorch loop, fused Adam"][0]) / median(timings["adamlab (float32)"][0])
+        targets = [Target(NAME, "PyTorch loop, fused Adam", "adamlab no slower", r >= 1,
+                          f"{r:.2f}x")]
+    else:
+        results.append(Result(NAME, "PyTorch loop, fused Adam", None,
+                              skipped="torch not installed"))
+        targets = [Target(NAME, "PyTorch loop, fused Adam", "adamlab no slower", None,
+                          "skipped")]
+    return results, targets
