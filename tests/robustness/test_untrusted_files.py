@@ -280,14 +280,10 @@ def test_library_refuses(valid_run, tmp_path, name, mutate):
     assert not marker.exists(), "the file ran code"
 
 
-# CheckpointErrors raised inside Trainer._from_state are re-raised without the file's name
-# (the CLI adds "--resume DIR:" so its users still see it).
+# CheckpointErrors raised inside Trainer._from_state name the file too.
 UNNAMED = ["params wrong length", "params 2-D", "optimizer class os.system", "dtype object"]
 
 
-@pytest.mark.xfail(strict=True, reason="Trainer.from_checkpoint re-raises the CheckpointErrors of "
-                   "_from_state as they are: 'params has shape (3,), the model needs (65,)' "
-                   "does not name the file")
 @pytest.mark.parametrize("name", UNNAMED)
 def test_library_refusals_name_the_file(valid_run, tmp_path, name):
     path, _ = hostile(valid_run / "checkpoint.npz", TRAINER[name], tmp_path / "run")
@@ -365,9 +361,6 @@ sys.exit(2)
 """
 
 
-@pytest.mark.xfail(strict=True, reason="Trainer._from_state builds MLP.from_config(meta['model']) "
-                   "before comparing with params' shape: a 5 kB file with hidden=[30000, 30000] "
-                   "allocates and initialises 7 GB (here, under a 2 GiB limit: MemoryError)")
 @pytest.mark.parametrize("hidden", [[30_000, 30_000], [10**7, 10**7]], ids=["7GB", "728TiB"])
 def test_a_huge_declared_model_is_refused_before_it_is_built(valid_run, tmp_path, hidden):
     path, _ = hostile(valid_run / "checkpoint.npz",

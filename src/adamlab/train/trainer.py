@@ -513,8 +513,8 @@ class Trainer:
         arrays, meta = ckpt.load(path)
         try:
             return cls._from_state(MLP, arrays, meta)
-        except ckpt.CheckpointError:
-            raise
+        except ckpt.CheckpointError as e:
+            raise ckpt.CheckpointError(f"{path}: {e}") from None
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise ckpt.CheckpointError(f"{path}: inconsistent checkpoint ({e})") from None
 
@@ -535,7 +535,13 @@ class Trainer:
         dtype = np.dtype(meta["dtype"])
         if dtype not in (np.float32, np.float64):
             raise ckpt.CheckpointError(f"unsupported dtype {dtype}")
-        model = MLP.from_config(meta["model"], dtype=dtype)
+        cfg = meta["model"]
+        sizes = [int(cfg["n_inputs"]), *map(int, cfg.get("hidden", [])), int(cfg.get("n_outputs", 1))]
+        declared = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        if min(sizes) < 1 or arrays["params"].shape != (declared,):  # before building: a tiny
+            raise ValueError(  # file can declare a 7 GB model
+                f"params has shape {arrays['params'].shape}, the declared model needs ({declared},)")
+        model = MLP.from_config(cfg, dtype=dtype)
         if arrays["params"].shape != model.params.shape:
             raise ckpt.CheckpointError(
                 f"params has shape {arrays['params'].shape}, the model needs {model.params.shape}")
