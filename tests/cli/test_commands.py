@@ -19,7 +19,7 @@ def run(capsys, *argv):
 def test_help_lists_the_commands(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    for cmd in ("train", "compare", "landscape", "article", "predict", "schedule"):
+    for cmd in ("train", "compare", "landscape", "article", "predict", "schedule", "sweep"):
         assert cmd in out
     for cmd in ("train", "compare", "landscape", "article", "predict", "schedule"):
         code, out, _ = run(capsys, cmd, "--help")
