@@ -79,21 +79,16 @@ def as_markdown(rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def profile(names: list[str], settings: Settings, top: int = 14) -> None:
-    """cProfile of adamlab's run of each workload: the functions where the time is spent."""
-    import cProfile
-    import pstats
+def profile(names: list[str], settings: Settings) -> None:
+    """Where adamlab's time goes in each workload (benchmarks/profiles.py)."""
+    from profiles import profile as run_profile
 
     for name in names:
         if name == "memory":
             continue
         fit = WORKLOADS[name].adamlab_fit(settings)
         fit()  # warm-up: compilation and imports are not the workload
-        prof = cProfile.Profile()
-        start = time.perf_counter()
-        prof.runcall(fit)
-        print(f"\n## profile: {name} (adamlab, {time.perf_counter() - start:.3f} s under cProfile)")
-        pstats.Stats(prof).sort_stats("tottime").print_stats(top)
+        print(f"\n## {name} (adamlab)\n{run_profile(fit)}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
