@@ -12,7 +12,6 @@ import platform
 import time
 
 import numpy as np
-
 from common import have
 
 
@@ -118,7 +117,7 @@ def memory_bandwidth_gbs(n: int = 25_000_000, repeat: int = 7) -> tuple[float, s
 
         def run():
             np.multiply(c, np.float32(3.0), out=a)
-            a += b
+            np.add(a, b, out=a)
 
     run()
     best = float("inf")

@@ -20,7 +20,6 @@ import subprocess
 import sys
 
 import numpy as np
-
 from common import Result, Settings, Target, have
 
 NAME = "memory"

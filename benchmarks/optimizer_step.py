@@ -8,7 +8,6 @@ machine's measured memory bandwidth. One Adam step reads θ, g, m, v and writes 
 from __future__ import annotations
 
 import numpy as np
-
 from common import Result, Settings, Target, have, median, take_turns
 from machine import memory_bandwidth_gbs
 
@@ -73,11 +72,12 @@ def run(settings: Settings) -> tuple[list[Result], list[Target]]:
         per_step = median(runs) / steps
         gbs = BYTES_PER_PARAM * n / per_step / 1e9
         results.append(Result(NAME, name, per_step, [r / steps for r in runs],
-                              info=f"{gbs:.1f} GB/s = {gbs / bandwidth:.0%} of {bandwidth:.1f} GB/s "
-                                   f"(triad, {how})",
+                              info=f"{gbs:.1f} GB/s = {gbs / bandwidth:.0%} of "
+                                   f"{bandwidth:.1f} GB/s (triad, {how})",
                               reference=name == ours))
     if not have("numba"):
-        results.append(Result(NAME, "adamlab (fused, numba)", None, skipped="numba not installed"))
+        results.append(Result(NAME, "adamlab (fused, numba)", None,
+                              skipped="numba not installed"))
     if "PyTorch Adam(fused=True)" in timings:
         r = median(timings[ours][0]) / median(timings["PyTorch Adam(fused=True)"][0])
         targets = [Target(NAME, "PyTorch Adam(fused=True)", "adamlab within 1.5x", r <= 1.5,

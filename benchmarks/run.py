@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nload avg after the run: {machine.load_average()}")
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write("```\n" + "\n".join(header) + f"\nload after  {machine.load_average()}\n```\n\n")
+            f.write("```\n" + "\n".join(header)
+                    + f"\nload after  {machine.load_average()}\n```\n\n")
             f.write(as_markdown(rows) + "\n")
     return 0
 

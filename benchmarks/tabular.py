@@ -13,7 +13,6 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-
 from common import Result, Settings, Target, have, median, take_turns
 from contenders import accuracy, fit_adamlab, fit_sklearn, fit_torch
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-
 from common import Result, Settings, Target, have, median, take_turns
 from contenders import fit_adamlab, fit_torch
 from machine import peak_gemm_gflops
