@@ -34,6 +34,18 @@ def load_average() -> str:
         return "unknown"
 
 
+def wait_for_load(below: float, timeout: float, poll: float = 10.0) -> bool:
+    """Sleep until the 1-minute load average is below ``below`` (True) or ``timeout`` s pass."""
+    deadline = time.monotonic() + timeout
+    while os.getloadavg()[0] >= below:
+        if time.monotonic() > deadline:
+            print(f"load still {load_average()} after {timeout:.0f} s; running anyway",
+                  flush=True)
+            return False
+        time.sleep(poll)
+    return True
+
+
 def blas_pools() -> list[dict]:
     """threadpoolctl's view of the BLAS / OpenMP libraries loaded in this process."""
     try:

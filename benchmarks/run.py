@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help=f"comma-separated subset of {','.join(WORKLOADS)}")
     ap.add_argument("--profile", action="store_true", help="profile adamlab instead of timing")
     ap.add_argument("--markdown", metavar="PATH", help="also write the report as Markdown")
+    ap.add_argument("--wait-quiet", type=float, metavar="LOAD", default=None,
+                    help="first wait (up to 30 min) until the 1-minute load average is below LOAD")
     args = ap.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()] or list(WORKLOADS)
     unknown = [n for n in names if n not in WORKLOADS]
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)}")
     repeat = args.repeat or (1 if args.quick else 3)
     settings = Settings(quick=args.quick, repeat=repeat)
+    if args.wait_quiet is not None:
+        machine.wait_for_load(args.wait_quiet, timeout=1800)
 
     header = machine.describe()
     if os.environ.get("ADAMLAB_BENCH_UNSET"):
