@@ -143,3 +143,22 @@ def test_fused_must_be_a_bool_or_none():
 @pytest.mark.parametrize("shape", [(), (1,), (2, 3, 4)])
 def test_fused_step_takes_any_shape(shape):
     assert_same(run_both(dict(lr=0.01, amsgrad=True), shape, np.float32, steps=5))
+
+
+@pytest.mark.parametrize("fused", [False, pytest.param(True, marks=needs_numba)])
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_step_keeps_the_previous_parameters_when_asked(fused, amsgrad):
+    grads = gradients((40,), np.float32, 3)
+    p = np.linspace(-1, 1, 40, dtype=np.float32)
+    q = p.copy()
+    keep = np.full_like(p, np.nan)
+    opt = Adam([p], lr=0.01, amsgrad=amsgrad, fused=fused)
+    ref = Adam([q], lr=0.01, amsgrad=amsgrad, fused=False)
+    for g in grads:
+        before = p.copy()
+        opt.step([g], previous=[keep])
+        ref.step([g])
+        np.testing.assert_array_equal(keep, before)
+        np.testing.assert_array_equal(p, q)  # keeping changes nothing else
+    with pytest.raises(ValueError, match="one array per parameter"):
+        opt.step([grads[0]], previous=[])

@@ -10,6 +10,7 @@ multiply-add contraction.
 
 Per element, with the scalars of ``_scalars`` (``lerp_small`` is torch's ``lerp_`` rule)::
 
+    θ_prev ← θ                                    when the caller keeps the previous θ
     θ ← θ·decay                                   decoupled weight decay  (decay = 1 − α·λ)
     g ← g·sign                                    maximize: sign = −1 (an exact negation)
     g ← g + θ·λ                                   coupled (L2) weight decay
@@ -19,8 +20,9 @@ Per element, with the scalars of ``_scalars`` (``lerp_small`` is torch's ``lerp_
     den = √v / √(1 − β2^t) + ε                    (eps_hat: the divisor is 1, exactly √v + ε)
     θ ← θ + (m·(−step_size)) / den                                      θ_t
 
-Arrays over a million elements are split into chunks stepped on all cores (``prange``); the
-per-element arithmetic is unchanged, so the result does not depend on the number of threads.
+Arrays of ``PARALLEL_FROM`` elements or more are split into chunks stepped on all cores
+(``prange``); the per-element arithmetic is unchanged, so the result does not depend on the
+number of threads.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-PARALLEL_FROM = 1 << 20  # elements; below this, threads cost more than they save
+# Elements from which the step runs on all cores. On the 2-core benchmark machine, quiet, two
+# threads were faster from 2^17 elements (44 vs 74 µs) — but several times slower whenever
+# the other core was busy; 2^18 keeps small models single-threaded (see docs/benchmarks.md).
+PARALLEL_FROM = 1 << 18
 _CHUNK = 1 << 16
 
 
@@ -53,10 +58,16 @@ def _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _adam_elementwise(p, g, m, v, vmax, amsgrad, decay, sign, coupled, wd, lerp_small, w,
+def _adam_elementwise(p, g, m, v, vmax, prev, decay, sign, coupled, wd, lerp_small, w,
                       one_minus_w, beta2, one_minus_beta2, sqrt_bc2, eps, neg_step):
+    # vmax (amsgrad) and prev are arrays or None; numba compiles each combination apart and
+    # drops the branches of the arrays that are None. (Passing some other array instead would
+    # make the compiler assume it may overlap the others, and give up SIMD.)
     for i in range(p.size):
-        pi = p[i] * decay  # θ ← θ·(1 − αλ)   (decoupled weight decay)
+        p0 = p[i]
+        if prev is not None:
+            prev[i] = p0  # θ_{t-1}, kept for the caller
+        pi = p0 * decay  # θ ← θ·(1 − αλ)   (decoupled weight decay)
         gi = g[i] * sign  # g ← −g            (maximize)
         if coupled:
             gi = gi + pi * wd  # g ← g + λθ   (L2 weight decay)
@@ -68,7 +79,7 @@ def _adam_elementwise(p, g, m, v, vmax, amsgrad, decay, sign, coupled, wd, lerp_
         m[i] = mi
         vi = v[i] * beta2 + (gi * one_minus_beta2) * gi  # v_t = β2·v + (1 − β2)·g²
         v[i] = vi
-        if amsgrad:
+        if vmax is not None:  # amsgrad
             a = vmax[i]
             if not (a >= vi or a != a):  # max that propagates NaN, like np.maximum
                 a = vi
@@ -78,32 +89,41 @@ def _adam_elementwise(p, g, m, v, vmax, amsgrad, decay, sign, coupled, wd, lerp_
         p[i] = pi + (mi * neg_step) / den  # θ_t = θ − step_size·m_t/den
 
 
+@numba.njit(cache=True, nogil=True)
+def _part(a, lo, hi):
+    """a[lo:hi] of the flattened array, or None for None."""
+    if a is None:
+        return None
+    return a.reshape(a.size)[lo:hi]
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _adam_serial(p, g, m, v, vmax, lr, beta1, beta2, eps, wd, t, decoupled, maximize, amsgrad,
+def _adam_serial(p, g, m, v, vmax, prev, lr, beta1, beta2, eps, wd, t, decoupled, maximize,
                  eps_hat):
     c = _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat)
     n = p.size
-    _adam_elementwise(p.reshape(n), g.reshape(n), m.reshape(n), v.reshape(n), vmax.reshape(n),
-                      amsgrad, *c)
+    _adam_elementwise(_part(p, 0, n), _part(g, 0, n), _part(m, 0, n), _part(v, 0, n),
+                      _part(vmax, 0, n), _part(prev, 0, n), *c)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
-def _adam_parallel(p, g, m, v, vmax, lr, beta1, beta2, eps, wd, t, decoupled, maximize,
-                   amsgrad, eps_hat):
+def _adam_parallel(p, g, m, v, vmax, prev, lr, beta1, beta2, eps, wd, t, decoupled, maximize,
+                   eps_hat):
     c = _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat)
     n = p.size
-    p, g, m, v, vmax = p.reshape(n), g.reshape(n), m.reshape(n), v.reshape(n), vmax.reshape(n)
     for k in numba.prange((n + _CHUNK - 1) // _CHUNK):
-        s = slice(k * _CHUNK, min((k + 1) * _CHUNK, n))
-        _adam_elementwise(p[s], g[s], m[s], v[s], vmax[s], amsgrad, *c)
+        lo, hi = k * _CHUNK, min((k + 1) * _CHUNK, n)
+        _adam_elementwise(_part(p, lo, hi), _part(g, lo, hi), _part(m, lo, hi),
+                          _part(v, lo, hi), _part(vmax, lo, hi), _part(prev, lo, hi), *c)
 
 
-def adam_step(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, vmax: np.ndarray,
-              lr: float, beta1: float, beta2: float, eps: float, weight_decay: float, t: int,
-              decoupled: bool, maximize: bool, amsgrad: bool, eps_hat: bool) -> None:
-    """Step the C-contiguous arrays (of one shape) in place (``vmax`` is ignored unless amsgrad);
-    ``t`` is the new step count. Python floats and bools only, so that one compilation per dtype serves
-    every setting."""
+def adam_step(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray,
+              vmax: np.ndarray | None, prev: np.ndarray | None, lr: float, beta1: float,
+              beta2: float, eps: float, weight_decay: float, t: int, decoupled: bool,
+              maximize: bool, eps_hat: bool) -> None:
+    """Step the C-contiguous arrays (all of p's shape) in place; ``t`` is the new step count.
+    ``vmax``: amsgrad's max of v, or None; ``prev``: receives θ before the step, or None.
+    Python floats and bools only, so that one compilation per dtype serves every setting."""
     kernel = _adam_parallel if p.size >= PARALLEL_FROM else _adam_serial
-    kernel(p, g, m, v, vmax, lr, beta1, beta2, eps, weight_decay, t, decoupled, maximize,
-           amsgrad, eps_hat)
+    kernel(p, g, m, v, vmax, prev, lr, beta1, beta2, eps, weight_decay, t, decoupled, maximize,
+           eps_hat)

@@ -79,9 +79,19 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = np.zeros_like(p)
         return state
 
+    def _fusable(self, p: np.ndarray, g: np.ndarray) -> bool:
+        return (self._kernel is not None and g.dtype == p.dtype and p.flags.c_contiguous
+                and g.flags.c_contiguous)
+
+    def _update_keeping(self, p, g, state, group, previous) -> None:
+        if (self._fusable(p, g) and previous.dtype == p.dtype and previous.shape == p.shape
+                and previous.flags.c_contiguous):
+            self._fused_update(p, g, state, group, previous)  # θ copied in the same pass
+        else:
+            super()._update_keeping(p, g, state, group, previous)
+
     def _update(self, p, g, state, group) -> None:
-        if (self._kernel is not None and g.dtype == p.dtype and p.flags.c_contiguous
-                and g.flags.c_contiguous):
+        if self._fusable(p, g):
             self._fused_update(p, g, state, group)
             return
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -107,16 +117,16 @@ class Adam(Optimizer):
         update /= denom
         p += update  # θ_t = θ_{t-1} − step_size·m_t/denom
 
-    def _fused_update(self, p, g, state, group) -> None:
+    def _fused_update(self, p, g, state, group, previous=None) -> None:
         """The update above in one compiled pass (``_adam_kernel``), the same numbers."""
         state["step"] += 1
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        vmax = state["max_exp_avg_sq"] if group["amsgrad"] else v
+        vmax = state["max_exp_avg_sq"] if group["amsgrad"] else None
         beta1, beta2 = group["betas"]
         self._kernel(
-            p, g, m, v, vmax, float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
-            float(group["weight_decay"]), state["step"], bool(group["decoupled_weight_decay"]),
-            bool(group["maximize"]), bool(group["amsgrad"]), bool(group["eps_hat"]),
+            p, g, state["exp_avg"], state["exp_avg_sq"], vmax, previous, float(group["lr"]),
+            float(beta1), float(beta2), float(group["eps"]), float(group["weight_decay"]),
+            state["step"], bool(group["decoupled_weight_decay"]), bool(group["maximize"]),
+            bool(group["eps_hat"]),
         )
 
 

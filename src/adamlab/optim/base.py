@@ -141,8 +141,14 @@ class Optimizer:
             _check_number(name, "alpha", h["alpha"], low=0.0, high=1.0)
 
     # -------------------------------------------------------------------- step
-    def step(self, grads: Sequence[np.ndarray]) -> None:
-        """Update every parameter in place from its gradient (same order and shapes)."""
+    def step(self, grads: Sequence[np.ndarray],
+             previous: Sequence[np.ndarray] | None = None) -> None:
+        """Update every parameter in place from its gradient (same order and shapes).
+
+        ``previous``: optional arrays shaped like the parameters, into which each parameter's
+        value before this step is copied (a training loop keeps it to undo a step that
+        diverged); a compiled step copies it in the same pass over memory.
+        """
         # Called once per training step: the checks are kept, in as few Python operations as
         # possible (a training loop over a small model spends most of its time here otherwise).
         grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
@@ -159,11 +165,22 @@ class Optimizer:
                 if not isinstance(g, np.ndarray) or g.shape != p.shape:
                     self._bad_grad(i, p, g)
                 i += 1
+        if previous is not None and len(previous) != len(state):
+            raise ValueError(f"{self._name}.step: previous must hold one array per parameter")
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
-                self._update(p, grads[i], state[i], group)
+                if previous is None:
+                    self._update(p, grads[i], state[i], group)
+                else:
+                    self._update_keeping(p, grads[i], state[i], group, previous[i])
                 i += 1
+
+    def _update_keeping(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                        group: Mapping[str, Any], previous: np.ndarray) -> None:
+        """``_update``, after copying ``p`` into ``previous`` (a fused step does both at once)."""
+        np.copyto(previous, p)
+        self._update(p, g, state, group)
 
     def _bad_grad(self, i: int, p: np.ndarray, g: Any) -> None:
         shape = g.shape if isinstance(g, np.ndarray) else type(g).__name__

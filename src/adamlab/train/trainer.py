@@ -409,8 +409,7 @@ class Trainer:
             correct = loss_fn.correct(model.last_logits, tb, kernels)
             if self.clip_norm is not None:
                 clip_grad_norm_([grads], self.clip_norm)
-            np.copyto(self._last_good, params)
-            step([grads])
+            step([grads], previous=[self._last_good])  # keeps θ before the step, for _diverged
             self.step_count += 1
             part["batch"] = b + 1
             part["loss_sum"] += loss
