@@ -73,7 +73,7 @@ def run(settings: Settings) -> tuple[list[Result], list[Target]]:
         gbs = BYTES_PER_PARAM * n / per_step / 1e9
         results.append(Result(NAME, name, per_step, [r / steps for r in runs],
                               info=f"{gbs:.1f} GB/s = {gbs / bandwidth:.0%} of "
-                                   f"{bandwidth:.1f} GB/s (triad, {how})",
+                                   f"{bandwidth:.1f} GB/s (a ← a + s·b, {how})",
                               reference=name == ours))
     if not have("numba"):
         results.append(Result(NAME, "adamlab (fused, numba)", None,
