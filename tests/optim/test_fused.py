@@ -76,18 +76,6 @@ def test_fused_step_is_bit_identical_to_numpy(flags, dtype):
 
 
 @needs_numba
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_multithreaded_kernel_is_bit_identical(monkeypatch, dtype):
-    from adamlab.optim import _adam_kernel
-
-    # chunks of the threaded kernel, with a ragged last chunk
-    monkeypatch.setattr(_adam_kernel, "PARALLEL_FROM", 1000)
-    n = 3 * _adam_kernel._CHUNK + 123
-    kwargs = dict(lr=0.01, weight_decay=0.05, amsgrad=True)
-    assert_same(run_both(kwargs, (n,), dtype, steps=3))
-
-
-@needs_numba
 def test_adamw_and_registry_take_the_fused_path_by_default():
     for opt in (AdamW([np.zeros(3)]), make_optimizer("amsgrad", [np.zeros(3)])):
         assert opt.fused is None and opt._kernel is not None

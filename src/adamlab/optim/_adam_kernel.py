@@ -20,21 +20,16 @@ Per element, with the scalars of ``_scalars`` (``lerp_small`` is torch's ``lerp_
     den = √v / √(1 − β2^t) + ε                    (eps_hat: the divisor is 1, exactly √v + ε)
     θ ← θ + (m·(−step_size)) / den                                      θ_t
 
-Arrays of ``PARALLEL_FROM`` elements or more are split into chunks stepped on all cores
-(``prange``); the per-element arithmetic is unchanged, so the result does not depend on the
-number of threads.
+One thread: the step is bound by memory bandwidth, which one core nearly saturates (10M
+float32 parameters: 7.2 ms on one thread, 6.4 ms on two), while a threaded version's idle
+OpenMP workers, spinning after each step, halved the speed of the multi-threaded BLAS
+products of the next training step (see docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
-
-# Elements from which the step runs on all cores. On the 2-core benchmark machine, quiet, two
-# threads were faster from 2^17 elements (44 vs 74 µs) — but several times slower whenever
-# the other core was busy; 2^18 keeps small models single-threaded (see docs/benchmarks.md).
-PARALLEL_FROM = 1 << 18
-_CHUNK = 1 << 16
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -90,40 +85,18 @@ def _adam_elementwise(p, g, m, v, vmax, prev, decay, sign, coupled, wd, lerp_sma
 
 
 @numba.njit(cache=True, nogil=True)
-def _part(a, lo, hi):
-    """a[lo:hi] of the flattened array, or None for None."""
+def _flat(a):
+    """The array as 1-D (a view: the arrays are C-contiguous), or None for None."""
     if a is None:
         return None
-    return a.reshape(a.size)[lo:hi]
+    return a.reshape(a.size)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _adam_serial(p, g, m, v, vmax, prev, lr, beta1, beta2, eps, wd, t, decoupled, maximize,
-                 eps_hat):
-    c = _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat)
-    n = p.size
-    _adam_elementwise(_part(p, 0, n), _part(g, 0, n), _part(m, 0, n), _part(v, 0, n),
-                      _part(vmax, 0, n), _part(prev, 0, n), *c)
-
-
-@numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")
-def _adam_parallel(p, g, m, v, vmax, prev, lr, beta1, beta2, eps, wd, t, decoupled, maximize,
-                   eps_hat):
-    c = _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat)
-    n = p.size
-    for k in numba.prange((n + _CHUNK - 1) // _CHUNK):
-        lo, hi = k * _CHUNK, min((k + 1) * _CHUNK, n)
-        _adam_elementwise(_part(p, lo, hi), _part(g, lo, hi), _part(m, lo, hi),
-                          _part(v, lo, hi), _part(vmax, lo, hi), _part(prev, lo, hi), *c)
-
-
-def adam_step(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray,
-              vmax: np.ndarray | None, prev: np.ndarray | None, lr: float, beta1: float,
-              beta2: float, eps: float, weight_decay: float, t: int, decoupled: bool,
-              maximize: bool, eps_hat: bool) -> None:
+def adam_step(p, g, m, v, vmax, prev, lr, beta1, beta2, eps, wd, t, decoupled, maximize,
+              eps_hat):
     """Step the C-contiguous arrays (all of p's shape) in place; ``t`` is the new step count.
     ``vmax``: amsgrad's max of v, or None; ``prev``: receives θ before the step, or None.
     Python floats and bools only, so that one compilation per dtype serves every setting."""
-    kernel = _adam_parallel if p.size >= PARALLEL_FROM else _adam_serial
-    kernel(p, g, m, v, vmax, prev, lr, beta1, beta2, eps, weight_decay, t, decoupled, maximize,
-           eps_hat)
+    c = _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat)
+    _adam_elementwise(_flat(p), _flat(g), _flat(m), _flat(v), _flat(vmax), _flat(prev), *c)
