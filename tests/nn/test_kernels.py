@@ -157,3 +157,18 @@ def test_training_with_kernels_follows_training_without(dtype):
     # 57 steps; only the loss's exp/log1p can differ, by an ulp or two per step
     tol = 1e-4 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(runs[1], runs[0], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_take_rows_is_two_takes(K, dtype, tmp_path):
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(60)[:17]
+    np.save(tmp_path / "X.npy", rng.normal(size=(60, 5)).astype(dtype))
+    sources = [awkward((60, 5), dtype), awkward((60, 10), dtype)[:, ::2],  # strided
+               np.load(tmp_path / "X.npy", mmap_mode="r")]  # a read-only memory map
+    for X in sources:
+        for t in (awkward((60, 2), dtype), rng.integers(0, 4, 60)):  # targets, class labels
+            Xb, tb = np.empty((17, 5), dtype), np.empty((17, *t.shape[1:]), t.dtype)
+            K.take_rows(X, t, idx, Xb, tb)
+            same_bits(Xb, X.take(idx, axis=0))
+            np.testing.assert_array_equal(tb, t.take(idx, axis=0))

@@ -17,6 +17,7 @@ kernel                computes (reference)                        agreement with
                       ∂ = (σ(z) − t)·s,  e = exp(−|z|)            and log1p are libm's here,
                                                                   NumPy's own SIMD code there
 ``binary_correct``    Σ_i all_k 1[z > 0] = 1[t > ½]               exactly
+``take_rows``         Xb = X[idx], tb = t[idx]  (two ``take``)    exactly (copies)
 ====================  ==========================================  ==========================
 """
 
@@ -66,6 +67,7 @@ def bce(z, t, grad, scale):
     rows are summed in order (NumPy sums pairwise: the mean may differ in its last bit)."""
     n, k = z.shape
     one, zero = np.ones(1, z.dtype)[0], np.zeros(1, z.dtype)[0]
+    scale = z.dtype.type(scale)  # a Python float, rounded as NumPy rounds it against z
     loss = zero
     for i in range(n):
         total = zero
@@ -93,3 +95,18 @@ def binary_correct(z, t):
             hit = hit and ((z[i, j] > 0) == (t[i, j] > 0.5))
         count += hit
     return count
+
+
+@numba.njit(**_JIT)
+def take_rows(X, t, idx, Xb, tb):
+    """A mini-batch: rows ``idx`` of X into Xb and of the targets t into tb (t is 2-D, or 1-D
+    class labels) — the two ``take`` calls of the trainer in one."""
+    for r in range(idx.size):
+        i = idx[r]
+        for j in range(X.shape[1]):
+            Xb[r, j] = X[i, j]
+        if t.ndim == 1:
+            tb[r] = t[i]
+        else:
+            for j in range(t.shape[1]):
+                tb[r, j] = t[i, j]

@@ -223,7 +223,7 @@ class BinaryCrossEntropy(Loss):
     def value_and_grad_targets(self, z, t, omega, out, kernels=None):
         if kernels is None or omega is not None:
             return super().value_and_grad_targets(z, t, omega, out)
-        return float(kernels.bce(z, t, out, z.dtype.type(1 / z.shape[0])))  # _terms, ∂ *= 1/n
+        return float(kernels.bce(z, t, out, 1 / z.shape[0]))  # _terms, then ∂ *= 1/n
 
     def correct(self, z, t, kernels=None):
         if kernels is not None:

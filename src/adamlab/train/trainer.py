@@ -391,12 +391,15 @@ class Trainer:
         for b in range(part["batch"], n_batches):
             idx = perm[b * bs:(b + 1) * bs]
             m = len(idx)
-            Xb = xbuf[:m]
-            if direct:
+            Xb, tb = xbuf[:m], tbuf[:m]
+            if direct and kernels is not None:
+                kernels.take_rows(X, t, idx, Xb, tb)  # the two takes below, compiled
+            elif direct:
                 X.take(idx, axis=0, out=Xb)
+                t.take(idx, axis=0, out=tb)
             else:
                 Xb[...] = X[idx]
-            tb = t.take(idx, axis=0, out=tbuf[:m])
+                t.take(idx, axis=0, out=tb)
             swb = None if sw is None else sw[idx]
             loss = model.loss_and_grad_targets(Xb, tb, swb, self._batch_l2(m, swb), dropout_rng)
             if not math.isfinite(loss):
