@@ -19,8 +19,13 @@ from adamlab.nn.layers import ActivationLayer
 DENSE_ENDS = inspect.getsourcelines(ActivationLayer)[1]  # Dense is defined above it
 
 GEMM = "matrix products (Dense forward/backward)"
+LOOP = "trainer loop (norm, guard, accuracy, logs, callbacks)"
+GATHER = "batch gathering (take_rows / take)"
 PARTS: list[tuple[str, str, tuple[str, ...]]] = [  # (part, file contains, functions; () = any)
     (GEMM, "nn/layers.py", ("Dense.forward", "Dense.backward")),
+    (GATHER, "nn/_kernels.py", ("take_rows",)),
+    (LOOP, "nn/_kernels.py", ("binary_correct",)),
+    (LOOP, "nn/losses.py", ("correct",)),
     ("activations (ReLU kernels / NumPy)", "nn/layers.py", ()),
     ("activations (ReLU kernels / NumPy)", "nn/_kernels.py",
      ("relu_forward", "relu_backward", "add_bias")),
@@ -29,10 +34,10 @@ PARTS: list[tuple[str, str, tuple[str, ...]]] = [  # (part, file contains, funct
     ("loss and its gradient", "nn/_kernels.py", ()),
     ("optimizer step", "optim/", ()),
     ("model bookkeeping (workspace, penalty, calls)", "nn/", ()),
-    ("batch gathering (take)", "~", ("<method 'take' of 'numpy.ndarray' objects>",)),
+    (GATHER, "~", ("<method 'take' of 'numpy.ndarray' objects>",)),
     ("shuffling (permutation)", "~",
      ("<method 'permutation' of 'numpy.random._generator.Generator' objects>",)),
-    ("trainer loop (norm, guard, logs, callbacks)", "train/", ()),
+    (LOOP, "train/", ()),
     ("estimator (checks, encoding, monitor)", "estimators/", ()),
 ]
 
