@@ -97,6 +97,7 @@ def adam_step(p, g, m, v, vmax, prev, lr, beta1, beta2, eps, wd, t, decoupled, m
               eps_hat):
     """Step the C-contiguous arrays (all of p's shape) in place; ``t`` is the new step count.
     ``vmax``: amsgrad's max of v, or None; ``prev``: receives θ before the step, or None.
-    Python floats and bools only, so that one compilation per dtype serves every setting."""
+    Python floats and bools only, so that every setting shares one compilation per dtype,
+    number of dimensions and choice of optional arrays (cached on disk by numba)."""
     c = _scalars(p, lr, beta1, beta2, eps, wd, t, decoupled, maximize, eps_hat)
     _adam_elementwise(_flat(p), _flat(g), _flat(m), _flat(v), _flat(vmax), _flat(prev), *c)
