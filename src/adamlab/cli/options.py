@@ -42,50 +42,34 @@ def float_pair(text: str) -> list[float]:
     return values
 
 
-def positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
-    return v
+def _number(kind: type, low: float, inclusive: bool):
+    """An argparse type: ``kind(text)``, finite, and ``> low`` (or ``>= low`` when inclusive)."""
+    what = "a whole number" if kind is int else "a number"
+    bound = f"{'>=' if inclusive else '>'} {low:g}"
+
+    def parse(text: str):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not (math.isfinite(v) and (v >= low if inclusive else v > low)):
+            finite = "a finite number" if kind is float else "a whole number"
+            raise argparse.ArgumentTypeError(f"expected {finite} {bound}, got {text!r}")
+        return v
+
+    return parse
 
 
-def nonneg_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(v) and v >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return v
+positive_float = _number(float, 0, inclusive=False)
+nonneg_float = _number(float, 0, inclusive=True)
+positive_int = _number(int, 1, inclusive=True)
+nonneg_int = _number(int, 0, inclusive=True)
 
 
 def fraction(text: str) -> float:
     v = nonneg_float(text)
     if v >= 1:
         raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}")
-    return v
-
-
-def positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return v
-
-
-def nonneg_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
     return v
 
 
