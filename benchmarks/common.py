@@ -82,6 +82,14 @@ def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
 
+def paired_ratio(numerator: list[float], denominator: list[float]) -> float:
+    """The median over rounds of ``numerator[i] / denominator[i]``: each ratio is taken within
+    one round of ``take_turns``, whose contenders ran back to back, so a change in the machine's
+    load between rounds cancels out of it (a ratio of medians mixes rounds). Targets are
+    judged on this ratio."""
+    return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
+
+
 def fmt_value(s: float | None, unit: str = "s") -> str:
     if s is None:
         return "-"
