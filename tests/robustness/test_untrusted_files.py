@@ -14,6 +14,7 @@ import functools
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -24,6 +25,7 @@ import numpy as np
 import pytest
 from robustkit import (
     assert_one_clear_line,
+    blobs,
     first_array,
     npy_bytes,
     npy_header,
@@ -31,6 +33,7 @@ from robustkit import (
     read_members,
     replace_member,
     run_cli,
+    small_trainer,
     with_meta,
     with_meta_bytes,
     write_members,
@@ -80,6 +83,17 @@ def array_bytes(make):
 
     def mutate(raw, members, marker, meta):
         return replace_member(members, first_array(members), make())
+
+    return mutate
+
+
+def named_array_edit(prefix, fn):
+    """Replace the first array whose name starts with ``prefix`` by ``fn(its value)``."""
+
+    def mutate(raw, members, marker, meta):
+        name = next(n for n, _ in members if n.startswith(prefix))
+        value = np.load(io.BytesIO(dict(members)[name]))
+        return replace_member(members, name, npy_bytes(fn(value)))
 
     return mutate
 
@@ -190,37 +204,46 @@ TRAINER = {
     "batch size 0": meta_edit(lambda m: m["trainer"].update(batch_size=0)),
     "seed text": meta_edit(lambda m: m["trainer"].update(seed="x")),
     "partial without arrays": meta_edit(lambda m: m.update(partial={"batch": 1})),
-}
-
-TRAINER_XFAIL = "trainer.py (Trainer._from_state) does not check this; see docs/robustness.md"
-TRAINER_BUGS = {
+    # counters that are not counts, arrays of another dtype: refused, not truncated or cast
     "trainer step negative": meta_edit(lambda m: m.update(step=-5)),
     "epoch negative": meta_edit(lambda m: m.update(epoch=-3)),
     "epoch fractional": meta_edit(lambda m: m.update(epoch=0.5)),
     "epoch true": meta_edit(lambda m: m.update(epoch=True)),
+    "schedule epochs fractional": meta_edit(lambda m: m["schedule_state"].update(epochs=2.5)),
     "params int64 for float64": array_edit(lambda a: np.round(a).astype(np.int64)),
+    "params float32 for float64": array_edit(lambda a: a.astype(np.float32)),
+    "optimizer moment int64": named_array_edit("optimizer.", lambda a: a.astype(np.int64)),
+    # containers of the wrong JSON type: a CheckpointError naming the field, no AttributeError
     "history a list": meta_edit(lambda m: m.update(history=[1])),
+    "history epochs a list": meta_edit(lambda m: m["history"].update(epochs=[1])),
+    "history column of text": meta_edit(lambda m: m["history"]["epochs"].update(loss=["x"])),
     "callbacks a list": meta_edit(lambda m: m.update(callbacks=["EarlyStopping"])),
+    "callback state a list": meta_edit(lambda m: m.update(callbacks={"EarlyStopping": [1]})),
     "optimizer scalars a list": meta_edit(lambda m: _opt(m).update(scalars=[1])),
+    "optimizer scalars of numbers": meta_edit(lambda m: _opt(m).update(scalars={"0": 1})),
+    "rng a list": meta_edit(lambda m: m.update(rng=[1])),
+    "extra a string": meta_edit(lambda m: m.update(extra="x")),
 }
-TRAINER_BUG_REASONS = {
-    "trainer step negative": "Trainer._from_state takes int(meta['step']) unchecked: -5 loads",
-    "epoch negative": "Trainer._from_state takes int(meta['epoch']) unchecked: -3 loads",
-    "epoch fractional": "Trainer._from_state truncates epoch 0.5 to 0 instead of refusing it",
-    "epoch true": "Trainer._from_state takes epoch=True as 1",
-    "params int64 for float64": "params of dtype int64 are cast silently, not refused",
-    "history a list": "History.from_dict raises AttributeError, which from_checkpoint does not "
-                      "turn into a CheckpointError (CLI: 'internal error')",
-    "callbacks a list": "meta['callbacks'].items() raises AttributeError, not a CheckpointError",
-    "optimizer scalars a list": "unpack_state's .items() raises AttributeError, "
-                                "not a CheckpointError",
+# The cases whose message must also say which field is wrong and what it must be.
+FIELD_MESSAGES = {
+    "trainer step negative": ["'step'", "integer >= 0"],
+    "epoch negative": ["'epoch'", "integer >= 0"],
+    "epoch fractional": ["'epoch'", "integer >= 0", "0.5"],
+    "epoch true": ["'epoch'", "integer >= 0", "boolean"],
+    "schedule epochs fractional": ["'schedule_state.epochs'", "integer >= 0"],
+    "params int64 for float64": ["'params'", "int64", "float64"],
+    "params float32 for float64": ["'params'", "float32", "float64"],
+    "optimizer moment int64": ["'optimizer.", "int64", "float64"],
+    "history a list": ["'history'", "JSON object", "array"],
+    "callbacks a list": ["'callbacks'", "JSON object", "array"],
+    "callback state a list": ["'callbacks.EarlyStopping'", "JSON object"],
+    "optimizer scalars a list": ["'optimizer.scalars'", "JSON object", "array"],
+    "optimizer scalars of numbers": ["'optimizer.scalars.0'", "JSON object"],
+    "rng a list": ["'rng'", "JSON object"],
+    "extra a string": ["'extra'", "JSON object"],
 }
 
-CASES = [pytest.param(name, fn, id=name) for name, fn in {**GENERIC, **TRAINER}.items()] + [
-    pytest.param(name, fn, id=name,
-                 marks=pytest.mark.xfail(strict=True, reason=TRAINER_BUG_REASONS[name]))
-    for name, fn in TRAINER_BUGS.items()
-]
+CASES = [pytest.param(name, fn, id=name) for name, fn in {**GENERIC, **TRAINER}.items()]
 
 
 # -------------------------------------------------------------------------- fixtures
@@ -291,8 +314,16 @@ def test_library_refusals_name_the_file(valid_run, tmp_path, name):
         Trainer.from_checkpoint(path)
 
 
-# (the xfail'd cases would train and plot here: their library and predict tests record them)
-@pytest.mark.parametrize("name, mutate", CASES[: len(GENERIC) + len(TRAINER)])
+@pytest.mark.parametrize("name", list(FIELD_MESSAGES))
+def test_refusals_say_which_field_and_what_it_must_be(valid_run, tmp_path, name):
+    path, _ = hostile(valid_run / "checkpoint.npz", TRAINER[name], tmp_path / "run")
+    with pytest.raises(CheckpointError) as info:
+        Trainer.from_checkpoint(path)
+    for fragment in FIELD_MESSAGES[name]:
+        assert fragment in str(info.value), (fragment, str(info.value))
+
+
+@pytest.mark.parametrize("name, mutate", CASES)
 def test_resume_refuses(valid_run, tmp_path, name, mutate):
     path, marker = hostile(valid_run / "checkpoint.npz", mutate, tmp_path / "run")
     before = snapshot(path.parent)
@@ -309,6 +340,75 @@ def test_predict_refuses(valid_run, tmp_path, name, mutate):
     assert_one_clear_line(*result, fragments=["--model"])
     assert result[1] == "", "predict wrote predictions from a refused model"
     assert not marker.exists(), "the file ran code"
+
+
+# ------------------------------------------------------------ a checkpoint taken mid-epoch
+def _mid_epoch_state(dtype=np.float64):
+    """``Trainer.state()`` of a run stopped after 2 of an epoch's 4 batches."""
+    from adamlab.train import Callback
+
+    class Stop(Exception):
+        pass
+
+    class StopAt2(Callback):
+        def on_batch_end(self, step, logs):
+            if step == 2:
+                raise Stop
+
+    t = small_trainer(dtype=dtype, epochs=0)
+    X, y = blobs()
+    with pytest.raises(Stop):
+        t.fit(X.astype(dtype), y, epochs=1, callbacks=[StopAt2()])
+    arrays, meta = t.state()
+    return arrays, json.loads(json.dumps(meta))
+
+
+def _set(key, value):
+    return lambda arrays, meta: arrays.__setitem__(key, value(arrays[key]))
+
+
+def _swap_first_two(perm):
+    perm = perm.copy()
+    perm[0] = perm[1]
+    return perm
+
+
+MID_EPOCH = {
+    "perm with a row twice": (_set("partial.perm", _swap_first_two), "permutation"),
+    "perm of floats": (_set("partial.perm", lambda p: p.astype(np.float64)), "permutation"),
+    "perm 2-D": (_set("partial.perm", lambda p: p.reshape(1, -1)), "permutation"),
+    "theta_start float32": (_set("partial.theta_start", lambda a: a.astype(np.float32)),
+                            "'partial.theta_start' has dtype float32"),
+    "theta_start short": (_set("partial.theta_start", lambda a: a[:3]), "shape"),
+    "theta_start missing": (lambda arrays, meta: arrays.pop("partial.theta_start"),
+                            "'partial.theta_start'"),
+    "batch fractional": (lambda arrays, meta: meta["partial"].update(batch=1.5),
+                         "'partial.batch' must be an integer >= 0"),
+    "batch negative": (lambda arrays, meta: meta["partial"].update(batch=-1),
+                       "'partial.batch' must be an integer >= 0"),
+    "loss_sum text": (lambda arrays, meta: meta["partial"].update(loss_sum="1"),
+                      "'partial.loss_sum' must be a number"),
+    "partial a list": (lambda arrays, meta: meta.update(partial=[2]),
+                       "'partial' must be a JSON object or null"),
+}
+
+
+def test_a_mid_epoch_state_loads_and_finishes_its_epoch():
+    """Control for the table below: the untouched state loads where it stopped."""
+    arrays, meta = _mid_epoch_state()
+    t = Trainer.from_state(arrays, meta)
+    assert t._partial["batch"] == 2 and t.step_count == 2
+    X, y = blobs()
+    t.fit(X, y, epochs=1)
+    assert t.epoch == 1 and t.step_count == 4
+
+
+@pytest.mark.parametrize("edit, fragment", list(MID_EPOCH.values()), ids=list(MID_EPOCH))
+def test_a_tampered_mid_epoch_state_is_refused(edit, fragment):
+    arrays, meta = _mid_epoch_state()
+    edit(arrays, meta)
+    with pytest.raises(CheckpointError, match=re.escape(fragment)):
+        Trainer.from_state(arrays, meta)
 
 
 # Files that load as checkpoints but whose run description (``extra``) is tampered with: only
@@ -377,15 +477,7 @@ def _estimator_class():
     return getattr(adamlab, "MLPClassifier", None)
 
 
-ESTIMATOR_CASES = [
-    pytest.param(name, fn, id=name) for name, fn in {**GENERIC, **TRAINER}.items()
-] + [
-    pytest.param(name, TRAINER_BUGS[name], id=name, marks=pytest.mark.xfail(
-        strict=True, reason="the estimator loads through Trainer._from_state: "
-        + TRAINER_BUG_REASONS[name]))
-    for name in ("trainer step negative", "epoch negative", "epoch fractional", "epoch true",
-                 "params int64 for float64")
-]
+ESTIMATOR_CASES = CASES
 
 
 @pytest.fixture(scope="module")
@@ -393,8 +485,6 @@ def saved_estimator(tmp_path_factory):
     cls = _estimator_class()
     if cls is None or not hasattr(cls, "load"):
         pytest.skip("adamlab.MLPClassifier.load does not exist yet")
-    from robustkit import blobs
-
     X, y = blobs()
     path = tmp_path_factory.mktemp("estimator") / "model.npz"
     small = {"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0}

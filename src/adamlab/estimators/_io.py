@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from adamlab.estimators._monitor import Monitor
-from adamlab.train import Trainer
+from adamlab.train import Trainer, schema
 from adamlab.train import checkpoint as ckpt
 
 __all__ = ["save", "load", "encode", "decode"]
@@ -119,7 +119,11 @@ def save(est: Any, path: Any) -> None:
 
 def load(cls: type, path: Any) -> Any:
     arrays, meta = ckpt.load(path)
-    info = (meta.get("extra") or {}).get("estimator")
+    try:
+        extra = schema.field(meta.get("extra"), "extra", schema.OBJECT, nullable=True)
+    except ckpt.CheckpointError as e:
+        raise ckpt.CheckpointError(f"{path}: {e}") from None
+    info = (extra or {}).get("estimator")
     if not isinstance(info, dict):
         raise ckpt.CheckpointError(f"{path}: a training checkpoint, not a saved estimator "
                                    "(use Trainer.from_checkpoint for it)")

@@ -205,7 +205,12 @@ def pack_state(state: Mapping[str, Any], prefix: str) -> tuple[dict[str, np.ndar
 def unpack_state(arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     """Inverse of ``pack_state``: the optimizer ``state_dict`` back."""
     state: dict[int, dict[str, Any]] = {}
-    for i, scal in meta["scalars"].items():
+    scalars = meta["scalars"]
+    if not isinstance(scalars, Mapping) or not all(
+            isinstance(s, Mapping) and str(i).isdecimal() for i, s in scalars.items()):
+        raise CheckpointError(f"{prefix}.scalars must be an object {{index: {{name: value}}}}, "
+                              f"got {str(scalars)[:40]}")
+    for i, scal in scalars.items():
         state[int(i)] = dict(scal)
     for key, a in arrays.items():
         if key.startswith(prefix + "."):

@@ -75,9 +75,21 @@ class History:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> History:
+        """The inverse of ``to_dict``; anything of another shape is a ValueError naming the part."""
+        if not isinstance(d, Mapping):
+            raise ValueError(f"history must be an object {{epochs, steps}}, got {type(d).__name__}")
         h = cls()
         for name, cols in (("epochs", EPOCH_COLUMNS), ("steps", STEP_COLUMNS)):
             part = d.get(name, {})
+            if not isinstance(part, Mapping):
+                raise ValueError(f"history.{name} must be an object of columns, "
+                                 f"got {type(part).__name__}")
+            for k in cols:
+                column = part.get(k, [])
+                if not isinstance(column, list) or not all(
+                        x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
+                        for x in column):
+                    raise ValueError(f"history.{name}.{k} must be a list of numbers or nulls")
             lengths = {len(part.get(k, [])) for k in cols}
             if len(lengths) > 1:
                 raise ValueError(f"history: the {name} columns have different lengths {sorted(lengths)}")

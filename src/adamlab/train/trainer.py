@@ -36,7 +36,7 @@ from adamlab.optim import (
     make_schedule,
 )
 from adamlab.train import checkpoint as ckpt
-from adamlab.train import threads
+from adamlab.train import schema, threads
 from adamlab.train.callbacks import Callback
 from adamlab.train.history import History
 
@@ -534,9 +534,11 @@ class Trainer:
 
     @classmethod
     def _from_state(cls, MLP: Any, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Trainer:
+        schema.check_meta(meta)
         dtype = np.dtype(meta["dtype"])
         if dtype not in (np.float32, np.float64):
             raise ckpt.CheckpointError(f"unsupported dtype {dtype}")
+        schema.check_arrays(arrays, dtype, partial=meta["partial"] is not None)
         cfg = meta["model"]
         sizes = [int(cfg["n_inputs"]), *map(int, cfg.get("hidden", [])), int(cfg.get("n_outputs", 1))]
         declared = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
@@ -560,7 +562,7 @@ class Trainer:
                       shuffle=t["shuffle"], seed=t["seed"], log_steps=t["log_steps"],
                       l2_per_sample=bool(t.get("l2_per_sample", False)))
         trainer.optimizer_name = om["name"]
-        trainer.epoch, trainer.step_count = int(meta["epoch"]), int(meta["step"])
+        trainer.epoch, trainer.step_count = meta["epoch"], meta["step"]  # checked: ints >= 0
         trainer._shuffle_rng.bit_generator.state = meta["rng"]["shuffle"]
         trainer._dropout_rng.bit_generator.state = meta["rng"]["dropout"]
         trainer.history = History.from_dict(meta["history"])
@@ -569,7 +571,7 @@ class Trainer:
         ss = meta["schedule_state"]
         if ss["epochs"] is not None:
             saved_lrs = [g["lr"] for g in optimizer.param_groups]
-            trainer._setup_schedule(int(ss["epochs"]))
+            trainer._setup_schedule(ss["epochs"])
             if ss["lr_scheduler"] is not None:
                 trainer._scheduler.load_state_dict(ss["lr_scheduler"])
             if ss["plateau"] is not None:

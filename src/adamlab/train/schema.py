@@ -1,0 +1,142 @@
+"""What a trainer checkpoint must hold, checked field by field before anything is built from it.
+
+``checkpoint.load`` guarantees plain numeric arrays and strict JSON; this module checks that
+the JSON has the shape ``Trainer.state()`` writes, so that a tampered file is refused with a
+``CheckpointError`` naming the field, what it must be and what it holds (never an
+``AttributeError`` from ``.items()`` on a list, never a value truncated or cast in silence)::
+
+    field 'epoch' must be an integer >= 0, got a number (0.5)
+    field 'history' must be a JSON object, got an array ([1])
+    array 'params' has dtype int64, the checkpoint's dtype is float64
+
+The fields a model, an optimizer or a schedule reads are checked by their own constructors
+and ``load_state_dict`` methods; only their containers are checked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from adamlab.train.checkpoint import CheckpointError
+
+OBJECT, ARRAY, STRING, COUNT, NUMBER = ("a JSON object", "a JSON array", "a string",
+                                        "an integer >= 0", "a number")
+
+#: field -> (what it must be, whether null is allowed), for the top level of the metadata.
+TOP: dict[str, tuple[str, bool]] = {
+    "dtype": (STRING, False),
+    "model": (OBJECT, False),
+    "optimizer": (OBJECT, False),
+    "trainer": (OBJECT, False),
+    "schedule_state": (OBJECT, False),
+    "rng": (OBJECT, False),
+    "history": (OBJECT, False),
+    "epoch": (COUNT, False),
+    "step": (COUNT, False),
+    "partial": (OBJECT, True),
+}
+#: Fields older or hand-written checkpoints may leave out.
+OPTIONAL: dict[str, tuple[str, bool]] = {
+    "callbacks": (OBJECT, False),
+    "extra": (OBJECT, True),
+    "data_sha256": (STRING, True),
+}
+OPTIMIZER = {"name": (STRING, False), "class": (STRING, False),
+             "param_groups": (ARRAY, False), "scalars": (OBJECT, False)}
+SCHEDULE_STATE = {"epochs": (COUNT, True), "lr_scheduler": (OBJECT, True),
+                  "plateau": (OBJECT, True)}
+RNG = {"shuffle": (OBJECT, False), "dropout": (OBJECT, False)}
+PARTIAL = {"batch": (COUNT, False), "n_batches": (COUNT, False), "correct": (COUNT, False),
+           "loss_sum": (NUMBER, False), "grad_norm_sum": (NUMBER, False),
+           "seconds": (NUMBER, False)}
+
+
+def kind(value: Any) -> str:
+    """The JSON name of ``value``'s type, with a short excerpt of it: ``an array ([1])``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    names = {dict: "an object", list: "an array", str: "a string", int: "an integer",
+             float: "a number"}
+    name = next((n for t, n in names.items() if isinstance(value, t)), type(value).__name__)
+    text = repr(value)
+    return f"{name} ({text if len(text) <= 40 else text[:37] + '...'})"
+
+
+def _is(value: Any, what: str) -> bool:
+    if what == OBJECT:
+        return isinstance(value, Mapping)
+    if what == ARRAY:
+        return isinstance(value, list)
+    if what == STRING:
+        return isinstance(value, str)
+    if isinstance(value, bool):  # JSON true is not the number 1
+        return False
+    if what == COUNT:
+        return isinstance(value, int) and value >= 0
+    return isinstance(value, (int, float))  # NUMBER (checkpoint.load already refused NaN, inf)
+
+
+def field(value: Any, name: str, what: str, nullable: bool = False) -> Any:
+    """``value`` if it is ``what`` (or null if allowed), else a CheckpointError naming ``name``."""
+    if (value is None and nullable) or _is(value, what):
+        return value
+    expected = f"{what} or null" if nullable else what
+    raise CheckpointError(f"field {name!r} must be {expected}, got {kind(value)}")
+
+
+def fields(meta: Mapping[str, Any], table: Mapping[str, tuple[str, bool]], prefix: str = "",
+           optional: bool = False) -> None:
+    """Check every entry of ``table`` in ``meta``; a missing one is refused unless ``optional``."""
+    for name, (what, nullable) in table.items():
+        if name not in meta:
+            if optional:
+                continue
+            raise CheckpointError(f"field {prefix + name!r} is missing (it must be {what})")
+        field(meta[name], prefix + name, what, nullable)
+
+
+def check_meta(meta: Mapping[str, Any]) -> None:
+    """The containers and counters of a trainer checkpoint's metadata, as ``state()`` writes."""
+    fields(meta, TOP)
+    fields(meta, OPTIONAL, optional=True)
+    fields(meta["optimizer"], OPTIMIZER, "optimizer.")
+    for i, scalars in meta["optimizer"]["scalars"].items():
+        field(scalars, f"optimizer.scalars.{i}", OBJECT)
+    fields(meta["schedule_state"], SCHEDULE_STATE, "schedule_state.")
+    fields(meta["rng"], RNG, "rng.")
+    for name, state in (meta.get("callbacks") or {}).items():
+        field(state, f"callbacks.{name}", OBJECT)
+    if meta["partial"] is not None:
+        fields(meta["partial"], PARTIAL, "partial.")
+
+
+def check_arrays(arrays: Mapping[str, np.ndarray], dtype: np.dtype, partial: bool) -> None:
+    """Weights and optimizer moments in the checkpoint's ``dtype`` (refused, not cast: int64
+    weights were never written by adamlab); a mid-epoch order that is a permutation."""
+    if "params" not in arrays:
+        raise CheckpointError("the checkpoint has no 'params' array")
+    own = ["params", *sorted(k for k in arrays if k.startswith("optimizer."))]
+    if partial:
+        for k in ("partial.perm", "partial.theta_start"):
+            if k not in arrays:
+                raise CheckpointError(f"a mid-epoch checkpoint needs the array {k!r}")
+        own.append("partial.theta_start")
+    for k in own:
+        if arrays[k].dtype != dtype:
+            raise CheckpointError(f"array {k!r} has dtype {arrays[k].dtype}, the checkpoint's "
+                                  f"dtype is {dtype} (adamlab saves them alike; refused, not cast)")
+    if partial:
+        perm = arrays["partial.perm"]
+        if (perm.ndim != 1 or perm.dtype.kind not in "iu"
+                or not np.array_equal(np.sort(perm), np.arange(len(perm)))):
+            raise CheckpointError("array 'partial.perm' must be a permutation of 0…n-1 "
+                                  "(the order of the unfinished epoch)")
+        if arrays["partial.theta_start"].shape != arrays["params"].shape:
+            raise CheckpointError(f"array 'partial.theta_start' has shape "
+                                  f"{arrays['partial.theta_start'].shape}, params "
+                                  f"{arrays['params'].shape}")
