@@ -412,23 +412,47 @@ def test_a_tampered_mid_epoch_state_is_refused(edit, fragment):
 
 
 # Files that load as checkpoints but whose run description (``extra``) is tampered with: only
-# ``predict`` reads those parts, and it should say what is wrong in one line.
-PREDICT_XFAIL = "predict_cmd.run indexes trainer.extra unchecked: 'internal error', not a clear one"
+# ``predict`` reads those parts, and it says what is wrong in one line, naming the field.
 PREDICT_CASES = {
-    "data without feature_names": lambda m: m["extra"]["data"].pop("feature_names"),
-    "data a string": lambda m: m["extra"].update(data="x"),
-    "feature_names a number": lambda m: m["extra"]["data"].update(feature_names=5),
-    "classes shorter than outputs": lambda m: m["extra"]["data"].update(classes=[]),
-    "settings missing": lambda m: m["extra"].pop("settings"),
+    "data without feature_names": (lambda m: m["extra"]["data"].pop("feature_names"),
+                                   "'extra.data.feature_names'"),
+    "data a string": (lambda m: m["extra"].update(data="x"), "'extra.data' must be a JSON object"),
+    "feature_names a number": (lambda m: m["extra"]["data"].update(feature_names=5),
+                               "'extra.data.feature_names' must be a list of 2 strings"),
+    "feature_names one short": (lambda m: m["extra"]["data"]["feature_names"].pop(),
+                                "'extra.data.feature_names' must be a list of 2 strings"),
+    "feature_names of numbers": (lambda m: m["extra"]["data"].update(feature_names=[1, 2]),
+                                 "'extra.data.feature_names'"),
+    "classes shorter than outputs": (lambda m: m["extra"]["data"].update(classes=[]),
+                                     "'extra.data.classes' must be a list of the 2 class labels"),
+    "classes of objects": (lambda m: m["extra"]["data"].update(classes=[{}, []]),
+                           "'extra.data.classes'"),
+    "task not the model's": (lambda m: m["extra"]["data"].update(task="regression"),
+                             "'extra.data.task' must be 'binary'"),
+    "settings missing": (lambda m: m["extra"].pop("settings"), "'extra.settings'"),
+    "target a number": (lambda m: m["extra"].update(target=7), "'extra.target' must be a string"),
+    "standardizer a list": (lambda m: m["extra"].update(standardizer=[1]),
+                            "'extra.standardizer'"),
+    "standardizer of one column": (lambda m: m["extra"].update(
+        standardizer={"mean": [0.0], "scale": [1.0]}), "'extra.standardizer' has 1 column(s)"),
 }
 
 
-@pytest.mark.xfail(strict=True, reason=PREDICT_XFAIL)
-@pytest.mark.parametrize("edit", list(PREDICT_CASES.values()), ids=list(PREDICT_CASES))
-def test_predict_refuses_a_tampered_run_description(valid_run, tmp_path, edit):
+@pytest.mark.parametrize("edit, fragment", list(PREDICT_CASES.values()), ids=list(PREDICT_CASES))
+def test_predict_refuses_a_tampered_run_description(valid_run, tmp_path, edit, fragment):
     path, _ = hostile(valid_run / "checkpoint.npz", meta_edit(edit), tmp_path / "run")
     result = run_cli(["predict", "--model", str(path.parent), "--data", "article", "--quiet"])
-    assert_one_clear_line(*result, fragments=["--model"])
+    assert_one_clear_line(*result, fragments=["--model", fragment])
+    assert result[1] == "", "predict wrote predictions from a refused model"
+
+
+def test_predict_reads_the_untouched_run_description(valid_run):
+    """Control for the table above: the same run predicts, one row per sample of the data."""
+    code, out, err = run_cli(["predict", "--model", str(valid_run), "--data", "article",
+                              "--quiet"])
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.endswith(",label") and header.count("p(") == 2 and rows
 
 
 @pytest.mark.parametrize("scale", [0, 1e-320], ids=["zero", "subnormal"])
