@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.data import Dataset, Rows, Standardizer, load_data, train_val_split
+from adamlab.data import DataError, Dataset, Rows, Standardizer, load_data, train_val_split
 from adamlab.nn import MLP
 from adamlab.train import Callback, EarlyStopping, Trainer
 
@@ -147,6 +147,8 @@ def prepare(settings: Settings, dataset: Dataset | None = None, trainer: Trainer
         raise ValueError(f"{ds.name}: only one class in the target; classification needs two or more")
     X, y = ds.X, ds.y
     dtype = np.dtype(s.dtype)
+    if not s.standardize:  # raw features are cast as they are: they must fit in the dtype
+        _check_fits(X, dtype, ds.feature_names)
     tr = va = None
     if s.val_fraction:
         tr, va = train_val_split(X, y, s.val_fraction, np.random.default_rng([s.seed, 1]),
@@ -173,6 +175,31 @@ def prepare(settings: Settings, dataset: Dataset | None = None, trainer: Trainer
                           warmup=s.warmup, clip_norm=s.clip_norm, l2=s.l2, batch_size=s.batch_size,
                           seed=s.seed, schedule_epochs=s.epochs, log_steps=s.log_steps)
     return Prepared(s, ds, X_train, y_train, X_val, y_val, scaler, trainer.model, trainer)
+
+
+def _check_fits(X: np.ndarray, dtype: np.dtype, names: Any) -> None:
+    """Refuse, naming the column, raw features that casting to ``dtype`` would make infinite.
+
+    A value overflows iff its cast is ±inf, so each column's largest |x| is cast and tested
+    (rows read in blocks, through ``Rows`` for a memory-mapped file: never loaded whole).
+    """
+    if np.can_cast(X.dtype, dtype, "safe"):
+        return
+    src = Rows(X) if isinstance(X, np.memmap) else X
+    top = np.zeros(X.shape[1])
+    step = max(1, (1 << 20) // max(1, X.shape[1]))
+    for i in range(0, X.shape[0], step):
+        block = np.abs(np.asarray(src[i:i + step], dtype=np.float64))
+        top = np.maximum(top, block.max(axis=0, initial=0.0))
+    with np.errstate(over="ignore"):  # the overflow is what is looked for
+        bad = np.flatnonzero(np.isinf(top.astype(dtype)))
+    if bad.size:
+        j = int(bad[0])
+        name = f" ({names[j]!r})" if names is not None and j < len(names) else ""
+        raise DataError(
+            f"X column {j}{name}: values up to {top[j]:.3g} do not fit in {dtype} (largest "
+            f"{float(np.finfo(dtype).max):.3g}); standardise the features (drop "
+            f"--no-standardize, standardize=True) or train in float64 (--dtype float64)")
 
 
 def _validate(s: Settings) -> None:

@@ -21,6 +21,7 @@ import pytest
 from robustkit import assert_one_clear_line, run_cli
 
 from adamlab import experiment
+from adamlab.data import DataError, Rows
 from adamlab.nn import MLP
 from adamlab.train import DivergenceError, Trainer
 
@@ -156,19 +157,49 @@ def test_raw_huge_inputs_with_a_large_step_diverge_clearly(data_files, scale):
     assert all(math.isfinite(v) for v in result["history"]["loss"])
 
 
-@pytest.mark.xfail(strict=True, reason="experiment.prepare casts float64 features beyond float32's "
-                   "range with np.asarray(X, dtype=float32): 'RuntimeWarning: overflow encountered "
-                   "in cast' (x3), then inf inputs and a misleading 'diverged … try a smaller "
-                   "learning rate'; it should say that the values do not fit in float32")
-def test_values_beyond_float32_with_dtype_float32_are_refused_clearly(tmp_path):
+def _beyond_float32():
     X, y = base_data()
+    X[:, 1] *= 1e300  # column 1 only: column 0 fits
+    return X, y
+
+
+def _says_beyond_float32(line, X):
+    assert "diverged" not in line, line
+    for fragment in ("column 1", "float32", f"{np.abs(X[:, 1]).max():.3g}", "standardi",
+                     "--dtype float64"):
+        assert fragment in line, (fragment, line)
+
+
+def test_values_beyond_float32_with_dtype_float32_are_refused_clearly(tmp_path):
+    """Refused before training (no overflow warning, no 'diverged'), naming the column, its
+    largest value and what would work; the same data standardised, or in float64, trains."""
+    X, y = _beyond_float32()
     data = tmp_path / "big.npz"
-    np.savez(data, X=X * 1e300, y=y)
+    np.savez(data, X=X, y=y)
+    argv = ["train", "--data", str(data), "--epochs", "2", "--quiet"]
     with strict():
-        result = run_cli(["train", "--data", str(data), "--no-standardize", "--dtype", "float32",
-                          "--epochs", "2", "--out", str(tmp_path / "run"), "--quiet"])
-    line = assert_one_clear_line(*result)
-    assert "float32" in line and "diverged" not in line, line
+        result = run_cli([*argv, "--no-standardize", "--dtype", "float32",
+                          "--out", str(tmp_path / "run")])
+    _says_beyond_float32(assert_one_clear_line(*result), X)
+    assert not (tmp_path / "run" / "checkpoint.npz").exists()
+    for option in (["--dtype", "float32"], ["--no-standardize", "--dtype", "float64"]):
+        with strict():
+            code, _, err = run_cli([*argv, *option, "--out", str(tmp_path / option[-1])])
+        assert code in (0, 1) and "float32" not in err, err  # trains (or diverges: raw 1e300)
+
+
+def test_values_beyond_float32_in_a_memory_mapped_file_are_refused_clearly(tmp_path):
+    X, y = _beyond_float32()
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    settings = experiment.Settings(data=str(tmp_path / "X.npy"), target=str(tmp_path / "y.npy"),
+                                   mmap=True, standardize=False, dtype="float32", epochs=2)
+    with strict(), pytest.raises(DataError) as info:
+        experiment.prepare(settings)
+    _says_beyond_float32(str(info.value), X)
+    settings.dtype = "float64"
+    with strict():
+        assert isinstance(experiment.prepare(settings).X_train, Rows)  # streamed, accepted
 
 
 @pytest.mark.xfail(strict=True, reason="eps=0 passes validation (as in torch.optim) but a zero "
