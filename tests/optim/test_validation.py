@@ -37,6 +37,11 @@ BAD = [
     ("betas-three", optim.NAdam, {"betas": (0.9, 0.99, 0.999)}, r"betas must be a pair"),
     # non-negative numbers
     ("eps", optim.Adam, {"eps": -1e-8}, r"\beps must be"),
+    # eps = 0 (torch accepts it; a zero gradient then gives 0/0): refused, saying why
+    *[(f"{cls.__name__}-eps-0", cls, {"eps": 0.0},
+       r"\beps must be a finite number > 0\.0, got 0\.0: .*0/0.* use 1e-12")
+      for cls in (optim.RMSprop, optim.Adagrad, optim.Adam, optim.AdamW, optim.NAdam,
+                  optim.RAdam, optim.Adamax)],
     ("eps-rmsprop", optim.RMSprop, {"eps": math.nan}, r"\beps must be"),
     ("eps-adagrad", optim.Adagrad, {"eps": -1.0}, r"\beps must be"),
     ("weight_decay", optim.Adam, {"weight_decay": -0.1}, r"weight_decay must be"),
@@ -54,7 +59,10 @@ BAD = [
     ("nesterov-dampening", optim.SGD, {"nesterov": True, "momentum": 0.9, "dampening": 0.1},
      r"nesterov=True requires momentum > 0 and dampening = 0"),
     # RMSprop's smoothing constant
-    ("alpha-high", optim.RMSprop, {"alpha": 1.5}, r"alpha must be a finite number in \[0.0, 1.0\]"),
+    ("alpha-high", optim.RMSprop, {"alpha": 1.5}, r"alpha must be a finite number in \[0.0, 1.0\)"),
+    # alpha = 1 (torch accepts it; v then stays 0): refused as Adam refuses beta2 = 1, saying why
+    ("alpha-one", optim.RMSprop, {"alpha": 1.0},
+     r"alpha must be a finite number in \[0.0, 1.0\), got 1.0: .*never moves from 0.*0.99"),
     ("alpha-negative", optim.RMSprop, {"alpha": -0.1}, r"alpha must be"),
     ("alpha-nan", optim.RMSprop, {"alpha": math.nan}, r"alpha must be"),
 ]
@@ -69,9 +77,13 @@ def test_bad_hyperparameter_raises_naming_it(cls, kwargs, match):
         cls([{"params": [w()]}, {"params": [b()], **kwargs}])
 
 
-@pytest.mark.parametrize("limit", [0.0, 1.0])
-def test_alpha_bounds_are_allowed(limit):
-    optim.RMSprop([b()], alpha=limit)
+@pytest.mark.parametrize("cls, kwargs", [(optim.RMSprop, {"alpha": 0.0}),
+                                         (optim.RMSprop, {"alpha": 1 - 1e-12}),
+                                         (optim.Adam, {"eps": 5e-324}),
+                                         (optim.Adagrad, {"eps": 1e-300})],
+                         ids=["alpha-0", "alpha-below-1", "eps-subnormal", "eps-tiny"])
+def test_bounds_next_to_the_refused_values_are_allowed(cls, kwargs):
+    cls([b()], **kwargs)
 
 
 STEP_ERRORS = [

@@ -202,20 +202,21 @@ def test_values_beyond_float32_in_a_memory_mapped_file_are_refused_clearly(tmp_p
         assert isinstance(experiment.prepare(settings).X_train, Rows)  # streamed, accepted
 
 
-@pytest.mark.xfail(strict=True, reason="eps=0 passes validation (as in torch.optim) but a zero "
-                   "gradient (a dead ReLU unit) gives 0/0 in Adam, AdamW, AMSGrad, NAdam, Adamax, "
-                   "RMSprop and Adagrad: 'diverged … Try a smaller learning rate' at step 2, which "
-                   "is not why (adamlab train --data xor --activation relu --hidden 64,64 --eps 0)")
-def test_eps_zero_is_refused_or_harmless():
+@pytest.mark.parametrize("optimizer", ["adam", "amsgrad", "nadam", "adamax", "rmsprop", "adagrad"])
+def test_eps_zero_is_refused_or_harmless(optimizer):
+    """eps = 0 (torch accepts it) gave 0/0 on a dead ReLU unit's zero gradient, and then
+    'diverged … Try a smaller learning rate', which is not why: now refused up front, saying
+    why and what works, in the library and in one line (usage error) from adamlab train."""
     settings = experiment.Settings(data="xor", activation="relu", hidden=[64, 64], eps=0.0,
-                                   epochs=3)
-    try:
-        with strict():
-            result = experiment.run(settings)
-    except ValueError as e:  # refused: fine, if it names eps
-        assert "eps" in str(e)
-        return
-    assert result["status"] == "ok", result["error"]
+                                   optimizer=optimizer, epochs=3)
+    with strict(), pytest.raises(ValueError) as info:
+        experiment.run(settings)
+    for fragment in ("eps must be a finite number > 0", "0/0", "1e-12"):
+        assert fragment in str(info.value), (fragment, str(info.value))
+    with strict():
+        result = run_cli(["train", "--data", "xor", "--activation", "relu", "--hidden", "64,64",
+                          "--optimizer", optimizer, "--eps", "0", "--epochs", "3", "--quiet"])
+    assert_one_clear_line(*result, status=2, fragments=["eps", "1e-12"])
 
 
 @pytest.mark.xfail(strict=True, reason="plot/boundary.py pads the grid by at least 0.5 in data "

@@ -133,12 +133,22 @@ class Optimizer:
                 raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
             for k, b in enumerate(betas):
                 _check_number(name, f"betas[{k}]", b, low=0.0, high=1.0, high_open=True)
-        for key in ("eps", "weight_decay", "momentum", "lr_decay", "initial_accumulator_value",
+        for key in ("weight_decay", "momentum", "lr_decay", "initial_accumulator_value",
                     "momentum_decay", "dampening"):
             if key in h:
                 _check_number(name, key, h[key], low=0.0)
+        # Two values torch.optim accepts and adamlab refuses (docs/optimizers.md, "Where adamlab
+        # differs from torch.optim"): both give steps torch itself computes as NaN or lr·g/eps.
+        if "eps" in h:
+            _check_number(name, "eps", h["eps"], low=0.0, low_open=True, why=(
+                "eps keeps the update's denominator above 0; with eps = 0 a gradient that is "
+                "exactly 0 (a dead ReLU unit) gives 0/0 = NaN. For a negligible eps use 1e-12"
+            ) if h["eps"] == 0 else "")
         if "alpha" in h:
-            _check_number(name, "alpha", h["alpha"], low=0.0, high=1.0)
+            _check_number(name, "alpha", h["alpha"], low=0.0, high=1.0, high_open=True, why=(
+                "with alpha = 1 the average of g² never moves from 0 and every step is lr·g/eps "
+                "(Adam refuses beta2 = 1 alike); use e.g. 0.99, the default"
+            ) if h["alpha"] == 1 else "")
 
     # -------------------------------------------------------------------- step
     def step(self, grads: Sequence[np.ndarray],
@@ -287,13 +297,19 @@ class Optimizer:
 
 
 def _check_number(
-    name: str, arg: str, value: Any, low: float, high: float = math.inf, high_open: bool = False
+    name: str, arg: str, value: Any, low: float, high: float = math.inf, high_open: bool = False,
+    low_open: bool = False, why: str = "",
 ) -> None:
-    """``low <= value <= high`` (or ``< high``) and finite, else a ValueError naming ``arg``."""
+    """``low <= value <= high`` (``<`` where open) and finite, else a ValueError naming ``arg``
+    (and saying ``why`` the range is what it is, when given)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         raise ValueError(f"{name}: {arg} must be a number, got {value!r}")
-    ok = math.isfinite(value) and low <= value and (value < high if high_open else value <= high)
+    ok = (math.isfinite(value) and (low < value if low_open else low <= value)
+          and (value < high if high_open else value <= high))
     if not ok:
-        bracket = ")" if high_open else "]"
-        rng = f">= {low}" if math.isinf(high) else f"in [{low}, {high}{bracket}"
-        raise ValueError(f"{name}: {arg} must be a finite number {rng}, got {value!r}")
+        if math.isinf(high):
+            rng = f"{'>' if low_open else '>='} {low}"
+        else:
+            rng = f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        reason = f": {why}" if why else ""
+        raise ValueError(f"{name}: {arg} must be a finite number {rng}, got {value!r}{reason}")

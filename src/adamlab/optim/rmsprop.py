@@ -19,11 +19,14 @@ class RMSprop(Optimizer):
         g_t ← g_t + λ·θ_{t-1}                         (L2 weight decay)
         v_t = a·v_{t-1} + (1 − a)·g_t²                 (smoothing constant ``alpha`` a)
         ḡ_t = a·ḡ_{t-1} + (1 − a)·g_t                  (centered only)
-        d_t = √(v_t − ḡ_t²) + ε   (centered)    or    √v_t + ε
+        d_t = √max(v_t − ḡ_t², 0) + ε   (centered)    or    √v_t + ε
         b_t = μ·b_{t-1} + g_t/d_t;  θ_t = θ_{t-1} − α·b_t      (momentum μ > 0)
         θ_t = θ_{t-1} − α·g_t/d_t                               (otherwise)
 
     There is no bias correction: v starts at 0, so early steps are large (unlike Adam).
+    Where adamlab differs from torch (docs/optimizers.md): ``alpha`` must be < 1 (at 1, v
+    stays 0), ``eps`` > 0, and the centered variance is clamped at 0 where rounding makes it
+    negative (torch: √ of a negative, NaN); every step torch computes finite is the same.
     Defaults (PyTorch's): lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False.
     (Keras' RMSprop defaults to rho=0.9, epsilon=1e-7, and puts ε inside the square root.)
     """
@@ -71,7 +74,11 @@ class RMSprop(Optimizer):
             np.multiply(gbar, -1, out=avg)
             avg *= gbar
             avg += state["square_avg"]
-            np.sqrt(avg, out=avg)  # √(v_t − ḡ_t²)
+            # v_t − ḡ_t² is a variance (≥ 0), but once g stops changing it is a difference of
+            # two equal numbers that rounding can make negative: torch takes √ of it (NaN);
+            # adamlab takes it as 0. Where torch's value is finite, max(x, 0) = x: the same step.
+            np.maximum(avg, 0.0, out=avg)
+            np.sqrt(avg, out=avg)  # √max(v_t − ḡ_t², 0)
         else:
             np.sqrt(state["square_avg"], out=avg)  # √v_t
         avg += eps
