@@ -77,3 +77,54 @@ def test_whole_number_float_labels_read_as_integers():
     X, y = blobs(20, 2)
     ax = decision_boundary(binary_proba, X, y.astype(float), grid_size=10).axes[0]
     assert legend_texts(ax) == ["class 0", "class 1"]
+
+
+def _limits(X, y, proba=binary_proba):
+    """The axes' limits in data units (an axis drawn in units of 10^k says so in its label)."""
+    ax = decision_boundary(proba, X, y, grid_size=20).axes[0]
+    units = []
+    for label in (ax.get_xlabel(), ax.get_ylabel()):
+        units.append(float(label.split("(×")[1].rstrip(")")) if "(×" in label else 1.0)
+    return np.array([ax.get_xlim(), ax.get_ylim()]) * np.array(units)[:, None]
+
+
+@pytest.mark.parametrize("scale", [1e-310, 1e-6, 1.0, 1e6, 1e300],
+                         ids=["subnormal", "1e-6", "1", "1e6", "1e300"])
+def test_the_margin_is_a_tenth_of_the_data_range_at_every_scale(scale):
+    """The data fill the middle 1/1.2 of each axis, whatever their units (the margin was at
+    least 0.5 in data units: at 1e-6 the points were a dot in an empty picture; matplotlib
+    draws values below ~2e-287 at ±0.05 unless the axis is drawn in units of 10^k)."""
+    X, y = blobs(30, 2)
+    X = X * scale
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    limits = _limits(X, y, lambda Z: binary_proba(Z / scale))
+    for j in range(2):
+        np.testing.assert_allclose(limits[j], [lo[j] - 0.1 * (hi[j] - lo[j]),
+                                               hi[j] + 0.1 * (hi[j] - lo[j])], rtol=1e-6)
+
+
+def test_an_axis_of_subnormal_values_is_drawn_in_units_that_say_so():
+    X, y = blobs(30, 2)
+    X[:, 0] *= 1e-310
+    ax = decision_boundary(lambda Z: binary_proba(Z * [1e310, 1]), X, y, grid_size=20).axes[0]
+    assert ax.get_xlabel() == "x₀ (×1e-310)" and ax.get_ylabel() == "x₁"
+    scatter = [c for c in ax.collections if c.get_label() == "class 0"][0]
+    np.testing.assert_allclose(scatter.get_offsets()[:, 0], X[y == 0, 0] / 1e-310, rtol=1e-9)
+
+
+def test_constant_and_zero_columns_get_a_margin_of_their_own_scale():
+    X, y = blobs(30, 2)
+    X[:, 0] = 3e-6  # constant: padded by 10% of its value
+    assert np.allclose(_limits(X, y)[0], [2.7e-6, 3.3e-6])
+    X[:, 0] = 0.0  # zeros: by 10% of the data's largest |x|
+    m = np.abs(X).max()
+    assert np.allclose(_limits(X, y)[0], [-0.1 * m, 0.1 * m])
+    assert np.allclose(_limits(np.zeros((4, 2)), np.array([0, 1, 0, 1]))[0], [-0.5, 0.5])
+
+
+def test_data_at_the_edge_of_float64_give_a_finite_grid():
+    X, y = blobs(30, 2)
+    X = X / np.abs(X).max() * 1.7e308  # 10% more would overflow
+    limits = _limits(X, y, lambda Z: binary_proba(Z / 1e308))
+    assert np.all(np.isfinite(limits))
+    assert limits[0][0] <= X[:, 0].min() and limits[0][1] >= X[:, 0].max()

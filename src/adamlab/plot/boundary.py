@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,12 +17,38 @@ CLASS_COLORS = ("#2166ac", "#b2182b", "#1b9e77", "#e6ab02", "#7570b3", "#66a61e"
 
 
 def _grid(X: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """A size×size grid over the data's range padded by 10% (and at least 0.5)."""
+    """A size×size grid over the data's range, padded on each side by 10% of that range.
+
+    The padding scales with the data, whatever its units: features of 1e-6 get a margin of
+    1e-7, not a fixed 0.5 that left them a dot in an empty picture (and, at 1e-310, put the
+    grid so far from the training data that standardising it overflowed). A constant column
+    is padded by 10% of its value; a column of zeros by 10% of the data's largest |x|
+    (0.5 when all of X is 0).
+    """
     lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = np.maximum(0.1 * (hi - lo), 0.5)
-    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], size)
-    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], size)
-    return np.meshgrid(xs, ys)
+    span = 0.1 * hi - 0.1 * lo  # 0.1·(hi − lo), computed so that ±1e308 cannot overflow
+    fallback = 0.1 * float(np.abs(X).max()) or 0.5
+    pad = np.where(span > 0, span, np.where(lo != 0, 0.1 * np.abs(lo), fallback))
+    big = np.finfo(float).max
+    with np.errstate(over="ignore"):  # beyond ±1.8e308: the grid stops at the largest float
+        start, stop = np.clip(lo - pad, -big, big), np.clip(hi + pad, -big, big)
+    # centre ± half-width · [-1, 1] (linspace's stop − start would overflow at ±1.8e308)
+    mid, half = 0.5 * start + 0.5 * stop, 0.5 * stop - 0.5 * start
+    unit = np.linspace(-1.0, 1.0, size)
+    return np.meshgrid(mid[0] + half[0] * unit, mid[1] + half[1] * unit)
+
+
+def _display_unit(values: np.ndarray) -> float:
+    """1, or the power of ten an axis is drawn in when matplotlib cannot draw it as it is.
+
+    matplotlib collapses an axis whose values are all below ~2e-287 to ±0.05 (subnormal
+    features would be a dot), and a span near ±1e308 overflows; such an axis is drawn in
+    units of 10^k, near 1, and its label says so.
+    """
+    m = float(np.max(np.abs(values)))
+    if m == 0 or 1e-250 <= m <= 1e250:
+        return 1.0
+    return 10.0 ** math.floor(math.log10(m))
 
 
 def _name(c: Any) -> str:
@@ -88,6 +115,8 @@ def decision_boundary(
     if len(classes) < K:
         classes = classes + list(range(len(classes), K))
 
+    ux, uy = _display_unit(xx), _display_unit(yy)  # 1 unless the values are extreme
+    xx, yy, X = xx / ux, yy / uy, X / [ux, uy]
     fig, (ax,) = new_figure(1, panel_size=(6.4, 5.2))
     if P.ndim == 1:
         p1 = P.reshape(xx.shape)
@@ -120,5 +149,7 @@ def decision_boundary(
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
     what = f"P(class {_name(classes[1])}), 0.5 contour" if P.ndim == 1 else "most probable class"
-    finish_axes(ax, title or f"decision boundary ({what})", feature_names[0], feature_names[1])
+    xlabel, ylabel = (name if u == 1 else f"{name} (×{u:.0e})"
+                      for name, u in ((feature_names[0], ux), (feature_names[1], uy)))
+    finish_axes(ax, title or f"decision boundary ({what})", xlabel, ylabel)
     return fig
