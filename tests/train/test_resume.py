@@ -130,3 +130,32 @@ def test_resume_keeps_early_stopping_state(tmp_path):
     resumed.fit(X, y, epochs=27, val_fraction=0.3, callbacks=[stop])
     assert resumed.epoch == ref.epoch < 30
     assert np.array_equal(resumed.model.params, ref.model.params)
+
+
+def test_a_run_that_stopped_early_stays_stopped_when_resumed(tmp_path):
+    import shutil
+
+    from adamlab.train import Callback, EarlyStopping
+
+    X, y = make_blobs(n=60, seed=5)
+    path, before_restore = tmp_path / "ck.npz", tmp_path / "before_restore.npz"
+
+    class CopyCheckpoint(Callback):  # runs before EarlyStopping restores the best weights
+        def on_train_end(self, logs):
+            shutil.copy(path, before_restore)
+
+    ref = Trainer(make_model(hidden=(32,)), "adam", lr=0.3, batch_size=8, seed=1)
+    ref.fit(X, y, epochs=200, val_fraction=0.3, checkpoint_path=str(path), checkpoint_every=1,
+            callbacks=[CopyCheckpoint(), EarlyStopping(patience=4)])
+    assert ref.epoch < 200
+    for saved in (path, before_restore):  # the final checkpoint, and the last epoch's one
+        resumed = Trainer.from_checkpoint(str(saved))
+        resumed.fit(X, y, epochs=50, val_fraction=0.3, callbacks=[EarlyStopping(patience=4)])
+        assert resumed.epoch == ref.epoch and len(resumed.history) == ref.epoch
+        assert np.array_equal(resumed.model.params, ref.model.params)
+    left = Trainer.from_checkpoint(str(before_restore))
+    assert not np.array_equal(left.model.params, ref.model.params)  # the last weights, not the best
+
+    patient = Trainer.from_checkpoint(str(path))  # more patience than it had: it goes on
+    patient.fit(X, y, epochs=2, val_fraction=0.3, callbacks=[EarlyStopping(patience=100)])
+    assert patient.epoch == ref.epoch + 2

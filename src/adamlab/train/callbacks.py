@@ -34,7 +34,9 @@ class EarlyStopping(Callback):
 
     ``mode`` is "min", "max" or "auto" (max for accuracies, min otherwise). With
     ``restore_best_weights=True`` (the default) the weights of the best epoch are restored at
-    the end of training *whether or not it stopped early*. State is reset at every fit.
+    the end of training *whether or not it stopped early*. State is reset at every fit, except
+    when it comes from a checkpoint (``load_state_dict``): then the run goes on as if it had
+    not been interrupted, and one that had stopped stays stopped (it trains no further epoch).
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
@@ -65,6 +67,10 @@ class EarlyStopping(Callback):
     def on_train_begin(self, logs: dict[str, Any]) -> None:
         if not getattr(self, "_restored", False):  # a resumed run keeps its best so far
             self._reset()
+        elif self.stopped_epoch is not None and self.wait >= self.patience:
+            self.trainer.stop_training = True  # it had stopped: no further epoch
+        else:
+            self.stopped_epoch = None  # not stopped, or now given more patience: it goes on
         self._restored = False
 
     def state_dict(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
