@@ -80,7 +80,8 @@ def test_resume_refuses_changed_settings(tmp_path, capsys):
     before = (out / "summary.json").read_text()
     assert main(["train", "--resume", str(out), "--epochs", "4", "--lr", "0.5", "--quiet"]) == 2
     assert "drop --lr" in capsys.readouterr().err
-    assert main(["train", "--resume", str(out), "--epochs", "2", "--quiet"]) == 2
+    assert main(["train", "--resume", str(out), "--epochs", "1", "--quiet"]) == 2
+    assert "already trained 2 epochs; give --epochs 2 or more" in capsys.readouterr().err
     assert (out / "summary.json").read_text() == before
 
 

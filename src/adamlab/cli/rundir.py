@@ -8,6 +8,10 @@ to the run (``--resume`` takes it there). The lock is ``fcntl.flock`` on ``.adam
 kernel drops it when its holder dies, so a killed run never blocks the next one, whatever its
 pid file says. Without ``flock`` (Windows, some network file systems) the file is created
 exclusively and holds its owner's pid; a lock whose pid is gone is broken.
+
+Every file is written atomically (``checkpoint.atomic_write_bytes``); a run killed mid-write can
+leave the write's hidden temporary behind, which ``remove_temporaries`` deletes (``--resume``
+calls it, holding the lock).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from adamlab.cli.errors import RunError
-from adamlab.train.checkpoint import atomic_write_bytes
+from adamlab.train.checkpoint import TEMPORARY, atomic_write_bytes
 
 try:
     import fcntl
@@ -178,6 +182,25 @@ class Lock:
         except (PermissionError, OSError):
             return False
         return False
+
+
+def remove_temporaries(directory: Path) -> int:
+    """Delete what killed atomic writes left in ``directory``; returns how many were deleted.
+
+    Only regular files named like adamlab's temporaries (``checkpoint.TEMPORARY``:
+    ``.NAME.XXXXXXXX.tmp``) are touched; everything else, links and directories included, stays.
+    Call it holding the directory's lock, so that no live write's temporary is taken.
+    """
+    removed = 0
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                try:
+                    os.unlink(entry.path)
+                except FileNotFoundError:
+                    continue
+                removed += 1
+    return removed
 
 
 def write_text(path: Path, text: str) -> None:

@@ -3,7 +3,14 @@
 Writes into the run directory: ``summary.json``, ``history.csv``, ``history.json``,
 ``learning_curves.png``, ``decision_boundary.png`` (two-feature classification),
 ``checkpoint.npz`` (resumable, pickle-free) and, with ``--trace``, ``trace.json`` and
-``adam_internals.png``.
+``adam_internals.png``. ``summary.json`` is written last: a run directory whose summary.json
+describes its checkpoint holds every output of that checkpoint.
+
+``--resume DIR`` continues a run to ``--epochs`` from its checkpoint. A run whose training is
+already complete (all its epochs, or stopped early) trains no further: if it was killed before
+its outputs were all written, they are written from the checkpoint, as the run would have
+written them; if they are all there, nothing is written. Either way the temporaries of killed
+atomic writes (``.NAME.XXXXXXXX.tmp``) are removed first.
 """
 
 from __future__ import annotations
@@ -11,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +34,8 @@ from adamlab.train import CheckpointError, DivergenceError, Trainer
 from adamlab.train.trace import AdamTrace
 
 CHECKPOINT = "checkpoint.npz"
+#: Outputs of every run that trained an epoch, besides the checkpoint and summary.json.
+ALWAYS_WRITTEN = ("history.csv", "history.json", "learning_curves.png")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -78,12 +86,55 @@ def resume(args: argparse.Namespace) -> int:
         settings = Settings.from_dict(saved)
         if args.epochs is not None:
             settings.epochs = args.epochs
-        if settings.epochs <= trainer.epoch:
+        if settings.epochs < trainer.epoch:
             raise UsageError(f"--resume {out}: the run has already trained {trainer.epoch} epochs; "
-                             f"give --epochs larger than that")
+                             f"give --epochs {trainer.epoch} or more")
+        # Accepted: from here on the directory may change (a refused resume leaves it as it was).
+        removed = rundir.remove_temporaries(out)
+        if removed and not (args.quiet or args.json):
+            print(f"removed {removed} temporary file{'s' * (removed != 1)} left by interrupted "
+                  f"writes ({out}/.NAME.XXXXXXXX.tmp)")
+        resumed = {"temporaries_removed": removed}
+        summary = _current_summary(out, trainer, settings)
+        if summary is not None:
+            _report({**summary, "out": str(out)}, args,
+                    {**resumed, "already_complete": True, "outputs_written": False})
+            return 0
         p = _prepare(settings, trainer)
         trainer.extra = _extra(p)
-        return _fit_and_write(p, out, args)
+        return _fit_and_write(p, out, args, resumed)
+
+
+def _current_summary(out: Path, trainer: Trainer, settings: Settings) -> dict[str, Any] | None:
+    """The run's summary.json if it already says all that resuming to ``settings`` would write.
+
+    summary.json is written last, so one that describes the checkpoint (same epochs, steps and
+    weights, status ok) of a run asked for at least ``settings.epochs`` epochs means that every
+    output is there and training is over (it ran all its epochs or stopped early). The outputs
+    every run writes are looked for too (deleted since, or a directory of an older adamlab,
+    which wrote summary.json first).
+    """
+    from adamlab.train import fingerprint
+
+    path = out / "summary.json"
+    if not all((out / name).is_file() for name in ALWAYS_WRITTEN):
+        return None
+    try:
+        if not path.is_file() or path.stat().st_size > 2**20:  # no FIFO, no huge file
+            return None
+        summary = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(summary, dict) and isinstance(summary.get("settings"), dict)
+            and isinstance(summary.get("final"), dict)
+            and all(v is None or isinstance(v, (int, float)) for v in summary["final"].values())):
+        return None
+    asked = summary["settings"].get("epochs")
+    done = (summary.get("status") == "ok" and summary.get("epochs") == trainer.epoch
+            and summary.get("steps") == trainer.step_count
+            and summary.get("params_sha256") == fingerprint(trainer.model.params)
+            and isinstance(asked, int) and asked >= settings.epochs)
+    return summary if done else None
 
 
 def _prepare(settings: Settings, trainer: Trainer | None = None) -> Prepared:
@@ -126,8 +177,15 @@ def _plain(x: Any) -> Any:
     return x.item() if isinstance(x, np.generic) else x
 
 
-def _fit_and_write(p: Prepared, out: Path, args: argparse.Namespace) -> int:
+def _fit_and_write(p: Prepared, out: Path, args: argparse.Namespace,
+                   resumed: dict[str, Any] | None = None) -> int:
+    """Train to ``settings.epochs`` (or until early stopping) and write the outputs.
+
+    ``resumed`` (from ``--resume``) is reported along: zero epochs left to train means the
+    training was already complete, and only the outputs are written (from the checkpoint).
+    """
     s = p.settings
+    epochs_before = p.trainer.epoch
     callbacks: list[Any] = []
     if not args.quiet:
         callbacks.append(Progress(s.epochs, every=args.log_every, label=f"{s.optimizer}"))
@@ -152,7 +210,10 @@ def _fit_and_write(p: Prepared, out: Path, args: argparse.Namespace) -> int:
     _write_outputs(p, out, summary, trace)
     if status != "ok":
         raise RunError(f"{error} History so far is in {out}.")
-    _report(summary, args)
+    if resumed is not None:
+        resumed = {**resumed, "already_complete": p.trainer.epoch == epochs_before,
+                   "outputs_written": True}
+    _report(summary, args, resumed)
     return 0
 
 
@@ -160,7 +221,6 @@ def _write_outputs(p: Prepared, out: Path, summary: dict[str, Any], trace: AdamT
     from adamlab import plot
 
     h = p.trainer.history
-    rundir.write_json(out / "summary.json", summary)
     rundir.write_text(out / "history.csv", h.to_csv())
     rundir.write_json(out / "history.json", h.to_dict())
     group = p.trainer.optimizer.param_groups[0]
@@ -183,16 +243,27 @@ def _write_outputs(p: Prepared, out: Path, summary: dict[str, Any], trace: AdamT
     if trace is not None and trace.data.get("step"):
         rundir.write_json(out / "trace.json", trace.data)
         rundir.save_figure(plot.adam_internals(trace.data), out / "adam_internals.png")
+    rundir.write_json(out / "summary.json", summary)  # last: says the other outputs are written
 
 
-def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
+def _report(summary: dict[str, Any], args: argparse.Namespace,
+            resumed: dict[str, Any] | None = None) -> None:
+    """The summary on stdout: as JSON (with a ``resume`` object after --resume), the directory
+    alone (--quiet), or two lines saying what was trained and what was written."""
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary if resumed is None else {**summary, "resume": resumed}, indent=2))
         return
     if args.quiet:
         print(summary["out"])
         return
     f = summary["final"]
-    parts = [f"{k} {v:.4f}" for k, v in f.items() if v is not None]
-    print(f"trained {summary['epochs']} epochs: " + ", ".join(parts), file=sys.stdout)
-    print(f"wrote {summary['out']}")
+    parts = ", ".join(f"{k} {v:.4f}" for k, v in f.items() if v is not None)
+    if resumed is None or not resumed["already_complete"]:
+        print(f"trained {summary['epochs']} epochs: {parts}")
+        print(f"wrote {summary['out']}")
+    elif resumed["outputs_written"]:
+        print(f"training was already complete ({summary['epochs']} epochs: {parts}); "
+              f"wrote its outputs from the checkpoint into {summary['out']}")
+    else:
+        print(f"training was already complete ({summary['epochs']} epochs: {parts}) and "
+              f"{summary['out']} holds all its outputs; nothing written")

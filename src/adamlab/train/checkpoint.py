@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -45,10 +46,19 @@ def fingerprint(params: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(params).tobytes()).hexdigest()
 
 
+#: ``atomic_write_bytes`` writes NAME through the hidden temporary ``.NAME.XXXXXXXX.tmp`` beside it
+#: (XXXXXXXX: ``mkstemp``'s random part); a kill can leave one behind. ``TEMPORARY`` matches those
+#: names and no others: ``rundir.remove_temporaries`` deletes leftovers by it.
+TEMP_PREFIX, TEMP_SUFFIX = ".", ".tmp"
+TEMPORARY = re.compile(
+    rf"{re.escape(TEMP_PREFIX)}(?P<target>.+)\.[a-z0-9_]{{8}}{re.escape(TEMP_SUFFIX)}")
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX,
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
