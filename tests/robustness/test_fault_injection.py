@@ -4,11 +4,13 @@ A forked child rewrites files in a loop, alternating two complete versions, and 
 SIGKILL after a random delay, many times; after each kill what is on disk must load and equal
 one of the two versions exactly. The same is then done at each step of ``atomic_write_bytes``
 on purpose (the child kills itself there), and to real ``adamlab train`` processes, which must
-then resume to the weights of an uninterrupted run.
+then resume to the weights of an uninterrupted run (or, killed while writing their outputs,
+write them from the checkpoint: more of that in test_resume_after_kill.py).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -188,9 +190,14 @@ def test_kill_at_each_step_of_an_atomic_write(tmp_path, step, expected):
 # ``adamlab train`` itself (its ``main``) in a forked child: no start-up time to wait through,
 # so the kills fall anywhere in its work: preparing, training, checkpointing, writing outputs.
 # (tests/cli/test_resume_kill.py kills a real ``python -m adamlab`` process and resumes it.)
+# Each kill waits for a file to show the stage it aims at (a checkpoint of some epoch), then a
+# random delay scaled by how long that stage took an uninterrupted run on this machine now: a
+# slow, busy or fast machine moves the delays with it. A kill that still lands elsewhere (the
+# parent descheduled too long) counts there, and the stage aimed at is tried again, a few times.
 OUTPUTS = ("checkpoint.npz", "summary.json", "history.csv", "history.json", "learning_curves.png")
-KILLS_IN_TRAINING, KILLS_IN_OUTPUTS = 4, 2  # and one at the start
-STAGES = {-1: "preparing", 0: "before a checkpoint", 6: "writing outputs"}  # by epochs saved
+EPOCHS = 6
+AIMS = {"before a checkpoint": 1, "training": 3, "writing outputs": 2}  # kills wanted in each
+RETRIES = 3  # more kills aimed at a stage, at most, if some land elsewhere
 
 
 @pytest.fixture(scope="module")
@@ -212,13 +219,13 @@ def three_features(tmp_path_factory):
 def _train_in_child(data: Path, out: Path):
     from adamlab.cli import main
 
-    argv = ["train", "--data", str(data), "--hidden", "16", "--epochs", "6", "--batch-size", "4",
-            "--checkpoint-every", "1", "--quiet", "--out", str(out)]
+    argv = ["train", "--data", str(data), "--hidden", "16", "--epochs", str(EPOCHS),
+            "--batch-size", "4", "--checkpoint-every", "1", "--quiet", "--out", str(out)]
     return lambda: main(argv)
 
 
-def _check_killed_run(out: Path, epochs: int) -> int:
-    """Whatever a killed run left is whole; returns the epochs in its checkpoint (0: none)."""
+def _check_killed_run(out: Path) -> str:
+    """Whatever a killed run left is whole; returns the stage the kill landed in."""
     for p in out.iterdir():
         name = p.name
         if name.startswith("."):
@@ -233,10 +240,12 @@ def _check_killed_run(out: Path, epochs: int) -> int:
         else:
             assert name == "checkpoint.npz", name
     if not (out / "checkpoint.npz").exists():
-        return 0
+        return "before a checkpoint"
     t = Trainer.from_checkpoint(out / "checkpoint.npz")
-    assert 1 <= t.epoch <= epochs
-    return t.epoch
+    assert 1 <= t.epoch <= EPOCHS
+    if t.epoch < EPOCHS:
+        return "training"
+    return "finished" if (out / "summary.json").exists() else "writing outputs"
 
 
 def _epochs_saved(out: Path) -> int:
@@ -247,53 +256,92 @@ def _epochs_saved(out: Path) -> int:
         return 0
 
 
+def _wait(pid: int, ready, deadline: float = 60) -> bool:
+    """Poll until ``ready()``; False if the child ended first."""
+    end = time.monotonic() + deadline
+    while not ready():
+        if os.waitpid(pid, os.WNOHANG) != (0, 0) or time.monotonic() > end:
+            return False
+        time.sleep(0.001)
+    return True
+
+
 def _kill_when(pid: int, ready, extra: float) -> None:
     """SIGKILL ``pid`` ``extra`` seconds after ``ready()`` first holds (or as it exits)."""
-    deadline = time.monotonic() + 60
-    while not ready() and time.monotonic() < deadline:
-        if os.waitpid(pid, os.WNOHANG) != (0, 0):
-            return  # finished first: nothing to kill
-        time.sleep(0.002)
-    time.sleep(extra)
-    os.kill(pid, signal.SIGKILL)
+    if _wait(pid, ready):
+        time.sleep(extra)
+    os.kill(pid, signal.SIGKILL)  # a child that ended is a zombie until waited for: harmless
     os.waitpid(pid, 0)
 
 
+def _without_time(path: Path) -> list[list[str]]:
+    return [row[:-1] for row in csv.reader(io.StringIO(path.read_text()))]  # time: last column
+
+
 def test_sigkill_adamlab_train_at_random_instants_then_resume(tmp_path, three_features):
-    pid = call_in_child(_train_in_child(three_features, tmp_path / "ref"))
+    # An uninterrupted run: the weights to reach, and how long each stage takes here, now.
+    ref = tmp_path / "ref"
+    pid = call_in_child(_train_in_child(three_features, ref))
+    assert _wait(pid, ref.exists)
+    t0 = time.monotonic()
+    assert _wait(pid, (ref / "checkpoint.npz").exists)
+    first_checkpoint = time.monotonic() - t0  # from the directory's creation
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    expected = json.loads((tmp_path / "ref" / "summary.json").read_text())["params_sha256"]
+    expected = json.loads((ref / "summary.json").read_text())
+    epoch = min(float(row["time"]) for row in csv.DictReader(io.StringIO(
+        (ref / "history.csv").read_text())))
+    outputs = ((ref / "summary.json").stat().st_mtime_ns -
+               (ref / "checkpoint.npz").stat().st_mtime_ns) / 1e9  # written last / first
 
-    # Kill after a random epoch's checkpoint plus a random fraction of the next epoch, or a
-    # random time after the run began writing its outputs, or at a random early instant.
+    # Kill at a random instant between the directory's creation and the first checkpoint; in
+    # the epoch after a random one's checkpoint (three epochs or more to go); while the outputs
+    # are written.
     rng = random.Random(2)
-    plan = [("epoch", k) for k in rng.sample(range(1, 6), KILLS_IN_TRAINING)] + \
-        [("outputs", 0)] * KILLS_IN_OUTPUTS + [("start", 0)]
-    stages: dict[str, list[Path]] = {}
-    for k, (event, epoch) in enumerate(plan):
-        out = tmp_path / f"killed{k}"
-        pid = call_in_child(_train_in_child(three_features, out))
-        if event == "epoch":
-            _kill_when(pid, lambda out=out, epoch=epoch: _epochs_saved(out) >= epoch,
-                       rng.uniform(0, 0.05))
-        elif event == "outputs":
-            _kill_when(pid, (out / "summary.json").exists, rng.uniform(0, 0.5))
-        else:
-            _kill_when(pid, lambda: True, rng.uniform(0, 0.3))
-        done = _check_killed_run(out, 6) if out.exists() else -1
-        stages.setdefault(STAGES.get(done, "training"), []).append(out)
-    print("kills:", {k: len(v) for k, v in stages.items()})
-    assert stages.get("training"), stages
 
-    for out in stages.get("before a checkpoint", [])[:1]:  # nothing to resume: said so
-        code, _, err = run_cli(["train", "--resume", str(out), "--epochs", "6"])
-        assert code == 1 and "no such checkpoint" in err, err
+    def aim(stage: str, out: Path, pid: int) -> None:
+        if stage == "before a checkpoint":
+            _kill_when(pid, out.exists, rng.uniform(0, 0.8 * first_checkpoint))
+        elif stage == "training":
+            k = rng.randrange(1, EPOCHS - 3)
+            _kill_when(pid, lambda: _epochs_saved(out) >= k, rng.uniform(0, 0.5 * epoch))
+        else:
+            _kill_when(pid, lambda: _epochs_saved(out) >= EPOCHS, rng.uniform(0, 0.8 * outputs))
+
+    stages: dict[str, list[Path]] = {}
+    kills = 0
+    for stage, wanted in AIMS.items():
+        for _ in range(wanted + RETRIES):
+            if len(stages.get(stage, [])) >= wanted:
+                break
+            out = tmp_path / f"killed{kills}"
+            kills += 1
+            aim(stage, out, call_in_child(_train_in_child(three_features, out)))
+            landed = _check_killed_run(out) if out.exists() else "preparing"
+            stages.setdefault(landed, []).append(out)
+    print("kills:", {k: len(v) for k, v in stages.items()})  # shown with pytest -s
+    for stage, wanted in AIMS.items():
+        assert len(stages.get(stage, [])) >= wanted, (stage, stages)
+
+    out = stages["before a checkpoint"][0]  # nothing to resume: said so
+    code, _, err = run_cli(["train", "--resume", str(out)])
+    assert code == 1 and "no such checkpoint" in err, err
     out = stages["training"][-1]  # the lock it left does not block; the same weights
     assert (out / rundir.LOCK).exists()
-    code, stdout, err = run_cli(["train", "--resume", str(out), "--epochs", "6", "--json"])
+    code, stdout, err = run_cli(["train", "--resume", str(out), "--json"])
     assert code == 0, err
-    assert json.loads(stdout)["params_sha256"] == expected
-    for out in stages.get("writing outputs", []):
+    summary = json.loads(stdout)
+    assert summary["params_sha256"] == expected["params_sha256"]
+    assert summary["resume"]["already_complete"] is False
+    assert _without_time(out / "history.csv") == _without_time(ref / "history.csv")
+    for out in stages["writing outputs"][:-1]:
         t = Trainer.from_checkpoint(out / "checkpoint.npz")
-        assert ckpt.fingerprint(t.model.params) == expected
+        assert ckpt.fingerprint(t.model.params) == expected["params_sha256"]
+    for out in stages["writing outputs"][-1:]:  # finished from the checkpoint, as it would have
+        code, stdout, err = run_cli(["train", "--resume", str(out)])
+        assert code == 0 and "training was already complete" in stdout, err
+        summary = json.loads((out / "summary.json").read_text())
+        assert {k: v for k, v in summary.items() if k not in ("seconds", "out")} == \
+            {k: v for k, v in expected.items() if k not in ("seconds", "out")}
+        assert _without_time(out / "history.csv") == _without_time(ref / "history.csv")
+        assert not any(is_temporary(p.name, t) for p in out.iterdir() for t in OUTPUTS)
