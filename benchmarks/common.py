@@ -90,6 +90,12 @@ def paired_ratio(numerator: list[float], denominator: list[float]) -> float:
     return statistics.median(a / b for a, b in zip(numerator, denominator, strict=True))
 
 
+def paired_note(numerator: list[float], denominator: list[float]) -> str:
+    """How ``paired_ratio`` was taken, with the range of the per-round ratios."""
+    ratios = [a / b for a, b in zip(numerator, denominator, strict=True)]
+    return f"(paired; rounds {min(ratios):.2f}–{max(ratios):.2f})"
+
+
 def fmt_value(s: float | None, unit: str = "s") -> str:
     if s is None:
         return "-"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from common import Result, Settings, Target, have, median, paired_ratio, take_turns
+from common import Result, Settings, Target, have, median, paired_note, paired_ratio, take_turns
 from contenders import accuracy, fit_adamlab, fit_sklearn, fit_torch
 
 NAME = "tabular"
@@ -65,7 +65,8 @@ def run(settings: Settings) -> tuple[list[Result], list[Target]]:
         same = abs(acc[peer] - acc["adamlab (float32)"]) <= 0.01
         targets.append(Target(
             NAME, peer, "adamlab ≥ 3x faster, same accuracy", ratio >= 3 and same,
-            f"{ratio:.2f}x (paired); accuracy {acc['adamlab (float32)']:.4f} vs {acc[peer]:.4f}"))
+            f"{ratio:.2f}x {paired_note(timings[peer][0], ours)}; "
+            f"accuracy {acc['adamlab (float32)']:.4f} vs {acc[peer]:.4f}"))
     like = paired_ratio(timings["scikit-learn (float64)"][0], timings["adamlab (float64)"][0])
     targets.append(Target(NAME, "adamlab (float64)", "(no target) float64 vs scikit-learn",
                           None, f"{like:.2f}x faster than scikit-learn (float64)"))

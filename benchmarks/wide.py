@@ -12,7 +12,7 @@ import time
 from functools import partial
 
 import numpy as np
-from common import Result, Settings, Target, have, median, paired_ratio, take_turns
+from common import Result, Settings, Target, have, median, paired_note, paired_ratio, take_turns
 from contenders import fit_adamlab, fit_torch
 from machine import peak_gemm_gflops
 
@@ -97,9 +97,10 @@ def run(settings: Settings) -> tuple[list[Result], list[Target]]:
                                    f"({peak:.0f}); {median(runs) / floor:.2f}x the floor",
                               reference=name.startswith("adamlab")))
     if "PyTorch loop, fused Adam" in timings:
-        r = paired_ratio(timings["PyTorch loop, fused Adam"][0], timings["adamlab (float32)"][0])
+        peer, mine = timings["PyTorch loop, fused Adam"][0], timings["adamlab (float32)"][0]
+        r = paired_ratio(peer, mine)
         targets = [Target(NAME, "PyTorch loop, fused Adam", "adamlab no slower", r >= 1,
-                          f"{r:.2f}x (paired)")]
+                          f"{r:.2f}x {paired_note(peer, mine)}")]
     else:
         results.append(Result(NAME, "PyTorch loop, fused Adam", None,
                               skipped="torch not installed"))
