@@ -135,10 +135,11 @@ def clip_values() -> list[dict]:
     for max_norm, norm_type in [(1.0, 2.0), (0.5, 1.0), (2.0, math.inf), (100.0, 2.0)]:
         arrays = [rng.normal(size=(4, 3)), rng.normal(size=5)]
         ts = [torch.zeros_like(torch.tensor(a), requires_grad=True) for a in arrays]
-        for t, a in zip(ts, arrays):
+        for t, a in zip(ts, arrays, strict=True):
             t.grad = torch.tensor(a)
         total = torch.nn.utils.clip_grad_norm_(ts, max_norm, norm_type=norm_type)
-        out.append({"max_norm": max_norm, "norm_type": "inf" if norm_type == math.inf else norm_type,
+        out.append({"max_norm": max_norm,
+                    "norm_type": "inf" if norm_type == math.inf else norm_type,
                     "grads": [a.tolist() for a in arrays], "total": float(total),
                     "clipped": [t.grad.numpy().tolist() for t in ts]})
     return out

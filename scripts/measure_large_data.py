@@ -70,10 +70,12 @@ def main() -> None:
     np.save(small_y, np.load(y_path)[:100])
     for old in ("run-small", "run-big"):  # this script's own output from an earlier run
         shutil.rmtree(d / old, ignore_errors=True)
-    common = ["train", "--epochs", "1", "--hidden", "16", "--batch-size", "256", "--json", "--quiet",
-              "--val-fraction", "0.01"]
-    small = run([*common, "--data", str(small_X), "--target", str(small_y), "--out", str(d / "run-small")])
-    big = run([*common, "--data", str(X_path), "--target", str(y_path), "--out", str(d / "run-big")])
+    common = ["train", "--epochs", "1", "--hidden", "16", "--batch-size", "256", "--json",
+              "--quiet", "--val-fraction", "0.01"]
+    small = run([*common, "--data", str(small_X), "--target", str(small_y),
+                 "--out", str(d / "run-small")])
+    big = run([*common, "--data", str(X_path), "--target", str(y_path),
+               "--out", str(d / "run-big")])
     size_gb = os.path.getsize(X_path) / 2**30
     print(json.dumps({"file_gb": round(size_gb, 2), "rows": args.rows, "cols": args.cols,
                       "small_peak_rss_mb": round(small["peak_rss_mb"], 1),

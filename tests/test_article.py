@@ -22,7 +22,7 @@ def run_the_articles_listing():
         theta = np.random.rand(2)
         alpha, beta1, beta2, epsilon = 0.1, 0.9, 0.999, 1e-8
         m, v, t = np.zeros(2), np.zeros(2), 0
-        for epoch in range(100):
+        for _ in range(100):
             for i in range(len(X)):
                 t += 1
                 gradient = (predict(X[i], theta) - y[i]) * X[i]

@@ -27,7 +27,8 @@ def ran(tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(root)
     try:
-        codes = {cmd: main(shlex.split(cmd)[1:] + ["--quiet"] * ("--quiet" not in cmd)) for cmd in COMMANDS}
+        codes = {cmd: main(shlex.split(cmd)[1:] + ["--quiet"] * ("--quiet" not in cmd))
+                 for cmd in COMMANDS}
     finally:
         os.chdir(cwd)
     return root, codes

@@ -64,7 +64,9 @@ def faithful() -> dict[str, Any]:
     }
 
 
-def corrected(hidden: tuple[int, ...] = (4,), epochs: int = EPOCHS, seed: int = 0) -> dict[str, Any]:
+def corrected(
+    hidden: tuple[int, ...] = (4,), epochs: int = EPOCHS, seed: int = 0
+) -> dict[str, Any]:
     """The same 100 points, a model with biases and a small hidden layer, a real learning curve.
 
     Standardised inputs, tanh hidden units, Adam (PyTorch's convention, lr 0.01), mini-batches

@@ -102,7 +102,9 @@ class Prepared:
     model: MLP
     trainer: Trainer
 
-    def fit(self, epochs: int | None = None, callbacks: list[Callback] | tuple = (), **kw: Any) -> None:
+    def fit(
+        self, epochs: int | None = None, callbacks: list[Callback] | tuple = (), **kw: Any
+    ) -> None:
         s = self.settings
         cbs = list(callbacks)
         if s.early_stopping is not None:
@@ -138,13 +140,17 @@ def load(settings: Settings) -> Dataset:
                      seed=s.seed if s.data_seed is None else s.data_seed, mmap=bool(mmap))
 
 
-def prepare(settings: Settings, dataset: Dataset | None = None, trainer: Trainer | None = None) -> Prepared:
-    """Load, split, standardise and build (or take a resumed ``trainer`` built from a checkpoint)."""
+def prepare(
+    settings: Settings, dataset: Dataset | None = None, trainer: Trainer | None = None
+) -> Prepared:
+    """Load, split, standardise and build (or take a resumed ``trainer`` built from a
+    checkpoint)."""
     s = settings
     _validate(s)
     ds = dataset if dataset is not None else load(s)
     if ds.task != "regression" and ds.n_classes is not None and ds.n_classes < 2:
-        raise ValueError(f"{ds.name}: only one class in the target; classification needs two or more")
+        raise ValueError(
+            f"{ds.name}: only one class in the target; classification needs two or more")
     X, y = ds.X, ds.y
     dtype = np.dtype(s.dtype)
     if not s.standardize:  # raw features are cast as they are: they must fit in the dtype
@@ -171,9 +177,10 @@ def prepare(settings: Settings, dataset: Dataset | None = None, trainer: Trainer
         model = MLP(ds.n_features, tuple(s.hidden), n_out, activation=s.activation,
                     output=HEAD_FOR_TASK[ds.task], dropout=s.dropout, dtype=dtype,
                     rng=np.random.default_rng([s.seed, 0]))
-        trainer = Trainer(model, s.optimizer, optimizer_args=s.optimizer_args(), schedule=s.schedule,
-                          warmup=s.warmup, clip_norm=s.clip_norm, l2=s.l2, batch_size=s.batch_size,
-                          seed=s.seed, schedule_epochs=s.epochs, log_steps=s.log_steps)
+        trainer = Trainer(model, s.optimizer, optimizer_args=s.optimizer_args(),
+                          schedule=s.schedule, warmup=s.warmup, clip_norm=s.clip_norm, l2=s.l2,
+                          batch_size=s.batch_size, seed=s.seed, schedule_epochs=s.epochs,
+                          log_steps=s.log_steps)
     return Prepared(s, ds, X_train, y_train, X_val, y_val, scaler, trainer.model, trainer)
 
 

@@ -89,7 +89,8 @@ def test_compare(tmp_path, capsys):
     assert (out / "comparison.png").is_file()
 
 
-@pytest.mark.parametrize("function", ["rosenbrock", "beale", "himmelblau", "saddle", "ill-conditioned"])
+@pytest.mark.parametrize("function",
+                         ["rosenbrock", "beale", "himmelblau", "saddle", "ill-conditioned"])
 def test_landscape(tmp_path, capsys, function):
     code, stdout, _ = run(capsys, "landscape", "--function", function, "--optimizers", "adam,sgd",
                           "--steps", "50", "--out", str(tmp_path), "--json")
@@ -115,8 +116,8 @@ def test_article(tmp_path, capsys):
 
 
 def test_schedule(tmp_path, capsys):
-    code, stdout, _ = run(capsys, "schedule", "--schedule", "cosine", "--warmup", "5", "--epochs", "50",
-                          "--out", str(tmp_path), "--json")
+    code, stdout, _ = run(capsys, "schedule", "--schedule", "cosine", "--warmup", "5",
+                          "--epochs", "50", "--out", str(tmp_path), "--json")
     assert code == 0
     lrs = json.loads(stdout)["lrs"]
     assert len(lrs) == 50 and lrs[0] < lrs[5] and lrs[-1] < lrs[5]
@@ -158,9 +159,11 @@ def test_progress_bar_on_a_terminal_and_plain_lines_otherwise(tmp_path):
         chunks.append(data)
         return data
 
-    pty.spawn(["bash", "-c", f"stty rows 40 cols 120; {cmd}{shlex.quote(str(tmp_path / 'tty'))}"], read)
+    pty.spawn(["bash", "-c",
+               f"stty rows 40 cols 120; {cmd}{shlex.quote(str(tmp_path / 'tty'))}"], read)
     screen = b"".join(chunks).decode(errors="replace")
     assert "6/6" in screen and "|" in screen and "val_loss=" in screen  # a tqdm bar
-    piped = subprocess.run(shlex.split(cmd) + [str(tmp_path / "pipe")], capture_output=True, text=True)
+    piped = subprocess.run(shlex.split(cmd) + [str(tmp_path / "pipe")], capture_output=True,
+                           text=True)
     lines = [ln for ln in piped.stderr.splitlines() if ln.strip()]
     assert len(lines) == 6 and lines[-1].startswith("adam epoch 6/6") and "\r" not in piped.stderr

@@ -105,10 +105,12 @@ def test_diverged_run_exits_1_and_keeps_its_history(tmp_path, capsys):
     X = rng.normal(size=(64, 2))
     y = 1000 * (X @ [3.0, -2.0])
     path = tmp_path / "reg.csv"
-    path.write_text("a,b,y\n" + "".join(f"{a},{b},{t}\n" for (a, b), t in zip(X, y)))
+    path.write_text("a,b,y\n"
+                    + "".join(f"{a},{b},{t}\n" for (a, b), t in zip(X, y, strict=True)))
     out = tmp_path / "run"
-    code = main(["train", "--data", str(path), "--optimizer", "sgd", "--lr", "5", "--no-standardize",
-                 "--hidden", "16", "--activation", "relu", "--epochs", "50", "--out", str(out), "--quiet"])
+    code = main(["train", "--data", str(path), "--optimizer", "sgd", "--lr", "5",
+                 "--no-standardize", "--hidden", "16", "--activation", "relu", "--epochs", "50",
+                 "--out", str(out), "--quiet"])
     err = capsys.readouterr().err
     assert code == 1 and "diverged" in err and "smaller learning rate" in err
     summary = json.loads((out / "summary.json").read_text())

@@ -14,7 +14,8 @@ ARGS = ["train", "--data", "moons", "--n-samples", "2000", "--hidden", "32,32", 
 
 
 def adamlab(*argv, **kw):
-    return subprocess.run([sys.executable, "-m", "adamlab", *argv], capture_output=True, text=True, **kw)
+    return subprocess.run([sys.executable, "-m", "adamlab", *argv], capture_output=True, text=True,
+                          **kw)
 
 
 def epochs_done(out):

@@ -23,7 +23,8 @@ def test_rows_read_what_indexing_reads(npy):
     rows = Rows(mm)
     assert rows._file is not None  # the pread path, not the mapping
     rng = np.random.default_rng(1)
-    for idx in (rng.permutation(3000)[:256], np.array([5, 5, 6, 7, 2999, 0]), np.arange(10), np.array([], int)):
+    for idx in (rng.permutation(3000)[:256], np.array([5, 5, 6, 7, 2999, 0]), np.arange(10),
+                np.array([], int)):
         np.testing.assert_array_equal(rows[idx], X[idx])
     np.testing.assert_array_equal(rows[10:20], X[10:20])
     sub = Rows(mm, rows=np.array([9, 3, 7]))

@@ -1,4 +1,5 @@
-"""Training N epochs straight == k epochs, checkpoint, load (here or in a new process), N − k more."""
+"""Training N epochs straight == k epochs, checkpoint, load (here or in a new process), N − k
+more."""
 
 import subprocess
 import sys
@@ -33,7 +34,8 @@ def test_resume_at_epoch_boundary_is_bit_identical(tmp_path, schedule):
     assert resumed.history["epoch"] == ref.history["epoch"]
     assert resumed.history["loss"] == ref.history["loss"]
     assert resumed.history["val_loss"] == ref.history["val_loss"]
-    for a, b in zip(resumed.optimizer.state[0].values(), ref.optimizer.state[0].values()):
+    for a, b in zip(resumed.optimizer.state[0].values(), ref.optimizer.state[0].values(),
+                    strict=True):
         assert np.array_equal(a, b)
 
 

@@ -31,7 +31,8 @@ def test_history_columns_and_repeated_fits_continue(blobs):
     t.fit(X, y, epochs=2, val_fraction=0.2)
     h = t.history
     assert h["epoch"] == [1, 2, 3, 4, 5]
-    for col in ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "grad_norm", "update_ratio", "time"):
+    for col in ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "grad_norm", "update_ratio",
+                "time"):
         assert len(h[col]) == 5 and all(math.isfinite(v) for v in h[col]), col
     assert h.steps["step"][-1] == t.step_count == 5 * math.ceil(96 / 32)
     assert h["loss"][-1] < h["loss"][0]
@@ -135,7 +136,8 @@ def test_float32_training_stays_float32_and_matches_float64():
         t = Trainer(model, "adam", lr=0.01, batch_size=16, seed=0)
         t.fit(X.astype(dt), y, epochs=5)
         assert model.params.dtype == dt and model.grads.dtype == dt
-        assert all(v.dtype == dt for v in t.optimizer.state[0].values() if isinstance(v, np.ndarray))
+        assert all(v.dtype == dt for v in t.optimizer.state[0].values()
+                   if isinstance(v, np.ndarray))
         runs[dt] = model.params.astype(np.float64)
     np.testing.assert_allclose(runs[np.float32], runs[np.float64], rtol=1e-3, atol=1e-4)
 

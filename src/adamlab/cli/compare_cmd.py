@@ -29,7 +29,8 @@ def add_parser(sub) -> None:
     p.add_argument("--optimizers", type=name_list(OPTIMIZERS, "optimizer"),
                    default=["adam", "sgd", "momentum", "rmsprop"], metavar="A,B,...",
                    help=f"from: {', '.join(OPTIMIZERS)}")
-    p.add_argument("--seeds", type=positive_int, default=3, metavar="K", help="seeds 0..K-1 per optimizer")
+    p.add_argument("--seeds", type=positive_int, default=3, metavar="K",
+                   help="seeds 0..K-1 per optimizer")
     add_options(p, optimizer=False)
     p.add_argument("--out", metavar="DIR", help="output directory (default: a new one under runs/)")
     p.set_defaults(func=run)
@@ -51,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
     with rundir.Lock(out):
         for name, seed in jobs:
             t1 = time.perf_counter()
-            s = experiment.Settings.from_dict({**base.to_dict(), "optimizer": name, "seed": seed,
-                                               "data_seed": base.data_seed if base.data_seed is not None else 0})
+            s = experiment.Settings.from_dict({
+                **base.to_dict(), "optimizer": name, "seed": seed,
+                "data_seed": base.data_seed if base.data_seed is not None else 0})
             p = experiment.prepare(s, dataset=dataset)
             status = "ok"
             try:
@@ -67,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
             results.append({"optimizer": name, "seed": seed, "status": status,
                             "seconds": time.perf_counter() - t1,
                             "history": p.trainer.history.to_dict()["epochs"], **summary})
-            _tick(bar, f"{name} seed {seed}: {status}, val_loss {summary['final']['val_loss']}", args)
-        runs = {name: [r["history"] for r in results if r["optimizer"] == name] for name in args.optimizers}
-        title = f"{dataset.name}: {len(args.optimizers)} optimizers × {args.seeds} seeds, lr {base.lr:g}"
+            _tick(bar, f"{name} seed {seed}: {status}, "
+                       f"val_loss {summary['final']['val_loss']}", args)
+        runs = {name: [r["history"] for r in results if r["optimizer"] == name]
+                for name in args.optimizers}
+        title = (f"{dataset.name}: {len(args.optimizers)} optimizers × {args.seeds} seeds, "
+                 f"lr {base.lr:g}")
         rundir.save_figure(plot.comparison(runs, title=title), out / "comparison.png")
         rundir.write_text(out / "comparison.csv", _csv(results))
         summary = {"command": "compare", "settings": base.to_dict(), "optimizers": args.optimizers,
@@ -108,7 +113,8 @@ def _csv(results: list[dict[str, Any]]) -> str:
     for r in results:
         f = r["final"]
         w.writerow([r["optimizer"], r["seed"], r["status"], r["epochs"],
-                    *("" if f[k] is None else repr(f[k]) for k in ("loss", "accuracy", "val_loss", "val_accuracy")),
+                    *("" if f[k] is None else repr(f[k])
+                      for k in ("loss", "accuracy", "val_loss", "val_accuracy")),
                     f"{r['seconds']:.3f}"])
     return buf.getvalue()
 
@@ -119,7 +125,7 @@ def _table(results: list[dict[str, Any]], names: list[str]) -> str:
     lines = [f"{'optimizer':<10} {'val_loss':>10} {'val_acc':>8}  (mean over seeds)"]
     for name in names:
         rows = [r["final"] for r in results if r["optimizer"] == name]
-        def mean(k: str) -> float:
+        def mean(k: str, rows: list[dict[str, Any]] = rows) -> float:
             vals = [row[k] for row in rows if row[k] is not None]
             return sum(vals) / len(vals) if vals else math.nan
         lines.append(f"{name:<10} {mean('val_loss'):>10.4f} {mean('val_accuracy'):>8.3f}")

@@ -26,7 +26,8 @@ def int_list(text: str) -> list[int]:
     try:
         values = [int(t) for t in text.split(",") if t.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected widths like 16,16 (or none), got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected widths like 16,16 (or none), got {text!r}") from None
     if any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"layer widths must be >= 1, got {text!r}")
     return values
@@ -38,7 +39,8 @@ def float_pair(text: str) -> list[float]:
     except ValueError:
         values = []
     if len(values) != 2 or not all(0 <= v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"expected two numbers in [0, 1) like 0.9,0.999, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected two numbers in [0, 1) like 0.9,0.999, got {text!r}")
     return values
 
 
@@ -83,7 +85,8 @@ def name_list(registry: dict[str, Any], what: str):
         unknown = [n for n in names if n not in registry]
         if not names or unknown:
             raise argparse.ArgumentTypeError(
-                f"unknown {what} {', '.join(unknown) or repr(text)}; choose from: {', '.join(registry)}")
+                f"unknown {what} {', '.join(unknown) or repr(text)}; "
+                f"choose from: {', '.join(registry)}")
         return names
     return parse
 
@@ -92,52 +95,66 @@ def choice(registry: dict[str, Any], what: str):
     def parse(text: str) -> str:
         key = text.strip().lower()
         if key not in registry:
-            raise argparse.ArgumentTypeError(f"unknown {what} {text!r}; choose one of: {', '.join(registry)}")
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {text!r}; choose one of: {', '.join(registry)}")
         return key
     return parse
 
 
 # (flag, Settings field, argparse kwargs) — the one table of training options.
 DATA_OPTIONS = [
-    ("--data", "data", dict(metavar="NAME|PATH", help="built-in data set (article, moons, circles, xor, "
-     "spirals, blobs, breast-cancer, wine, digits) or a .csv/.npy/.npz file (default: article)")),
-    ("--target", "target", dict(metavar="COLUMN", help="target column of a CSV (default: the last), "
-                                "or the y .npy of an X .npy")),
-    ("--n-samples", "n_samples", dict(type=positive_int, metavar="N", help="size of synthetic data")),
+    ("--data", "data", dict(metavar="NAME|PATH",
+                            help="built-in data set (article, moons, circles, xor, "
+                                 "spirals, blobs, breast-cancer, wine, digits) or a "
+                                 ".csv/.npy/.npz file (default: article)")),
+    ("--target", "target", dict(metavar="COLUMN",
+                                help="target column of a CSV (default: the last), "
+                                     "or the y .npy of an X .npy")),
+    ("--n-samples", "n_samples", dict(type=positive_int, metavar="N",
+                                      help="size of synthetic data")),
     ("--noise", "noise", dict(type=nonneg_float, help="noise of synthetic data")),
     ("--no-standardize", "standardize", dict(action="store_const", const=False,
                                              help="use features as they are (default: standardise "
                                                   "on training statistics)")),
 ]
 MODEL_OPTIONS = [
-    ("--hidden", "hidden", dict(type=int_list, metavar="W,W", help="hidden layer widths, e.g. 16,16; "
-                                "'none' for no hidden layer (default: 16)")),
+    ("--hidden", "hidden", dict(type=int_list, metavar="W,W",
+                                help="hidden layer widths, e.g. 16,16; "
+                                     "'none' for no hidden layer (default: 16)")),
     ("--activation", "activation", dict(type=choice(ACTIVATIONS, "activation"),
-                                        help=f"hidden units: {', '.join(ACTIVATIONS)} (default: tanh)")),
-    ("--dropout", "dropout", dict(type=fraction, help="dropout rate after hidden layers (default 0)")),
+                                        help=f"hidden units: {', '.join(ACTIVATIONS)} "
+                                             "(default: tanh)")),
+    ("--dropout", "dropout", dict(type=fraction,
+                                  help="dropout rate after hidden layers (default 0)")),
     ("--dtype", "dtype", dict(choices=["float32", "float64"], help="precision (default float64)")),
 ]
 OPTIM_OPTIONS = [
     ("--lr", "lr", dict(type=positive_float, help="learning rate (default 0.01)")),
-    ("--betas", "betas", dict(type=float_pair, metavar="B1,B2", help="Adam's betas (default 0.9,0.999)")),
+    ("--betas", "betas", dict(type=float_pair, metavar="B1,B2",
+                              help="Adam's betas (default 0.9,0.999)")),
     ("--eps", "eps", dict(type=nonneg_float, help="epsilon (default: the optimizer's)")),
     ("--eps-hat", "eps_hat", dict(action="store_const", const=True,
                                   help="epsilon before bias correction (scikit-learn/Keras form)")),
-    ("--weight-decay", "weight_decay", dict(type=nonneg_float, help="weight decay (L2; decoupled for adamw)")),
+    ("--weight-decay", "weight_decay", dict(type=nonneg_float,
+                                            help="weight decay (L2; decoupled for adamw)")),
     ("--momentum", "momentum", dict(type=nonneg_float, help="momentum (sgd, rmsprop)")),
     ("--l2", "l2", dict(type=nonneg_float, help="L2 penalty ½·l2·ΣW² added to the loss")),
 ]
 TRAIN_OPTIONS = [
     ("--epochs", "epochs", dict(type=positive_int, help="epochs in total (default 100)")),
-    ("--batch-size", "batch_size", dict(type=batch_size, metavar="N|full", help="mini-batch size (default 16)")),
+    ("--batch-size", "batch_size", dict(type=batch_size, metavar="N|full",
+                                        help="mini-batch size (default 16)")),
     ("--val-fraction", "val_fraction", dict(type=fraction, metavar="F",
-                                            help="stratified validation share (default 0.2; 0 for none)")),
+                                            help="stratified validation share "
+                                                 "(default 0.2; 0 for none)")),
     ("--early-stopping", "early_stopping", dict(type=positive_int, metavar="PATIENCE",
-                                                help="stop after PATIENCE epochs without a better val "
-                                                     "loss, and restore the best weights")),
+                                                help="stop after PATIENCE epochs without a "
+                                                     "better val loss, and restore the best "
+                                                     "weights")),
     ("--schedule", "schedule", dict(type=choice(SCHEDULES, "schedule"),
                                     help=f"learning-rate schedule: {', '.join(SCHEDULES)}")),
-    ("--warmup", "warmup", dict(type=nonneg_int, metavar="EPOCHS", help="linear warmup (cosine schedule)")),
+    ("--warmup", "warmup", dict(type=nonneg_int, metavar="EPOCHS",
+                                help="linear warmup (cosine schedule)")),
     ("--clip-norm", "clip_norm", dict(type=positive_float, help="clip the global gradient norm")),
     ("--class-weight", "class_weight", dict(choices=["balanced"], help="reweight classes")),
     ("--seed", "seed", dict(type=nonneg_int, help="seed of everything random (default 0)")),

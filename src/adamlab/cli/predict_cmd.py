@@ -23,10 +23,13 @@ def add_parser(sub) -> None:
     p = sub.add_parser("predict", help="predict with a trained run",
                        description="Load the model of an `adamlab train` run and write "
                                    "probabilities and labels (or predictions) as CSV.")
-    p.add_argument("--model", metavar="DIR", required=True, help="directory of an adamlab train run")
+    p.add_argument("--model", metavar="DIR", required=True,
+                   help="directory of an adamlab train run")
     p.add_argument("--data", metavar="NAME|PATH", required=True,
-                   help="a built-in data set or a .csv/.npy/.npz file with the model's feature columns")
-    p.add_argument("--target", metavar="COLUMN", help="target column, if present (default: the run's)")
+                   help="a built-in data set or a .csv/.npy/.npz file with the model's "
+                        "feature columns")
+    p.add_argument("--target", metavar="COLUMN",
+                   help="target column, if present (default: the run's)")
     p.add_argument("--output", metavar="FILE", help="write the CSV there (default: stdout)")
     p.set_defaults(func=run)
 
@@ -59,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     if metrics and not args.quiet:
-        msg = json.dumps(metrics) if args.json else ", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+        msg = (json.dumps(metrics) if args.json
+               else ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
         print(msg, file=sys.stderr)
     return 0
 
@@ -119,7 +123,8 @@ def _table(out: np.ndarray, task: str, classes: list[Any] | None, y_raw: np.ndar
     w = csv.writer(buf, lineterminator="\n")
     metrics: dict[str, float] = {}
     if task == "regression":
-        cols = ["prediction"] if out.shape[1] == 1 else [f"prediction_{j}" for j in range(out.shape[1])]
+        cols = (["prediction"] if out.shape[1] == 1
+                else [f"prediction_{j}" for j in range(out.shape[1])])
         w.writerow(cols)
         w.writerows([[repr(float(v)) for v in row] for row in out])
         if y_raw is not None:
@@ -129,8 +134,9 @@ def _table(out: np.ndarray, task: str, classes: list[Any] | None, y_raw: np.ndar
     proba = np.column_stack([1 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
     labels = [classes[k] for k in np.argmax(proba, axis=1)]
     w.writerow([f"p({c})" for c in classes] + ["label"])
-    for row, label in zip(proba, labels):
+    for row, label in zip(proba, labels, strict=True):
         w.writerow([f"{v:.6g}" for v in row] + [label])
     if y_raw is not None:
-        metrics["accuracy"] = float(np.mean([_same(a, t) for a, t in zip(labels, y_raw)]))
+        metrics["accuracy"] = float(
+            np.mean([_same(a, t) for a, t in zip(labels, y_raw, strict=True)]))
     return buf.getvalue(), metrics

@@ -1,4 +1,5 @@
-"""Progress on the terminal: a tqdm bar on a TTY, one plain line per epoch (or every N) otherwise."""
+"""Progress on the terminal: a tqdm bar on a TTY, one plain line per epoch (or every N)
+otherwise."""
 
 from __future__ import annotations
 

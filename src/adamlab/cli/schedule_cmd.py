@@ -42,10 +42,12 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    title = f"{args.schedule} schedule, lr {args.lr:g}" + (f", warmup {args.warmup}" if args.warmup else "")
+    title = f"{args.schedule} schedule, lr {args.lr:g}" + (
+        f", warmup {args.warmup}" if args.warmup else "")
     rundir.save_figure(plot.schedule(lrs, title=title), out / "schedule.png")
     if args.json:
         print(json.dumps({"schedule": args.schedule, "lrs": lrs, "out": str(out / "schedule.png")}))
     elif not args.quiet:
-        print(f"lr: epoch 1 {lrs[0]:.4g}, epoch {args.epochs} {lrs[-1]:.4g}; wrote {out / 'schedule.png'}")
+        print(f"lr: epoch 1 {lrs[0]:.4g}, epoch {args.epochs} {lrs[-1]:.4g}; "
+              f"wrote {out / 'schedule.png'}")
     return 0

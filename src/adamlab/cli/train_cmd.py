@@ -44,12 +44,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "write summary.json, history.csv, pictures and a checkpoint.")
     add_options(p)
     out = p.add_argument_group("output")
-    out.add_argument("--out", metavar="DIR", help="output directory (default: a new one under runs/)")
+    out.add_argument("--out", metavar="DIR",
+                     help="output directory (default: a new one under runs/)")
     out.add_argument("--checkpoint-every", type=nonneg_int, default=1, metavar="N",
                      help="write the checkpoint every N epochs (default 1)")
     out.add_argument("--resume", metavar="DIR", help="continue the run in DIR to --epochs in total")
-    out.add_argument("--trace", action="store_true", help="record Adam's internals (adam_internals.png)")
-    out.add_argument("--log-every", type=positive_int, metavar="N", help="plain progress line every N epochs")
+    out.add_argument("--trace", action="store_true",
+                     help="record Adam's internals (adam_internals.png)")
+    out.add_argument("--log-every", type=positive_int, metavar="N",
+                     help="plain progress line every N epochs")
     p.set_defaults(func=run)
 
 
@@ -82,7 +85,8 @@ def resume(args: argparse.Namespace) -> int:
             raise RunError(f"--resume {out}: {e}") from None
         saved = trainer.extra.get("settings")
         if saved is None:
-            raise RunError(f"--resume {out}: the checkpoint has no run settings (not written by adamlab train)")
+            raise RunError(f"--resume {out}: the checkpoint has no run settings "
+                           "(not written by adamlab train)")
         settings = Settings.from_dict(saved)
         if args.epochs is not None:
             settings.epochs = args.epochs
@@ -167,7 +171,8 @@ def _last_column(data: str) -> str | None:
         return None
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f, delimiter="\t" if path.suffix.lower() in (".tsv", ".tab") else ","))
+            header = next(csv.reader(
+                f, delimiter="\t" if path.suffix.lower() in (".tsv", ".tab") else ","))
     except (OSError, UnicodeDecodeError, StopIteration, csv.Error):
         return None
     return header[-1].strip() if header else None
@@ -217,7 +222,9 @@ def _fit_and_write(p: Prepared, out: Path, args: argparse.Namespace,
     return 0
 
 
-def _write_outputs(p: Prepared, out: Path, summary: dict[str, Any], trace: AdamTrace | None) -> None:
+def _write_outputs(
+    p: Prepared, out: Path, summary: dict[str, Any], trace: AdamTrace | None
+) -> None:
     from adamlab import plot
 
     h = p.trainer.history
@@ -229,16 +236,18 @@ def _write_outputs(p: Prepared, out: Path, summary: dict[str, Any], trace: AdamT
     title = f"{p.dataset.name}: {p.settings.optimizer}, lr {base_lr:g}{schedule}"
     if len(h):
         steps = h.to_dict()["steps"] if h.steps["step"] else None
-        rundir.save_figure(plot.learning_curves(h.to_dict()["epochs"], title=title, history_steps=steps),
-                           out / "learning_curves.png")
+        rundir.save_figure(
+            plot.learning_curves(h.to_dict()["epochs"], title=title, history_steps=steps),
+            out / "learning_curves.png")
     if p.dataset.n_features == 2 and p.dataset.task != "regression":
         X, y = p.dataset.X, p.dataset.y
         if len(y) > 5000:  # a readable scatter, and no full read of a memory-mapped file
             keep = np.sort(np.random.default_rng(0).choice(len(y), 5000, replace=False))
             X, y = np.asarray(X[keep]), y[keep]
-        fig = plot.decision_boundary(p.predict_proba, X, y,
-                                     title=f"{p.dataset.name}: decision boundary after {p.trainer.epoch} epochs",
-                                     classes=p.dataset.classes)
+        fig = plot.decision_boundary(
+            p.predict_proba, X, y,
+            title=f"{p.dataset.name}: decision boundary after {p.trainer.epoch} epochs",
+            classes=p.dataset.classes)
         rundir.save_figure(fig, out / "decision_boundary.png")
     if trace is not None and trace.data.get("step"):
         rundir.write_json(out / "trace.json", trace.data)

@@ -14,11 +14,10 @@ from typing import IO, Any
 
 import numpy as np
 
-from adamlab.data.rows import Rows
-
 from adamlab.data.dataset import Dataset
 from adamlab.data.errors import DataError
 from adamlab.data.labels import encode_target
+from adamlab.data.rows import Rows
 
 _CHUNK_VALUES = 1 << 20  # finiteness is checked in blocks of about this many values
 

@@ -64,7 +64,7 @@ class Rows:
         flat = sorted_out.reshape(-1).view(np.uint8)
         fd = os.open(path, os.O_RDONLY)
         try:
-            for a, b in zip(starts, ends):
+            for a, b in zip(starts, ends, strict=True):
                 nbytes = int(b - a) * d * item
                 data = os.pread(fd, nbytes, offset + int(s[a]) * d * item)
                 if len(data) != nbytes:

@@ -63,7 +63,8 @@ class Optimizer:
         """Add a group ``{"params": [...], **hyperparameters}``; missing keys take the defaults."""
         if not isinstance(group, Mapping) or "params" not in group:
             raise ValueError(
-                f"{self._name}: a parameter group must be a dict with a 'params' key, got {group!r:.80}"
+                f"{self._name}: a parameter group must be a dict with a 'params' key, "
+                f"got {group!r:.80}"
             )
         unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
         if unknown:
@@ -82,12 +83,17 @@ class Optimizer:
             if not isinstance(p, np.ndarray) or p.dtype not in (np.float32, np.float64):
                 raise ValueError(
                     f"{self._name}: {where} must be a float NumPy array (float32 or float64), "
-                    f"got {type(p).__name__}{'' if not isinstance(p, np.ndarray) else ' of ' + str(p.dtype)}"
+                    f"got {type(p).__name__}"
+                    f"{'' if not isinstance(p, np.ndarray) else ' of ' + str(p.dtype)}"
                 )
             if not p.flags.writeable:
-                raise ValueError(f"{self._name}: {where} is read-only; the optimizer updates it in place")
+                raise ValueError(
+                    f"{self._name}: {where} is read-only; the optimizer updates it in place"
+                )
             if id(p) in seen:
-                raise ValueError(f"{self._name}: {where} appears more than once among the parameters")
+                raise ValueError(
+                    f"{self._name}: {where} appears more than once among the parameters"
+                )
             seen.add(id(p))
         new = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self._validate_hyperparameters(new, where=f" (group {len(self.param_groups)})")
@@ -200,7 +206,8 @@ class Optimizer:
 
     # -------------------------------------------------------------- state I/O
     def state_dict(self) -> dict[str, Any]:
-        """A deep copy of the state: ``{"state": {i: {...}}, "param_groups": [{..., "params": [i...]}]}``.
+        """A deep copy of the state:
+        ``{"state": {i: {...}}, "param_groups": [{..., "params": [i...]}]}``.
 
         Arrays are copied, the step count is an ``int``, scalars are Python floats; loading it
         into an optimizer built over parameters of the same shapes restores it bit for bit.
@@ -221,13 +228,16 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore hyperparameters and state saved by ``state_dict`` (validated first, then applied)."""
+        """Restore hyperparameters and state saved by ``state_dict`` (validated first, then
+        applied)."""
         name = f"{self._name}.load_state_dict"
         try:
             groups = list(state_dict["param_groups"])
             saved = dict(state_dict["state"])
         except (KeyError, TypeError) as e:
-            raise ValueError(f"{name}: expected a dict with 'state' and 'param_groups', got {e!r}") from None
+            raise ValueError(
+                f"{name}: expected a dict with 'state' and 'param_groups', got {e!r}"
+            ) from None
         for j, g in enumerate(groups):
             if not isinstance(g, Mapping) or "params" not in g:
                 raise ValueError(f"{name}: saved group {j} is not a dict with a 'params' key")
@@ -239,14 +249,16 @@ class Optimizer:
                     f"and unknown one(s) {unknown}"
                 )
         if len(groups) != len(self.param_groups) or any(
-            len(g["params"]) != len(mine["params"]) for g, mine in zip(groups, self.param_groups)
+            len(g["params"]) != len(mine["params"])
+            for g, mine in zip(groups, self.param_groups, strict=True)
         ):
             raise ValueError(
-                f"{name}: the saved state has groups of sizes {[len(g['params']) for g in groups]}, "
+                f"{name}: the saved state has groups of sizes "
+                f"{[len(g['params']) for g in groups]}, "
                 f"this optimizer has {[len(g['params']) for g in self.param_groups]}"
             )
         new_groups = []
-        for g, mine in zip(groups, self.param_groups):
+        for g, mine in zip(groups, self.param_groups, strict=True):
             h = {k: (tuple(v) if k == "betas" else v) for k, v in g.items() if k != "params"}
             self._validate_hyperparameters(h, where=" (loaded group)")
             new_groups.append({**h, "params": mine["params"]})
@@ -275,7 +287,8 @@ class Optimizer:
                 a = np.asarray(s[k])
                 if a.shape != v.shape:
                     raise ValueError(
-                        f"{name}: state['{k}'] of parameter {i} has shape {a.shape}, expected {v.shape}"
+                        f"{name}: state['{k}'] of parameter {i} has shape {a.shape}, "
+                        f"expected {v.shape}"
                     )
                 v[...] = a
             elif k == "step":

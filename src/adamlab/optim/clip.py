@@ -38,7 +38,8 @@ def clip_grad_norm_(
 def clip_grad_value_(grads: Sequence[np.ndarray], clip_value: float) -> None:
     """Clamp every gradient entry to [−clip_value, clip_value] in place."""
     if not (isinstance(clip_value, (int, float)) and clip_value > 0 and math.isfinite(clip_value)):
-        raise ValueError(f"clip_grad_value_: clip_value must be a finite number > 0, got {clip_value!r}")
+        raise ValueError(
+            f"clip_grad_value_: clip_value must be a finite number > 0, got {clip_value!r}")
     grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
     for g in grads:
         np.clip(g, -clip_value, clip_value, out=g)

@@ -37,13 +37,15 @@ class OptimizerSpec:
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     "adam": OptimizerSpec(Adam, {}, "Adam (Kingma & Ba 2015), PyTorch's convention"),
     "adamw": OptimizerSpec(AdamW, {}, "Adam with decoupled weight decay (default 1e-2)"),
-    "amsgrad": OptimizerSpec(Adam, {"amsgrad": True}, "Adam keeping the max of v (Reddi et al. 2018)"),
+    "amsgrad": OptimizerSpec(Adam, {"amsgrad": True},
+                             "Adam keeping the max of v (Reddi et al. 2018)"),
     "nadam": OptimizerSpec(NAdam, {}, "Adam with Nesterov momentum (Dozat 2016)"),
     "radam": OptimizerSpec(RAdam, {}, "Adam with rectified variance (Liu et al. 2020)"),
     "adamax": OptimizerSpec(Adamax, {}, "Adam with the infinity norm"),
     "sgd": OptimizerSpec(SGD, {}, "plain stochastic gradient descent"),
     "momentum": OptimizerSpec(SGD, {"momentum": 0.9}, "SGD with momentum 0.9"),
-    "nesterov": OptimizerSpec(SGD, {"momentum": 0.9, "nesterov": True}, "SGD with Nesterov momentum 0.9"),
+    "nesterov": OptimizerSpec(SGD, {"momentum": 0.9, "nesterov": True},
+                              "SGD with Nesterov momentum 0.9"),
     "rmsprop": OptimizerSpec(RMSprop, {}, "RMSprop (Tieleman & Hinton 2012)"),
     "adagrad": OptimizerSpec(Adagrad, {}, "Adagrad (Duchi et al. 2011)"),
 }
@@ -69,6 +71,7 @@ def make_optimizer(name: str, params: Iterable[Any], **kwargs: Any) -> Optimizer
     unknown = sorted(set(kwargs) - accepted)
     if unknown:
         raise ValueError(
-            f"optimizer {name!r} does not take {', '.join(unknown)}; it takes: {', '.join(sorted(accepted))}"
+            f"optimizer {name!r} does not take {', '.join(unknown)}; "
+            f"it takes: {', '.join(sorted(accepted))}"
         )
     return spec.cls(params, **{**spec.fixed, **kwargs})

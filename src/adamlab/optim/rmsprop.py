@@ -62,8 +62,9 @@ class RMSprop(Optimizer):
         missing = [k for k, on in (("momentum_buffer", mu > 0), ("grad_avg", group["centered"]))
                    if on and k not in state]
         if missing:
-            raise ValueError(f"{self._name}: {', '.join(missing)} did not exist when this optimizer "
-                             "was built (momentum 0 or centered off); build a new optimizer")
+            raise ValueError(f"{self._name}: {', '.join(missing)} did not exist when this "
+                             "optimizer was built (momentum 0 or centered off); "
+                             "build a new optimizer")
         state["step"] += 1
         g = direction(p, g, group, self._scratch)
         tmp, avg = self._scratch(p, 1), self._scratch(p, 2)

@@ -164,7 +164,8 @@ class ReduceLROnPlateau:
         if mode not in ("min", "max"):
             raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+            raise ValueError(
+                f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
         _check(name, "factor", factor, lambda v: 0 < v < 1, "in (0, 1)")
         _check(name, "patience", patience, lambda v: v >= 0, "an integer >= 0", True)
         _check(name, "cooldown", cooldown, lambda v: v >= 0, "an integer >= 0", True)

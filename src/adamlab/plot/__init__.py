@@ -28,5 +28,6 @@ from adamlab.plot.sweep import sweep
 
 __all__ = [
     "learning_curves", "comparison", "decision_boundary", "landscape", "landscape_animation",
-    "adam_internals", "schedule", "article", "sweep", "debiased_ema", "OPTIMIZER_COLORS", "color_for",
+    "adam_internals", "schedule", "article", "sweep", "debiased_ema", "OPTIMIZER_COLORS",
+    "color_for",
 ]

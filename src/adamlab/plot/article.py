@@ -24,7 +24,8 @@ def article(result: Mapping[str, Any]) -> Figure:
                  label=f"mean {np.mean(per_sample):.3f}")
     left.text(0.02, 0.97, f"no bias: accuracy {faithful['train_accuracy']:.0%}\n"
               "x-axis is the sample, not time", transform=left.transAxes, va="top", fontsize=9)
-    finish_axes(left, "the article's plot: per-sample loss (not a learning curve)", "sample i", "loss")
+    finish_axes(left, "the article's plot: per-sample loss (not a learning curve)", "sample i",
+                "loss")
 
     h = corrected["history"]
     epochs = np.asarray(h["epoch"], dtype=float)

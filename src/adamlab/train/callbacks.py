@@ -45,8 +45,10 @@ class EarlyStopping(Callback):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got {patience!r}")
-        if not (isinstance(min_delta, (int, float)) and math.isfinite(min_delta) and min_delta >= 0):
-            raise ValueError(f"EarlyStopping: min_delta must be a finite number >= 0, got {min_delta!r}")
+        if not (isinstance(min_delta, (int, float)) and math.isfinite(min_delta)
+                and min_delta >= 0):
+            raise ValueError(
+                f"EarlyStopping: min_delta must be a finite number >= 0, got {min_delta!r}")
         self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
         self.mode = ("max" if "acc" in monitor else "min") if mode == "auto" else mode
         self.restore_best_weights = restore_best_weights

@@ -1,4 +1,5 @@
-"""Checkpoints: one ``.npz`` file, arrays plus JSON metadata, written atomically, read without pickle.
+"""Checkpoints: one ``.npz`` file, arrays plus JSON metadata, written atomically, read without
+pickle.
 
 Layout of the file (a plain NumPy ``.npz``; nothing in it is an object array):
 
@@ -42,7 +43,8 @@ class CheckpointError(ValueError):
 
 
 def fingerprint(params: np.ndarray) -> str:
-    """SHA-256 of the parameter buffer's bytes (C order): equal iff the weights are bit-identical."""
+    """SHA-256 of the parameter buffer's bytes (C order): equal iff the weights are
+    bit-identical."""
     return hashlib.sha256(np.ascontiguousarray(params).tobytes()).hexdigest()
 
 
@@ -87,7 +89,9 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def save(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
+def save(
+    path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]
+) -> None:
     """Save numeric ``arrays`` and JSON-able ``meta`` to one file, atomically."""
     for k, a in arrays.items():
         if k == "__meta__" or not isinstance(a, np.ndarray) or a.dtype.hasobject:
@@ -117,11 +121,13 @@ def load(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]
             text = z["__meta__"].tobytes().decode("utf-8")
             meta = json.loads(text, parse_constant=_no_constant)
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise CheckpointError(f"{path}: not an adamlab checkpoint (format {meta.get('format')!r})"
-                                      if isinstance(meta, dict) else f"{path}: malformed metadata")
+                raise CheckpointError(
+                    f"{path}: not an adamlab checkpoint (format {meta.get('format')!r})"
+                    if isinstance(meta, dict) else f"{path}: malformed metadata")
             if meta.get("version") != VERSION:
                 raise CheckpointError(
-                    f"{path}: checkpoint version {meta.get('version')!r}, this adamlab reads {VERSION}"
+                    f"{path}: checkpoint version {meta.get('version')!r}, "
+                    f"this adamlab reads {VERSION}"
                 )
             listed = meta.get("arrays", [])
             if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):
@@ -129,7 +135,8 @@ def load(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]
             expected = set(listed)
             if names - {"__meta__"} != expected:
                 raise CheckpointError(
-                    f"{path}: arrays {sorted(names - {'__meta__'})} do not match the metadata's {sorted(expected)}"
+                    f"{path}: arrays {sorted(names - {'__meta__'})} do not match the "
+                    f"metadata's {sorted(expected)}"
                 )
             arrays = {k: z[k] for k in expected}
     except CheckpointError as e:
@@ -196,7 +203,9 @@ def _check_members(path: Path) -> None:
                 )
 
 
-def pack_state(state: Mapping[str, Any], prefix: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def pack_state(
+    state: Mapping[str, Any], prefix: str
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Split an optimizer ``state_dict`` into arrays (``prefix.i.name``) and JSON metadata."""
     arrays: dict[str, np.ndarray] = {}
     scalars: dict[str, dict[str, Any]] = {}
@@ -212,7 +221,9 @@ def pack_state(state: Mapping[str, Any], prefix: str) -> tuple[dict[str, np.ndar
     return arrays, {"param_groups": groups, "scalars": scalars}
 
 
-def unpack_state(arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+def unpack_state(
+    arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any], prefix: str
+) -> dict[str, Any]:
     """Inverse of ``pack_state``: the optimizer ``state_dict`` back."""
     state: dict[int, dict[str, Any]] = {}
     scalars = meta["scalars"]

@@ -92,7 +92,8 @@ class History:
                     raise ValueError(f"history.{name}.{k} must be a list of numbers or nulls")
             lengths = {len(part.get(k, [])) for k in cols}
             if len(lengths) > 1:
-                raise ValueError(f"history: the {name} columns have different lengths {sorted(lengths)}")
+                raise ValueError(
+                    f"history: the {name} columns have different lengths {sorted(lengths)}")
             for k in cols:
                 getattr(h, name)[k] = [math.nan if x is None else float(x) for x in part.get(k, [])]
         return h

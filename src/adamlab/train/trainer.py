@@ -5,7 +5,8 @@
     from adamlab.nn import MLP
     from adamlab.train import Trainer, EarlyStopping
 
-    model = MLP(n_inputs=2, hidden=(16,), n_outputs=1, output="sigmoid", rng=np.random.default_rng(0))
+    model = MLP(n_inputs=2, hidden=(16,), n_outputs=1, output="sigmoid",
+                rng=np.random.default_rng(0))
     trainer = Trainer(model, optimizer="adam", lr=1e-2, batch_size=32, seed=0)
     trainer.fit(X, y, epochs=100, val_fraction=0.2, callbacks=[EarlyStopping(patience=10)])
     trainer.history["val_loss"]
@@ -73,7 +74,8 @@ def class_weights(y: np.ndarray, n_classes: int, spec: str | Mapping[Any, float]
         elif isinstance(key, (int, np.integer)) and 0 <= key < n_classes:
             code = int(key)
         else:
-            raise ValueError(f"class_weight has a key {key!r} that is not a class; classes: {labels}")
+            raise ValueError(
+                f"class_weight has a key {key!r} that is not a class; classes: {labels}")
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
             raise ValueError(f"class_weight[{key!r}] must be a finite number >= 0, got {value!r}")
         w[code] = value
@@ -111,7 +113,8 @@ class Trainer:
         schedule_epochs: int | None = None,
         l2_per_sample: bool = False,
     ) -> None:
-        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+        if batch_size is not None and (isinstance(batch_size, bool)
+                                       or not isinstance(batch_size, int)
                                        or batch_size < 1):
             raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
         if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0
@@ -223,7 +226,8 @@ class Trainer:
         return 0.5 * l2 * float(sum(np.sum(W * W) for W in self.model.weights))
 
     def _batch_l2(self, m: int, swb: np.ndarray | None) -> float:
-        """The L2 factor of one batch of ``m`` rows: ``l2``, or ``l2/Σw_b`` with ``l2_per_sample``."""
+        """The L2 factor of one batch of ``m`` rows: ``l2``, or ``l2/Σw_b`` with
+        ``l2_per_sample``."""
         if not self.l2_per_sample or self.l2 == 0:
             return self.l2
         return self.l2 / (m if swb is None else float(np.sum(swb)))
@@ -246,8 +250,9 @@ class Trainer:
     ) -> History:
         """Train for ``epochs`` more epochs (an unfinished epoch from a checkpoint counts as one).
 
-        ``validation_data`` is ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``; otherwise ``val_fraction`` of the training
-        data (stratified by class) is held out, the same samples for the same ``seed``.
+        ``validation_data`` is ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``;
+        otherwise ``val_fraction`` of the training data (stratified by class) is held out, the
+        same samples for the same ``seed``.
         """
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
@@ -255,7 +260,8 @@ class Trainer:
         self._check_same_data(X, y)
         n_classes = self.model.get_config()["n_outputs"] if self.task == "multiclass" else 2
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        if sw is not None and (sw.shape != (len(y),) or not np.all(np.isfinite(sw)) or np.any(sw < 0)):
+        if sw is not None and (sw.shape != (len(y),) or not np.all(np.isfinite(sw))
+                               or np.any(sw < 0)):
             raise ValueError(f"sample_weight must be {len(y)} finite numbers >= 0")
         cw = class_weights(y.astype(int), n_classes, class_weight, classes) \
             if class_weight is not None and self.task != "regression" else None
@@ -315,7 +321,8 @@ class Trainer:
     def _train_epochs(self, target, Xtr, ytr, swtr, Xv, yv, swv, callbacks, checkpoint_path,
                       checkpoint_every, checkpoint_every_steps) -> None:
         while self.epoch < target and not self.stop_training:
-            row = self._run_epoch(Xtr, ytr, swtr, callbacks, checkpoint_path, checkpoint_every_steps)
+            row = self._run_epoch(Xtr, ytr, swtr, callbacks, checkpoint_path,
+                                  checkpoint_every_steps)
             if Xv is not None:
                 ev = self.evaluate(Xv, yv, swv)
                 row["val_loss"], row["val_accuracy"] = ev["loss"], ev["accuracy"]
@@ -363,7 +370,9 @@ class Trainer:
                              "resume with the same data and settings")
         self._data_sha = sha
 
-    def _run_epoch(self, X, y, sw, callbacks, checkpoint_path, checkpoint_every_steps) -> dict[str, float]:
+    def _run_epoch(
+        self, X, y, sw, callbacks, checkpoint_path, checkpoint_every_steps
+    ) -> dict[str, float]:
         model, params = self.model, self.model.params
         n = len(y)
         bs = n if self.batch_size is None else min(self.batch_size, n)
@@ -427,7 +436,8 @@ class Trainer:
                              "batches": n_batches}
                 for cb in callbacks:
                     cb.on_batch_end(self.step_count, step_logs)
-            if checkpoint_path and checkpoint_every_steps and self.step_count % checkpoint_every_steps == 0:
+            if (checkpoint_path and checkpoint_every_steps
+                    and self.step_count % checkpoint_every_steps == 0):
                 part["seconds"] += time.perf_counter() - t0
                 t0 = time.perf_counter()
                 self.save_checkpoint(checkpoint_path)
@@ -442,7 +452,8 @@ class Trainer:
             "val_accuracy": math.nan,
             "lr": self.lr,
             "grad_norm": part["grad_norm_sum"] / max(part["n_batches"], 1),
-            "update_ratio": float(np.linalg.norm(params - start)) / start_norm if start_norm else math.nan,
+            "update_ratio": (float(np.linalg.norm(params - start)) / start_norm
+                             if start_norm else math.nan),
             "time": part["seconds"],
         }
         self._partial = None
@@ -485,12 +496,15 @@ class Trainer:
             "optimizer": {"name": self.optimizer_name, "class": type(self.optimizer).__name__,
                           **opt_meta},
             "trainer": {"schedule": self.schedule_name, "warmup": self.warmup,
-                        "clip_norm": self.clip_norm, "l2": self.l2, "l2_per_sample": self.l2_per_sample,
+                        "clip_norm": self.clip_norm, "l2": self.l2,
+                        "l2_per_sample": self.l2_per_sample,
                         "batch_size": self.batch_size,
                         "shuffle": self.shuffle, "seed": self.seed, "log_steps": self.log_steps},
             "schedule_state": {"epochs": self._schedule_epochs,
-                               "lr_scheduler": None if self._scheduler is None else self._scheduler.state_dict(),
-                               "plateau": None if self._plateau is None else self._plateau.state_dict()},
+                               "lr_scheduler": (None if self._scheduler is None
+                                                else self._scheduler.state_dict()),
+                               "plateau": (None if self._plateau is None
+                                           else self._plateau.state_dict())},
             "epoch": self.epoch,
             "step": self.step_count,
             "rng": {"shuffle": self._shuffle_rng.bit_generator.state,
@@ -533,18 +547,22 @@ class Trainer:
             raise ckpt.CheckpointError(f"inconsistent trainer state ({e})") from None
 
     @classmethod
-    def _from_state(cls, MLP: Any, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Trainer:
+    def _from_state(
+        cls, MLP: Any, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]
+    ) -> Trainer:
         schema.check_meta(meta)
         dtype = np.dtype(meta["dtype"])
         if dtype not in (np.float32, np.float64):
             raise ckpt.CheckpointError(f"unsupported dtype {dtype}")
         schema.check_arrays(arrays, dtype, partial=meta["partial"] is not None)
         cfg = meta["model"]
-        sizes = [int(cfg["n_inputs"]), *map(int, cfg.get("hidden", [])), int(cfg.get("n_outputs", 1))]
-        declared = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        sizes = [int(cfg["n_inputs"]), *map(int, cfg.get("hidden", [])),
+                 int(cfg.get("n_outputs", 1))]
+        declared = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
         if min(sizes) < 1 or arrays["params"].shape != (declared,):  # before building: a tiny
             raise ValueError(  # file can declare a 7 GB model
-                f"params has shape {arrays['params'].shape}, the declared model needs ({declared},)")
+                f"params has shape {arrays['params'].shape}, "
+                f"the declared model needs ({declared},)")
         model = MLP.from_config(cfg, dtype=dtype)
         if arrays["params"].shape != model.params.shape:
             raise ckpt.CheckpointError(
@@ -576,7 +594,7 @@ class Trainer:
                 trainer._scheduler.load_state_dict(ss["lr_scheduler"])
             if ss["plateau"] is not None:
                 trainer._plateau.load_state_dict(ss["plateau"])
-            for g, lr in zip(optimizer.param_groups, saved_lrs):
+            for g, lr in zip(optimizer.param_groups, saved_lrs, strict=True):
                 g["lr"] = lr
         for name, cb_meta in meta.get("callbacks", {}).items():
             prefix = f"callback.{name}."
