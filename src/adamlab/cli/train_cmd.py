@@ -195,7 +195,8 @@ def _fit_and_write(p: Prepared, out: Path, args: argparse.Namespace,
     if not args.quiet:
         callbacks.append(Progress(s.epochs, every=args.log_every, label=f"{s.optimizer}"))
     trace = None
-    if args.trace:
+    # A resumed run that was traced goes on tracing (its trace so far is in the checkpoint).
+    if args.trace or "AdamTrace" in p.trainer.pending_callback_states:
         steps = math.ceil(len(p.y_train) / (s.batch_size or len(p.y_train))) * s.epochs
         trace = AdamTrace(every=max(1, steps // 2000))
         callbacks.append(trace)

@@ -173,6 +173,12 @@ class Trainer:
         return float(self.optimizer.param_groups[0]["lr"])
 
     @property
+    def pending_callback_states(self) -> list[str]:
+        """Class names of the callbacks whose state a checkpoint holds and the next ``fit`` will
+        give to a callback of that class (``AdamTrace``, ``EarlyStopping``, ...)."""
+        return list(self._callback_states)
+
+    @property
     def task(self) -> str:
         if self._task is None:  # cached: the hot loop asks every step
             out = self.model.get_config().get("output", "sigmoid")
