@@ -219,6 +219,10 @@ TRAINER = {
     "history column of text": meta_edit(lambda m: m["history"]["epochs"].update(loss=["x"])),
     "callbacks a list": meta_edit(lambda m: m.update(callbacks=["EarlyStopping"])),
     "callback state a list": meta_edit(lambda m: m.update(callbacks={"EarlyStopping": [1]})),
+    "early stopping wait text": meta_edit(lambda m: m.update(callbacks={"EarlyStopping": {
+        "best": 0.3, "best_epoch": 1, "wait": "3", "stopped_epoch": None}})),
+    "early stopping best missing": meta_edit(lambda m: m.update(callbacks={"EarlyStopping": {
+        "best_epoch": 1, "wait": 0, "stopped_epoch": None}})),
     "optimizer scalars a list": meta_edit(lambda m: _opt(m).update(scalars=[1])),
     "optimizer scalars of numbers": meta_edit(lambda m: _opt(m).update(scalars={"0": 1})),
     "rng a list": meta_edit(lambda m: m.update(rng=[1])),
@@ -237,6 +241,8 @@ FIELD_MESSAGES = {
     "history a list": ["'history'", "JSON object", "array"],
     "callbacks a list": ["'callbacks'", "JSON object", "array"],
     "callback state a list": ["'callbacks.EarlyStopping'", "JSON object"],
+    "early stopping wait text": ["'callbacks.EarlyStopping.wait'", "integer >= 0", "string"],
+    "early stopping best missing": ["'callbacks.EarlyStopping.best'", "missing"],
     "optimizer scalars a list": ["'optimizer.scalars'", "JSON object", "array"],
     "optimizer scalars of numbers": ["'optimizer.scalars.0'", "JSON object"],
     "rng a list": ["'rng'", "JSON object"],

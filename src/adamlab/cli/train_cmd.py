@@ -208,6 +208,8 @@ def _fit_and_write(p: Prepared, out: Path, args: argparse.Namespace,
     except DivergenceError as e:
         status, error = "diverged", str(e)
         p.trainer.save_checkpoint(str(out / CHECKPOINT))
+    except CheckpointError as e:  # a resumed callback's state (EarlyStopping, AdamTrace)
+        raise RunError(f"--resume {out}: {e}") from None
     except ValueError as e:  # e.g. a trace asked of an optimizer without moments
         raise UsageError(str(e)) from None
     summary = {"command": "train", "status": status, "error": error, **summarize(p),

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from adamlab.train import schema
+
 
 class Callback:
     """Base class: every hook does nothing."""
@@ -83,6 +85,16 @@ class EarlyStopping(Callback):
         return arrays, meta
 
     def load_state_dict(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        # checked at load too (schema.check_meta); again here for a state given by hand
+        schema.fields(meta, schema.CALLBACKS["EarlyStopping"], "callbacks.EarlyStopping.")
+        w = arrays.get("best_weights")
+        trainer = getattr(self, "trainer", None)
+        params = None if trainer is None else trainer.model.params
+        if w is not None and params is not None and (w.shape != params.shape
+                                                      or w.dtype != params.dtype):
+            raise schema.CheckpointError(
+                f"array 'callback.EarlyStopping.best_weights' is {w.dtype} of shape {w.shape}; "
+                f"the model's weights are {params.dtype} of shape {params.shape}")
         self._reset()
         if meta["best"] is not None:
             self.best = float(meta["best"])

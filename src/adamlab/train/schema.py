@@ -48,6 +48,10 @@ OPTIMIZER = {"name": (STRING, False), "class": (STRING, False),
              "param_groups": (ARRAY, False), "scalars": (OBJECT, False)}
 SCHEDULE_STATE = {"epochs": (COUNT, True), "lr_scheduler": (OBJECT, True),
                   "plateau": (OBJECT, True)}
+#: The state of the callbacks adamlab ships that keep theirs in JSON (a user's callback checks
+#: its own in ``load_state_dict``; ``AdamTrace`` checks its arrays there).
+CALLBACKS = {"EarlyStopping": {"best": (NUMBER, True), "best_epoch": (COUNT, True),
+                               "wait": (COUNT, False), "stopped_epoch": (COUNT, True)}}
 RNG = {"shuffle": (OBJECT, False), "dropout": (OBJECT, False)}
 PARTIAL = {"batch": (COUNT, False), "n_batches": (COUNT, False), "correct": (COUNT, False),
            "loss_sum": (NUMBER, False), "grad_norm_sum": (NUMBER, False),
@@ -111,6 +115,8 @@ def check_meta(meta: Mapping[str, Any]) -> None:
     fields(meta["rng"], RNG, "rng.")
     for name, state in (meta.get("callbacks") or {}).items():
         field(state, f"callbacks.{name}", OBJECT)
+        if name in CALLBACKS:
+            fields(state, CALLBACKS[name], f"callbacks.{name}.")
     if meta["partial"] is not None:
         fields(meta["partial"], PARTIAL, "partial.")
 
