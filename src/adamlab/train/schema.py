@@ -100,7 +100,8 @@ def fields(meta: Mapping[str, Any], table: Mapping[str, tuple[str, bool]], prefi
         if name not in meta:
             if optional:
                 continue
-            raise CheckpointError(f"field {prefix + name!r} is missing (it must be {what})")
+            must = f"{what} or null" if nullable else what
+            raise CheckpointError(f"field {prefix + name!r} is missing (it must be {must})")
         field(meta[name], prefix + name, what, nullable)
 
 
