@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,11 @@ def resume(args: argparse.Namespace) -> int:
             print(f"removed {removed} temporary file{'s' * (removed != 1)} left by interrupted "
                   f"writes ({out}/.NAME.XXXXXXXX.tmp)")
         resumed = {"temporaries_removed": removed}
+        note = _schedule_note(settings, trainer)
+        if note:
+            resumed["schedule_note"] = note
+            if not args.quiet:
+                print(f"note: {note}", file=sys.stderr)
         summary = _current_summary(out, trainer, settings)
         if summary is not None:
             _report({**summary, "out": str(out)}, args,
@@ -107,6 +113,19 @@ def resume(args: argparse.Namespace) -> int:
         p = _prepare(settings, trainer)
         trainer.extra = _extra(p)
         return _fit_and_write(p, out, args, resumed)
+
+
+def _schedule_note(settings: Settings, trainer: Trainer) -> str | None:
+    """What a longer resumed run does with a schedule planned for the first run's length."""
+    planned = trainer.schedule_epochs
+    if planned is None or settings.epochs <= planned or settings.schedule not in ("cosine", "step"):
+        return None
+    what = ("past its end the learning rate rises again from its minimum, as torch's "
+            "CosineAnnealingLR does" if settings.schedule == "cosine" else
+            "the learning rate keeps dropping at the same interval")
+    return (f"the {settings.schedule} schedule of this run was planned over {planned} epochs; "
+            f"epochs {planned + 1}-{settings.epochs} go on with it ({what}). For a schedule over "
+            f"{settings.epochs} epochs, start a new run with --epochs {settings.epochs}.")
 
 
 def _current_summary(out: Path, trainer: Trainer, settings: Settings) -> dict[str, Any] | None:

@@ -173,6 +173,12 @@ class Trainer:
         return float(self.optimizer.param_groups[0]["lr"])
 
     @property
+    def schedule_epochs(self) -> int | None:
+        """The run length the learning-rate schedule was built for (set by the first ``fit``
+        unless given; kept by checkpoints, so a resumed run follows the same schedule)."""
+        return self._schedule_epochs
+
+    @property
     def pending_callback_states(self) -> list[str]:
         """Class names of the callbacks whose state a checkpoint holds and the next ``fit`` will
         give to a callback of that class (``AdamTrace``, ``EarlyStopping``, ...)."""
