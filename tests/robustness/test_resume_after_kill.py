@@ -215,6 +215,23 @@ def test_resume_of_a_finished_run_writes_nothing(tmp_path, cheap_pictures):
     assert _summary(out / "summary.json") == summary
 
 
+@pytest.mark.parametrize("missing", ["decision_boundary.png", "trace.json",
+                                     "adam_internals.png"])
+def test_a_finished_run_missing_an_output_of_its_own_kind_is_completed(tmp_path, cheap_pictures,
+                                                                       missing):
+    """The outputs only some runs write (a boundary for two features, a trace with --trace)
+    count too: one deleted, --resume writes them all again, the same."""
+    out = tmp_path / "run"
+    assert run_cli([*PLAIN, "--trace", "--quiet", "--out", str(out)])[0] == 0
+    before = _files(out)
+    (out / missing).unlink()
+    code, stdout, err = run_cli(["train", "--resume", str(out)])
+    assert code == 0 and "wrote its outputs from the checkpoint" in stdout, err
+    after = _files(out)
+    assert after.keys() == before.keys()
+    assert all(after[n][0] == before[n][0] for n in before if n != "summary.json")
+
+
 def test_an_early_stopped_run_stays_stopped_when_resumed_further(tmp_path, cheap_pictures):
     out = tmp_path / "run"
     assert run_cli([*EARLY, "--quiet", "--out", str(out)])[0] == 0

@@ -140,7 +140,13 @@ def _current_summary(out: Path, trainer: Trainer, settings: Settings) -> dict[st
     from adamlab.train import fingerprint
 
     path = out / "summary.json"
-    if not all((out / name).is_file() for name in ALWAYS_WRITTEN):
+    expected = list(ALWAYS_WRITTEN)
+    data = trainer.extra.get("data") or {}
+    if data.get("n_features") == 2 and data.get("task") != "regression":
+        expected.append("decision_boundary.png")
+    if "AdamTrace" in trainer.pending_callback_states:  # a traced run
+        expected += ["trace.json", "adam_internals.png"]
+    if not all((out / name).is_file() for name in expected):
         return None
     try:
         if not path.is_file() or path.stat().st_size > 2**20:  # no FIFO, no huge file
