@@ -129,3 +129,17 @@ def test_schedule_constant_and_empty():
     assert ax.get_yscale() == "linear" and ax.get_title() == "learning-rate schedule"
     with pytest.raises(ValueError, match="empty"):
         schedule([])
+
+
+def test_losses_near_float64s_limit_draw_without_warnings(tmp_path):
+    """A run that diverged slowly reaches ~1e305: the log axis must not warn (a CLI user
+    would see matplotlib's RuntimeWarning on stderr)."""
+    import warnings
+
+    h = make_history(6, classification=False, validation=False, lr="constant")
+    h["loss"] = [1.0, 1e100, 1e200, 1e300, 8.6e303, 2.0e305]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = learning_curves(h)
+        assert fig.axes[0].get_yscale() == "log"
+        assert_saves_png(fig, tmp_path / "huge.png")

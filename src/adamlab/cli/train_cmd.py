@@ -94,6 +94,12 @@ def resume(args: argparse.Namespace) -> int:
         if settings.epochs < trainer.epoch:
             raise UsageError(f"--resume {out}: the run has already trained {trainer.epoch} epochs; "
                              f"give --epochs {trainer.epoch} or more")
+        diverged = trainer.extra.get("status") == "diverged"
+        if settings.epochs == trainer.epoch and (diverged or trainer.epoch_in_progress):
+            then = ("diverged in epoch {n}; give --epochs {n} or more to train it again (for "
+                    "a smaller learning rate, start a new run)" if diverged else
+                    "stopped inside epoch {n}; give --epochs {n} or more to finish it")
+            raise UsageError(f"--resume {out}: the run " + then.format(n=trainer.epoch + 1))
         # Accepted: from here on the directory may change (a refused resume leaves it as it was).
         removed = rundir.remove_temporaries(out)
         if removed and not (args.quiet or args.json):
@@ -232,6 +238,7 @@ def _fit_and_write(p: Prepared, out: Path, args: argparse.Namespace,
               checkpoint_every=args.checkpoint_every)
     except DivergenceError as e:
         status, error = "diverged", str(e)
+        p.trainer.extra = {**p.trainer.extra, "status": "diverged"}  # --resume will know
         p.trainer.save_checkpoint(str(out / CHECKPOINT))
     except CheckpointError as e:  # a resumed callback's state (EarlyStopping, AdamTrace)
         raise RunError(f"--resume {out}: {e}") from None

@@ -10,7 +10,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from adamlab.plot.curves import split_history
-from adamlab.plot.style import color_for, column, finish_axes, new_figure, spans_decades
+from adamlab.plot.style import (
+    color_for,
+    column,
+    finish_axes,
+    log_y,
+    new_figure,
+    spans_decades,
+)
 
 BANDS = {"minmax": "min–max over seeds", "sd": "±1 sd over seeds"}
 
@@ -74,7 +81,7 @@ def comparison(
     fig, axes = new_figure(len(parts), panel_size=(5.4, 4.0))
     fig.suptitle(title or f"{metric} by optimizer: mean over seeds, band = {BANDS[band]}")
     lows = [s[p]["min"] for s in stats.values() for p in parts]
-    log_y = metric == "loss" and spans_decades(np.concatenate(lows))  # one scale for both panels
+    use_log = metric == "loss" and spans_decades(np.concatenate(lows))  # one scale, both panels
     for ax, part in zip(axes, parts, strict=True):
         for name, s in stats.items():
             st = s[part]
@@ -87,8 +94,8 @@ def comparison(
             ax.fill_between(x, lo, hi, color=color, alpha=0.2, linewidth=0)
             seeds = int(st["count"].max())
             ax.plot(x, st["mean"], color=color, label=f"{name} ({seeds} seed{'s' * (seeds > 1)})")
-        if log_y:
-            ax.set_yscale("log")
+        if use_log:
+            log_y(ax)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         finish_axes(ax, f"{part} {metric}", "epoch", metric, legend=ax is axes[0])
     return fig

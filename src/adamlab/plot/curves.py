@@ -23,6 +23,7 @@ from adamlab.plot.style import (
     column,
     finish_axes,
     has_data,
+    log_y,
     new_figure,
     spans_decades,
 )
@@ -117,7 +118,7 @@ def learning_curves(
     if has_data(val_loss):
         _curve(ax, x, val_loss, VAL_COLOR, "validation", epoch_beta)
     if spans_decades(np.concatenate([loss, val_loss])):
-        ax.set_yscale("log")
+        log_y(ax)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     finish_axes(ax, "loss", "epoch", "loss")
 
@@ -153,7 +154,7 @@ def learning_curves(
         ax.plot(sx, debiased_ema(step_loss, beta), color=TRAIN_COLOR,
                 label=f"smoothed (debiased EMA, β = {beta:.3g})")
         if spans_decades(step_loss):
-            ax.set_yscale("log")
+            log_y(ax)
         finish_axes(ax, "training loss per step", "step", "loss")
     return fig
 
@@ -172,7 +173,7 @@ def _draw_lr(ax: Any, x: np.ndarray, lr: np.ndarray) -> None:
     finite = lr[np.isfinite(lr)]
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if finite.size and np.all(finite > 0) and finite.max() > finite.min() * (1 + 1e-9):
-        ax.set_yscale("log")
+        log_y(ax)
     elif finite.size:
         top = float(finite.max()) or 1.0
         ax.set_ylim(0, 1.5 * top)
@@ -190,7 +191,7 @@ def schedule(lrs: Sequence[float], title: str | None = None) -> Figure:
     fig, (ax,) = new_figure(1, panel_size=(6.4, 3.8))
     _stairs(ax, x, lr)
     if spans_decades(lr, ratio=10.0):
-        ax.set_yscale("log")
+        log_y(ax)
     else:
         ax.set_ylim(0, 1.08 * float(np.nanmax(lr)))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

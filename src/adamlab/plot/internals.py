@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from adamlab.plot.style import finish_axes, new_figure
+from adamlab.plot.style import finish_axes, log_y, new_figure
 
 REQUIRED = ("step", "beta1", "beta2", "tracked", "grad", "m", "v", "m_hat", "v_hat",
             "quantiles", "step_quantiles")
@@ -96,7 +96,7 @@ def adam_internals(trace: Mapping[str, Any], title: str | None = None) -> Figure
                 legend=False)
     _style_legend(ax_m, [("gradient $g_t$", {"alpha": 0.3}), ("$m_t$", {"linestyle": "--"}),
                          (r"$\hat m_t = m_t/(1-\beta_1^t)$", {})])
-    ax_v.set_yscale("log")
+    log_y(ax_v)
     finish_axes(ax_v, r"(b) second moment: $v_t$ (biased) vs $\hat v_t$", "step t",
                 "value (log)", legend=False)
     _style_legend(ax_v, [("$v_t$", {"linestyle": "--"}), (r"$\hat v_t = v_t/(1-\beta_2^t)$", {})])
@@ -107,7 +107,7 @@ def adam_internals(trace: Mapping[str, Any], title: str | None = None) -> Figure
     ax_bc.plot(t, 1 / bc1, color="#1f77b4", label=rf"$1/(1-\beta_1^t)$, $\beta_1$ = {b1:g}")
     ax_bc.plot(t, 1 / bc2, color="#d62728", label=rf"$1/(1-\beta_2^t)$, $\beta_2$ = {b2:g}")
     ax_bc.axhline(1, color="k", linewidth=0.8, linestyle=":", label="1 (no correction)")
-    ax_bc.set_yscale("log")
+    log_y(ax_bc)
     finish_axes(ax_bc, "(c) bias-correction factors", "step t", "factor (log)")
 
     _draw_quantiles(ax_step, t, qs, sq)
@@ -115,7 +115,7 @@ def adam_internals(trace: Mapping[str, Any], title: str | None = None) -> Figure
     if lr is not None and len(lr) == n:
         ax_step.plot(t, np.asarray(lr, dtype=float), color="k", linestyle="--", linewidth=1,
                      label=r"$\alpha$ (learning rate)")
-    ax_step.set_yscale("log")
+    log_y(ax_step)
     step_formula = r"$|\alpha\,\hat m_t/(\sqrt{\hat v_t}+\epsilon)|$"
     finish_axes(ax_step, f"(d) effective step {step_formula}, all parameters", "step t",
                 "step size (log)")

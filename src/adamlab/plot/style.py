@@ -78,6 +78,14 @@ def spans_decades(values: np.ndarray, ratio: float = 20.0) -> bool:
     return v.size > 0 and bool(np.all(v > 0)) and v.max() / v.min() > ratio
 
 
+def log_y(ax: Any) -> None:
+    """``ax.set_yscale("log")``. With values near float64's limits (a run that diverged
+    slowly reaches 1e305) matplotlib's autoscaling overflows in its margins: a RuntimeWarning
+    that says nothing to the reader; the axis is drawn all the same."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        ax.set_yscale("log")
+
+
 def finish_axes(ax: Any, title: str, xlabel: str, ylabel: str, legend: bool = True) -> None:
     """Title, labels, a light grid and (when there are labelled artists) a legend."""
     ax.set_title(title)

@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import NullLocator
 from matplotlib.transforms import offset_copy
 
-from adamlab.plot.style import color_for, finish_axes, new_figure
+from adamlab.plot.style import color_for, finish_axes, log_y, new_figure
 
 #: How far apart (in points) the ▲ and ✕ of optimizers at one learning rate are drawn.
 DODGE_POINTS = 8.0
@@ -154,7 +154,7 @@ def sweep(
                     )
     _mark_best(ax, stats, best, cap)
     ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_y(ax)
     ax.set_ylim(bottom, cap * (cap / bottom) ** (0.13 if lost else 0.05))
     lrs = np.unique(np.concatenate([s["lr"] for s in stats.values()]))
     ax.set_xticks(lrs, [f"{lr:g}" for lr in lrs])

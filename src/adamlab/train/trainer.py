@@ -173,6 +173,12 @@ class Trainer:
         return float(self.optimizer.param_groups[0]["lr"])
 
     @property
+    def epoch_in_progress(self) -> bool:
+        """True when training stopped inside an epoch (a mid-epoch checkpoint, a divergence):
+        the next ``fit`` finishes that epoch first."""
+        return self._partial is not None
+
+    @property
     def schedule_epochs(self) -> int | None:
         """The run length the learning-rate schedule was built for (set by the first ``fit``
         unless given; kept by checkpoints, so a resumed run follows the same schedule)."""
