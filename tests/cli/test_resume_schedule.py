@@ -25,7 +25,7 @@ def test_a_longer_resumed_cosine_run_says_what_its_schedule_does(tmp_path, capsy
     assert main(["train", "--resume", str(out), "--epochs", "8", "--json"]) == 0
     captured = capsys.readouterr()
     note = json.loads(captured.out)["resume"]["schedule_note"]
-    assert "planned over 4 epochs" in note and "--epochs 8" in note
+    assert "planned over 4 epochs" in note and "epochs 5-8 went on" in note and "--epochs 8" in note
     assert "note: the cosine schedule" in captured.err
     # What the note says: torch's CosineAnnealingLR closed form over T = 4, continued past T
     # (epoch e uses t = e - 1): eta_t = lr * (1 + cos(pi t / T)) / 2, back up after t = T.
@@ -43,4 +43,18 @@ def test_no_note_when_the_schedule_is_not_outrun(tmp_path, capsys, schedule, fir
     assert main(["train", "--resume", str(out), "--epochs", str(total), "--json"]) == 0
     captured = capsys.readouterr()
     assert "schedule_note" not in json.loads(captured.out)["resume"]
+    assert "note:" not in captured.err
+
+
+def test_no_note_when_early_stopping_had_ended_the_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--data", "moons", "--quiet", "--epochs", "200", "--schedule", "cosine",
+                 "--early-stopping", "2", "--out", str(out)]) == 0
+    stopped = json.loads((out / "summary.json").read_text())["epochs"]
+    assert stopped < 200  # the premise: early stopping ended it
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out), "--epochs", "300", "--json"]) == 0
+    captured = capsys.readouterr()
+    resume = json.loads(captured.out)["resume"]
+    assert resume["already_complete"] and "schedule_note" not in resume
     assert "note:" not in captured.err

@@ -28,7 +28,7 @@ def test_a_resumed_trace_equals_the_uninterrupted_one(tmp_path, every, dtype):
     path = str(tmp_path / "ck.npz")
     traced(2, every, checkpoint_path=path, dtype=dtype)
     resumed = Trainer.from_checkpoint(path)
-    assert resumed.pending_callback_states == ["AdamTrace"]
+    assert list(resumed.pending_callback_states) == ["AdamTrace"]
     trace = AdamTrace(every=99)  # the checkpoint's own `every` wins: the same records
     X, y = make_blobs(dtype=dtype)
     resumed.fit(X, y, epochs=3, callbacks=[trace])
@@ -70,7 +70,7 @@ def test_a_trace_following_parameters_the_model_lacks_is_refused(tmp_path):
 
     t = tampered(tmp_path, edit)
     X, y = make_blobs()
-    with pytest.raises(ValueError, match="up to index 1000000"):
+    with pytest.raises(CheckpointError, match="'tracked' names parameter 1000000"):
         t.fit(X, y, epochs=1, callbacks=[AdamTrace()])
 
 
@@ -86,3 +86,29 @@ def test_train_resume_goes_on_tracing_without_being_asked_again(tmp_path, capsys
     assert len(first_leg["step"]) < len(legs["step"])
     assert legs == straight
     assert (tmp_path / "legs" / "adam_internals.png").is_file()
+
+
+def test_a_traced_run_that_stopped_before_its_first_record_is_left_alone(tmp_path, capsys):
+    """Early stopping can end a traced run before the trace's first record (every = steps //
+    2000 for the asked epochs): no trace.json then, and a finished run all the same."""
+    out = tmp_path / "run"
+    assert main(["train", "--data", "moons", "--epochs", "100000", "--batch-size", "full",
+                 "--early-stopping", "1", "--trace", "--quiet", "--out", str(out)]) == 0
+    assert not (out / "trace.json").exists()  # the premise
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out)]) == 0
+    assert "nothing written" in capsys.readouterr().out
+
+
+def test_train_resume_refuses_a_trace_of_parameters_the_model_lacks(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--data", "moons", "--epochs", "2", "--trace", "--quiet",
+                 "--out", str(out)]) == 0
+    arrays, meta = load(str(out / "checkpoint.npz"))
+    meta["callbacks"]["AdamTrace"]["constants"]["tracked"][-1] = 10**6
+    save(str(out / "checkpoint.npz"), arrays, meta)
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out), "--epochs", "3"]) == 1
+    err = capsys.readouterr().err
+    assert "AdamTrace state: 'tracked' names parameter 1000000" in err
+    assert err.count("\n") == 1 and "Traceback" not in err

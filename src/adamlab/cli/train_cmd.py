@@ -106,11 +106,6 @@ def resume(args: argparse.Namespace) -> int:
             print(f"removed {removed} temporary file{'s' * (removed != 1)} left by interrupted "
                   f"writes ({out}/.NAME.XXXXXXXX.tmp)")
         resumed = {"temporaries_removed": removed}
-        note = _schedule_note(settings, trainer)
-        if note:
-            resumed["schedule_note"] = note
-            if not args.quiet:
-                print(f"note: {note}", file=sys.stderr)
         summary = _current_summary(out, trainer, settings)
         if summary is not None:
             _report({**summary, "out": str(out)}, args,
@@ -121,17 +116,17 @@ def resume(args: argparse.Namespace) -> int:
         return _fit_and_write(p, out, args, resumed)
 
 
-def _schedule_note(settings: Settings, trainer: Trainer) -> str | None:
-    """What a longer resumed run does with a schedule planned for the first run's length."""
-    planned = trainer.schedule_epochs
-    if planned is None or settings.epochs <= planned or settings.schedule not in ("cosine", "step"):
+def _schedule_note(schedule: str, planned: int | None, last: int) -> str | None:
+    """What a resumed run that trained up to epoch ``last`` did with a schedule planned for
+    ``planned`` epochs when the run started (None: it stayed within them)."""
+    if planned is None or last <= planned or schedule not in ("cosine", "step"):
         return None
-    what = ("past its end the learning rate rises again from its minimum, as torch's "
-            "CosineAnnealingLR does" if settings.schedule == "cosine" else
-            "the learning rate keeps dropping at the same interval")
-    return (f"the {settings.schedule} schedule of this run was planned over {planned} epochs; "
-            f"epochs {planned + 1}-{settings.epochs} go on with it ({what}). For a schedule over "
-            f"{settings.epochs} epochs, start a new run with --epochs {settings.epochs}.")
+    what = ("past its end the learning rate rose again from its minimum, as torch's "
+            "CosineAnnealingLR does" if schedule == "cosine" else
+            "the learning rate kept dropping at the same interval")
+    return (f"the {schedule} schedule of this run was planned over {planned} epochs; epochs "
+            f"{planned + 1}-{last} went on with it ({what}). For one schedule over {last} "
+            f"epochs, start a new run with --epochs {last}.")
 
 
 def _current_summary(out: Path, trainer: Trainer, settings: Settings) -> dict[str, Any] | None:
@@ -150,8 +145,9 @@ def _current_summary(out: Path, trainer: Trainer, settings: Settings) -> dict[st
     data = trainer.extra.get("data") or {}
     if data.get("n_features") == 2 and data.get("task") != "regression":
         expected.append("decision_boundary.png")
-    if "AdamTrace" in trainer.pending_callback_states:  # a traced run
-        expected += ["trace.json", "adam_internals.png"]
+    trace = trainer.pending_callback_states.get("AdamTrace")
+    if trace is not None and trace[0].get("step") is not None and len(trace[0]["step"]):
+        expected += ["trace.json", "adam_internals.png"]  # a traced run, with records
     if not all((out / name).is_file() for name in expected):
         return None
     try:
@@ -253,6 +249,12 @@ def _fit_and_write(p: Prepared, out: Path, args: argparse.Namespace,
     if resumed is not None:
         resumed = {**resumed, "already_complete": p.trainer.epoch == epochs_before,
                    "outputs_written": True}
+        note = None if p.trainer.epoch == epochs_before else _schedule_note(
+            s.schedule, p.trainer.schedule_epochs, p.trainer.epoch)
+        if note:
+            resumed["schedule_note"] = note
+            if not args.quiet:
+                print(f"note: {note}", file=sys.stderr)
     _report(summary, args, resumed)
     return 0
 

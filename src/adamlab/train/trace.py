@@ -147,6 +147,10 @@ class AdamTrace(Callback):
                           f"{shape}, got {got}")
         if n and (np.any(np.diff(arrays["step"]) <= 0) or arrays["step"][0] < 1):
             raise bad("'step' must be increasing step counts >= 1")
+        trainer = getattr(self, "trainer", None)
+        if trainer is not None and max(tracked) >= trainer.optimizer.params[0].size:
+            raise bad(f"'tracked' names parameter {max(tracked)}, but the model has "
+                      f"{trainer.optimizer.params[0].size}")
         values = {**constants, **{k: arrays[k].tolist() for k in shapes}}
         self.every = every
         self.data = {k: values[k] for k in KEYS}  # in the order on_train_begin makes them

@@ -185,10 +185,11 @@ class Trainer:
         return self._schedule_epochs
 
     @property
-    def pending_callback_states(self) -> list[str]:
-        """Class names of the callbacks whose state a checkpoint holds and the next ``fit`` will
-        give to a callback of that class (``AdamTrace``, ``EarlyStopping``, ...)."""
-        return list(self._callback_states)
+    def pending_callback_states(self) -> dict[str, tuple[dict[str, np.ndarray], dict[str, Any]]]:
+        """The callback states a checkpoint holds, by class name (``AdamTrace``,
+        ``EarlyStopping``, ...), as (arrays, metadata): the next ``fit`` gives each to its
+        callback's ``load_state_dict``. A copy of the mapping; do not modify the arrays."""
+        return dict(self._callback_states)
 
     @property
     def task(self) -> str:
