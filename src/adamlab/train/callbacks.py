@@ -4,6 +4,11 @@ Hooks, all optional: ``on_train_begin(logs)``, ``on_epoch_begin(epoch, logs)``,
 ``on_batch_end(step, logs)``, ``on_epoch_end(epoch, logs)``, ``on_train_end(logs)``.
 A callback reaches the trainer through ``self.trainer`` and stops training by setting
 ``self.trainer.stop_training = True``.
+
+A callback whose state must survive a checkpoint (``EarlyStopping``, ``AdamTrace``) defines
+``state_dict() -> (arrays, meta)``, a dict of NumPy arrays and a dict of JSON values, and
+``load_state_dict(arrays, meta)``, which must check what it is given: a checkpoint file may
+be hostile. States are matched to callbacks by class name.
 """
 
 from __future__ import annotations

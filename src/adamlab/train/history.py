@@ -67,9 +67,10 @@ class History:
 
     # ------------------------------------------------------------ serialising
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able; NaN becomes None (JSON has no NaN)."""
+        """JSON-able; NaN and ±inf become None (JSON has neither; an infinite value, e.g. the
+        update ratio of a step that overflowed the weights' norm, reads back as NaN)."""
         def clean(d: dict[str, list[float]]) -> dict[str, list[float | None]]:
-            return {k: [None if math.isnan(x) else x for x in v] for k, v in d.items()}
+            return {k: [x if math.isfinite(x) else None for x in v] for k, v in d.items()}
 
         return {"epochs": clean(self.epochs), "steps": clean(self.steps)}
 

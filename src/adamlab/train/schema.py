@@ -23,7 +23,7 @@ import numpy as np
 from adamlab.train.checkpoint import CheckpointError
 
 OBJECT, ARRAY, STRING, COUNT, NUMBER = ("a JSON object", "a JSON array", "a string",
-                                        "an integer >= 0", "a number")
+                                        "an integer >= 0 (and < 2**63)", "a number")
 
 #: field -> (what it must be, whether null is allowed), for the top level of the metadata.
 TOP: dict[str, tuple[str, bool]] = {
@@ -81,7 +81,7 @@ def _is(value: Any, what: str) -> bool:
     if isinstance(value, bool):  # JSON true is not the number 1
         return False
     if what == COUNT:
-        return isinstance(value, int) and value >= 0
+        return isinstance(value, int) and 0 <= value < 2**63  # an int64, as numpy counts
     return isinstance(value, (int, float))  # NUMBER (checkpoint.load already refused NaN, inf)
 
 

@@ -506,6 +506,11 @@ class Trainer:
             if hasattr(cb, "state_dict"):
                 name = type(cb).__name__
                 cb_arrays, callbacks[name] = cb.state_dict()
+                if not isinstance(cb_arrays, dict) or not isinstance(callbacks[name], dict):
+                    raise TypeError(f"{name}.state_dict() must return (dict of arrays, dict of "
+                                    "JSON values) for a checkpoint; got "
+                                    f"({type(cb_arrays).__name__}, "
+                                    f"{type(callbacks[name]).__name__})")
                 arrays.update({f"callback.{name}.{k}": v for k, v in cb_arrays.items()})
         meta = {
             "model": self.model.get_config(),
