@@ -128,3 +128,15 @@ def test_data_at_the_edge_of_float64_give_a_finite_grid():
     limits = _limits(X, y, lambda Z: binary_proba(Z / 1e308))
     assert np.all(np.isfinite(limits))
     assert limits[0][0] <= X[:, 0].min() and limits[0][1] >= X[:, 0].max()
+
+
+def test_a_range_of_one_ulp_is_drawn_without_warnings():
+    """[1e6, the next float]: 10% of the range is below what matplotlib can tell apart."""
+    import warnings
+
+    X, y = blobs(30, 2)
+    X[:, 0] = np.where(y == 0, 1e6, np.nextafter(1e6, 2e6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lim = _limits(X, y, lambda Z: binary_proba(Z - [1e6, 0]))[0]
+    assert lim[0] < 1e6 < np.nextafter(1e6, 2e6) < lim[1] and lim[1] - lim[0] < 1e-2

@@ -28,6 +28,9 @@ def _grid(X: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = X.min(axis=0), X.max(axis=0)
     span = 0.1 * hi - 0.1 * lo  # 0.1·(hi − lo), computed so that ±1e308 cannot overflow
     fallback = 0.1 * float(np.abs(X).max()) or 0.5
+    # A range of a few ulps (1e6 and the next float) is no range to draw: at least 1e-9 of
+    # the values' magnitude (matplotlib refuses limits that are equal once it rounds them).
+    span = np.where(span > 0, np.maximum(span, 1e-9 * np.maximum(np.abs(lo), np.abs(hi))), 0)
     pad = np.where(span > 0, span, np.where(lo != 0, 0.1 * np.abs(lo), fallback))
     big = np.finfo(float).max
     with np.errstate(over="ignore"):  # beyond ±1.8e308: the grid stops at the largest float
