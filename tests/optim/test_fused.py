@@ -115,6 +115,26 @@ def test_fused_state_dict_round_trip_continues_identically():
     np.testing.assert_array_equal(p, q)
 
 
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_step_count_past_int64_is_fine_and_identical(dtype):
+    """The largest step load_state_dict accepts is 2**63 − 1: the next ones (2**63, …) do not fit
+    numba's int64, so the kernel takes t as a float, which Python's beta**t does too."""
+    p0 = np.linspace(-1, 1, 10).astype(dtype)
+    runs = []
+    for fused in (False, True):
+        p = p0.copy()
+        opt = Adam([p], lr=0.01, fused=fused)
+        sd = opt.state_dict()
+        sd["state"][0]["step"] = 2**63 - 1
+        opt.load_state_dict(sd)
+        for g in gradients((10,), dtype, 3):
+            opt.step([g])
+        assert opt.state[0]["step"] == 2**63 + 2
+        runs.append((p, opt))
+    assert_same(runs)
+
+
 def test_fused_true_without_numba_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(_jit, "numba_module", lambda: None)
     with pytest.raises(ValueError, match=r"fused=True.*numba.*adamlab\[fast\]"):

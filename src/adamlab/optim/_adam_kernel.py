@@ -95,7 +95,8 @@ def _flat(a):
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def adam_step(p, g, m, v, vmax, prev, lr, beta1, beta2, eps, wd, t, decoupled, maximize,
               eps_hat):
-    """Step the C-contiguous arrays (all of p's shape) in place; ``t`` is the new step count.
+    """Step the C-contiguous arrays (all of p's shape) in place; ``t`` is the new step count,
+    as a float (Python's ``beta**t`` converts the int alike; an int could overflow int64).
     ``vmax``: amsgrad's max of v, or None; ``prev``: receives θ before the step, or None.
     Python floats and bools only, so that every setting shares one compilation per dtype,
     number of dimensions and choice of optional arrays (cached on disk by numba)."""

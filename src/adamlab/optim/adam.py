@@ -125,7 +125,7 @@ class Adam(Optimizer):
         self._kernel(
             p, g, state["exp_avg"], state["exp_avg_sq"], vmax, previous, float(group["lr"]),
             float(beta1), float(beta2), float(group["eps"]), float(group["weight_decay"]),
-            state["step"], bool(group["decoupled_weight_decay"]), bool(group["maximize"]),
+            float(state["step"]), bool(group["decoupled_weight_decay"]), bool(group["maximize"]),
             bool(group["eps_hat"]),
         )
 

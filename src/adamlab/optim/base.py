@@ -295,18 +295,48 @@ class Optimizer:
                 step = s[k]
                 if isinstance(step, float) and step.is_integer():
                     step = int(step)
-                if not isinstance(step, (int, np.integer)) or isinstance(step, bool) or step < 0:
+                # < 2**63: a count no run reaches, that the compiled kernels can still take
+                # (a tampered checkpoint's 10**400 failed deep inside numba, or in beta**t)
+                if (not isinstance(step, (int, np.integer)) or isinstance(step, bool)
+                        or not 0 <= int(step) < 2**63):
                     raise ValueError(
-                        f"{name}: step of parameter {i} must be an integer >= 0, got {step!r}"
+                        f"{name}: state['step'] of parameter {i} must be an integer in "
+                        f"[0, 2**63), got {_shown(s[k])}"
                     )
                 fresh[k] = int(step)
             else:
-                fresh[k] = float(s[k])
+                x = _finite_float(s[k])
+                if x is None:
+                    raise ValueError(
+                        f"{name}: state['{k}'] of parameter {i} must be a finite number, "
+                        f"got {_shown(s[k])}"
+                    )
+                fresh[k] = x
         return fresh
 
     def __repr__(self) -> str:
         h = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
         return f"{self._name}({h})"
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut short when long (a tampered file's 10**400 has 401 digits)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's 4300-digit limit for str()
+        return f"an integer of {value.bit_length()} bits"
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+
+
+def _finite_float(value: Any) -> float | None:
+    """``value`` as a finite Python float, or None when it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    try:
+        x = float(value)
+    except OverflowError:  # an int past float's range
+        return None
+    return x if math.isfinite(x) else None
 
 
 def _check_number(
