@@ -77,13 +77,86 @@ def test_bad_hyperparameter_raises_naming_it(cls, kwargs, match):
         cls([{"params": [w()]}, {"params": [b()], **kwargs}])
 
 
-@pytest.mark.parametrize("cls, kwargs", [(optim.RMSprop, {"alpha": 0.0}),
-                                         (optim.RMSprop, {"alpha": 1 - 1e-12}),
-                                         (optim.Adam, {"eps": 5e-324}),
-                                         (optim.Adagrad, {"eps": 1e-300})],
-                         ids=["alpha-0", "alpha-below-1", "eps-subnormal", "eps-tiny"])
-def test_bounds_next_to_the_refused_values_are_allowed(cls, kwargs):
-    cls([b()], **kwargs)
+@pytest.mark.parametrize("cls, kwargs, dtype", [
+    (optim.RMSprop, {"alpha": 0.0}, np.float64),
+    (optim.RMSprop, {"alpha": 1 - 1e-12}, np.float64),
+    (optim.Adam, {"eps": 5e-324}, np.float64),
+    (optim.Adagrad, {"eps": 1e-300}, np.float64),
+    (optim.Adam, {"eps": 1e-45}, np.float32),  # float32's smallest subnormal, 1.4e-45
+    (optim.Adagrad, {"eps": float(np.finfo(np.float32).tiny)}, np.float32),
+], ids=["alpha-0", "alpha-below-1", "eps-subnormal", "eps-tiny", "eps-subnormal-float32",
+        "eps-tiny-float32"])
+def test_bounds_next_to_the_refused_values_are_allowed(cls, kwargs, dtype):
+    cls([b().astype(dtype)], **kwargs)
+
+
+EPS_CLASSES = [optim.RMSprop, optim.Adagrad, optim.Adam, optim.AdamW, optim.NAdam, optim.RAdam,
+               optim.Adamax]
+
+
+@pytest.mark.parametrize("eps", [1e-50, 7e-46])
+@pytest.mark.parametrize("cls", EPS_CLASSES, ids=lambda c: c.__name__)
+def test_eps_that_is_0_in_float32_is_refused(cls, eps):
+    """eps > 0 is added in the parameters' dtype: below ~7.006e-46 float32 rounds it to 0, and a
+    zero gradient gave 0/0 = NaN (as in torch). Refused, naming the dtype and what works."""
+    match = (rf"eps = {eps!r} is 0 in float32: .*0/0 = NaN \(params\[1\] is float32\)\. "
+             r"Use e\.g\. 1e-8, or at least 1\.1754944e-38, float32's smallest normal number")
+    with pytest.raises(ValueError, match=match):
+        cls([w(), b().astype(np.float32)], eps=eps)  # float64 takes it; float32 does not
+    with pytest.raises(ValueError, match=r"\(group 1\): " + match):
+        cls([{"params": [w()]}, {"params": [b().astype(np.float32)], "eps": eps}])
+    # a checkpoint's hyperparameters too
+    opt = cls([w(), b().astype(np.float32)])
+    sd = opt.state_dict()
+    sd["param_groups"][0]["eps"] = eps
+    with pytest.raises(ValueError, match=r"\(loaded group 0\): " + match):
+        opt.load_state_dict(sd)
+    assert opt.param_groups[0]["eps"] == opt.defaults["eps"]  # nothing applied
+
+
+@pytest.mark.parametrize("dtype, eps, refused", [
+    (np.float64, 5e-324, True), (np.float64, 1e-310, True), (np.float64, 2.3e-308, False),
+    (np.float32, 1e-45, True), (np.float32, 2e-39, True), (np.float32, 3e-39, False),
+])
+def test_radam_needs_an_eps_with_a_finite_reciprocal(dtype, eps, refused):
+    """RAdam multiplies by √(1 − β2^t)/(√v + ε): with v = 0 (a zero gradient) that is up to 1/ε,
+    and 0·∞ = NaN once 1/ε overflows (float64: eps = 5e-324 gave NaN from step 6, as in torch)."""
+    p = np.ones(3, dtype)
+    if refused:
+        with pytest.raises(ValueError, match=rf"eps = {eps!r} has no finite reciprocal in "
+                                             rf"{np.dtype(dtype)}: .*0·∞ = NaN"):
+            optim.RAdam([p], eps=eps)
+        return
+    opt = optim.RAdam([p], eps=eps)
+    for _ in range(8):
+        opt.step([np.array([0.0, 0.0, 1.0], dtype)])
+    assert np.all(np.isfinite(p)) and np.all(p[:2] == 1.0)
+
+
+TINY32 = float(np.finfo(np.float32).tiny)
+
+
+@pytest.mark.parametrize("cls, kwargs, eps", [
+    *[(cls, {}, eps) for cls in EPS_CLASSES if cls not in (optim.Adam, optim.AdamW, optim.RAdam)
+      for eps in (1e-45, TINY32)],
+    *[(cls, {"fused": fused}, eps) for cls in (optim.Adam, optim.AdamW) for fused in (False, None)
+      for eps in (1e-45, TINY32)],
+    (optim.RAdam, {}, TINY32),  # 1e-45 is refused: see above
+], ids=lambda x: (x.__name__ if isinstance(x, type) else
+                  "-".join(f"{k}={v}" for k, v in x.items()) or "plain" if isinstance(x, dict) else
+                  "subnormal" if x == 1e-45 else "smallest-normal"))
+def test_a_tiny_eps_representable_in_float32_gives_finite_steps(cls, kwargs, eps):
+    """Float32 steps with an eps that stays > 0 there (float32's smallest subnormal, and its
+    smallest normal): a coordinate whose gradient is always 0 does not move, the others move,
+    and no operation overflows or makes a NaN."""
+    p = np.ones(6, np.float32)
+    g = np.array([0.0, 0.0, 0.5, -2.0, 1e-3, 0.0], np.float32)
+    opt = cls([p], lr=0.01, eps=eps, weight_decay=0.0, **kwargs)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow is fine
+        for _ in range(8):  # RAdam's adaptive step (where eps enters) starts at t = 6
+            opt.step([g])
+    assert np.all(np.isfinite(p))
+    assert np.all(p[g == 0] == 1.0) and np.all(p[g != 0] != 1.0)
 
 
 STEP_ERRORS = [

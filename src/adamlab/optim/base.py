@@ -96,7 +96,9 @@ class Optimizer:
                 )
             seen.add(id(p))
         new = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
-        self._validate_hyperparameters(new, where=f" (group {len(self.param_groups)})")
+        where = f" (group {len(self.param_groups)})"
+        self._validate_hyperparameters(new, where=where)
+        self._check_eps_in_dtype(new, params, where=where, index0=index0)
         if "betas" in new:
             new["betas"] = tuple(new["betas"])
         new["params"] = params
@@ -155,6 +157,29 @@ class Optimizer:
                 "with alpha = 1 the average of g² never moves from 0 and every step is lr·g/eps "
                 "(Adam refuses beta2 = 1 alike); use e.g. 0.99, the default"
             ) if h["alpha"] == 1 else "")
+
+    def _check_eps_in_dtype(self, h: Mapping[str, Any], params: Sequence[np.ndarray], where: str,
+                            index0: int) -> None:
+        """Raise ``ValueError`` when ``eps`` > 0 still gives NaN in a parameter's dtype: it is
+        added in that dtype, where a tiny one is 0 (float32 rounds anything below ~7e-46 to 0)."""
+        if "eps" not in h:
+            return
+        for j, p in enumerate(params):
+            fault = self._eps_fault(p.dtype.type(h["eps"]))
+            if fault:
+                raise ValueError(
+                    f"{self._name}{where}: eps = {h['eps']!r} {fault.format(dtype=p.dtype)} "
+                    f"(params[{index0 + j}] is {p.dtype}). Use e.g. 1e-8, or at least "
+                    f"{np.finfo(p.dtype).tiny!s}, {p.dtype}'s smallest normal number"
+                )
+
+    def _eps_fault(self, eps: np.floating) -> str:
+        """Why ``eps``, as the parameters' dtype holds it, gives NaN on a zero gradient, or ''
+        (``{dtype}`` stands for the dtype's name)."""
+        if eps == 0:
+            return ("is 0 in {dtype}: with eps = 0 a gradient that is exactly 0 (a dead ReLU "
+                    "unit) gives 0/0 = NaN")
+        return ""
 
     # -------------------------------------------------------------------- step
     def step(self, grads: Sequence[np.ndarray],
@@ -258,10 +283,14 @@ class Optimizer:
                 f"this optimizer has {[len(g['params']) for g in self.param_groups]}"
             )
         new_groups = []
-        for g, mine in zip(groups, self.param_groups, strict=True):
+        index0 = 0
+        for j, (g, mine) in enumerate(zip(groups, self.param_groups, strict=True)):
             h = {k: (tuple(v) if k == "betas" else v) for k, v in g.items() if k != "params"}
-            self._validate_hyperparameters(h, where=" (loaded group)")
+            where = f" (loaded group {j})"
+            self._validate_hyperparameters(h, where=where)
+            self._check_eps_in_dtype(h, mine["params"], where=where, index0=index0)
             new_groups.append({**h, "params": mine["params"]})
+            index0 += len(mine["params"])
         new_states = []
         i = 0
         for group in new_groups:

@@ -26,6 +26,8 @@ class RAdam(Optimizer):
     Weight decay: L2 by default, decoupled with decoupled_weight_decay=True.
     Defaults (PyTorch's): lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
     With β2 = 0.999 the threshold ρ_t > 5 is first passed at t = 6.
+    ε must have a finite reciprocal in the parameters' dtype (ε ≳ 2.9e-39 in float32, 5.6e-309
+    in float64): below, where v_t = 0 the step is 0·∞ = NaN (in torch too); refused.
     """
 
     buffers = ("exp_avg", "exp_avg_sq")
@@ -46,6 +48,14 @@ class RAdam(Optimizer):
             dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                  decoupled_weight_decay=decoupled_weight_decay, maximize=maximize),
         )
+
+    def _eps_fault(self, eps: np.floating) -> str:
+        # the step holds √(1 − β2^t)/(√v_t + ε): up to 1/ε where v is 0, which must be finite
+        with np.errstate(over="ignore", divide="ignore"):
+            reciprocal = eps.dtype.type(1) / eps
+        return super()._eps_fault(eps) or ("" if np.isfinite(reciprocal) else (
+            "has no finite reciprocal in {dtype}: RAdam multiplies the step by 1/(√v + eps), "
+            "and a gradient that is exactly 0 (a dead ReLU unit) gives 0·∞ = NaN"))
 
     def _update(self, p, g, state, group) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
