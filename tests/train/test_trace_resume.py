@@ -74,7 +74,17 @@ def test_a_trace_following_parameters_the_model_lacks_is_refused(tmp_path):
         t.fit(X, y, epochs=1, callbacks=[AdamTrace()])
 
 
-def test_train_resume_goes_on_tracing_without_being_asked_again(tmp_path, capsys):
+@pytest.fixture
+def no_pictures(monkeypatch):
+    """Figures saved as a placeholder: rendering PNGs is most of these runs' time, and the
+    tests look at trace.json and which files exist."""
+    from adamlab.cli import rundir
+
+    monkeypatch.setattr(rundir, "save_figure",
+                        lambda fig, path, dpi=120: rundir.atomic_write_bytes(path, b"figure"))
+
+
+def test_train_resume_goes_on_tracing_without_being_asked_again(tmp_path, capsys, no_pictures):
     common = ["train", "--data", "moons", "--quiet", "--optimizer", "adam"]
     assert main([*common, "--epochs", "4", "--trace", "--out", str(tmp_path / "straight")]) == 0
     assert main([*common, "--epochs", "2", "--trace", "--out", str(tmp_path / "legs")]) == 0
@@ -88,7 +98,8 @@ def test_train_resume_goes_on_tracing_without_being_asked_again(tmp_path, capsys
     assert (tmp_path / "legs" / "adam_internals.png").is_file()
 
 
-def test_a_traced_run_that_stopped_before_its_first_record_is_left_alone(tmp_path, capsys):
+def test_a_traced_run_that_stopped_before_its_first_record_is_left_alone(tmp_path, capsys,
+                                                                         no_pictures):
     """Early stopping can end a traced run before the trace's first record (every = steps //
     2000 for the asked epochs): no trace.json then, and a finished run all the same."""
     out = tmp_path / "run"
@@ -100,7 +111,8 @@ def test_a_traced_run_that_stopped_before_its_first_record_is_left_alone(tmp_pat
     assert "nothing written" in capsys.readouterr().out
 
 
-def test_train_resume_refuses_a_trace_of_parameters_the_model_lacks(tmp_path, capsys):
+def test_train_resume_refuses_a_trace_of_parameters_the_model_lacks(tmp_path, capsys,
+                                                                     no_pictures):
     out = tmp_path / "run"
     assert main(["train", "--data", "moons", "--epochs", "2", "--trace", "--quiet",
                  "--out", str(out)]) == 0
