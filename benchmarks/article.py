@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from common import Result, Settings, Target, have, median, paired_note, paired_ratio, take_turns
+from common import Result, Settings, Target, have, median, missing_peer, paired_target, take_turns
 from contenders import accuracy, fit_adamlab, fit_torch
 
 NAME = "article"
@@ -63,17 +63,11 @@ def run(settings: Settings) -> tuple[list[Result], list[Target]]:
         results.append(Result(NAME, name, median(runs), runs,
                               info=f"train accuracy {accuracy(predict, Xe, y):.2f}",
                               reference=name == "adamlab"))
-    ours = timings["adamlab"][0]
-    targets = []
-    if "PyTorch loop" in timings:
-        r = paired_ratio(timings["PyTorch loop"][0], ours)
-        targets.append(Target(NAME, "PyTorch loop", "adamlab ≥ 5x faster", r >= 5,
-                              f"{r:.2f}x {paired_note(timings['PyTorch loop'][0], ours)}"))
-    else:
-        results.append(Result(NAME, "PyTorch loop", None, skipped="torch not installed"))
-        targets.append(Target(NAME, "PyTorch loop", "adamlab ≥ 5x faster", None, "skipped"))
-    r = paired_ratio(ours, timings["hand-written NumPy loop"][0])
-    targets.append(Target(NAME, "hand-written NumPy loop", "adamlab within 2x", r <= 2,
-                          f"adamlab takes {r:.2f}x its time "
-                          f"{paired_note(ours, timings['hand-written NumPy loop'][0])}"))
+    results += missing_peer(NAME, "PyTorch loop", timings)
+    targets = [
+        paired_target(NAME, "PyTorch loop", "adamlab ≥ 5x faster", timings, "adamlab",
+                      lambda r: r >= 5),
+        paired_target(NAME, "hand-written NumPy loop", "adamlab within 2x", timings, "adamlab",
+                      lambda r: r <= 2, adamlab_over_peer=True),
+    ]
     return results, targets

@@ -96,6 +96,29 @@ def paired_note(numerator: list[float], denominator: list[float]) -> str:
     return f"(paired; rounds {min(ratios):.2f}–{max(ratios):.2f})"
 
 
+def paired_target(workload: str, peer: str, text: str, timings: dict[str, tuple[list[float], Any]],
+                  ours: str, met: Callable[[float], bool], adamlab_over_peer: bool = False,
+                  detail: str = "") -> Target:
+    """The target ``text`` against ``peer``, judged by ``met`` on the paired ratio of the
+    peer's time over adamlab's (``ours``): how many times faster adamlab is; with
+    ``adamlab_over_peer``, adamlab's over the peer's: how many times the peer's time adamlab
+    takes. Not judged ("skipped") when the peer did not run."""
+    if peer not in timings:
+        return Target(workload, peer, text, None, "skipped")
+    num, den = timings[peer][0], timings[ours][0]
+    if adamlab_over_peer:
+        num, den = den, num
+    r = paired_ratio(num, den)
+    said = f"adamlab takes {r:.2f}x its time" if adamlab_over_peer else f"{r:.2f}x"
+    return Target(workload, peer, text, met(r), f"{said} {paired_note(num, den)}{detail}")
+
+
+def missing_peer(workload: str, peer: str, timings: dict[str, Any],
+                 why: str = "torch not installed") -> list[Result]:
+    """The table's row for a peer that did not run (none when it did)."""
+    return [] if peer in timings else [Result(workload, peer, None, skipped=why)]
+
+
 def fmt_value(s: float | None, unit: str = "s") -> str:
     if s is None:
         return "-"

@@ -8,7 +8,7 @@ machine's measured memory bandwidth. One Adam step reads θ, g, m, v and writes 
 from __future__ import annotations
 
 import numpy as np
-from common import Result, Settings, Target, have, median, paired_note, paired_ratio, take_turns
+from common import Result, Settings, Target, have, median, missing_peer, paired_target, take_turns
 from machine import memory_bandwidth_gbs
 
 NAME = "optimizer step"
@@ -78,14 +78,6 @@ def run(settings: Settings) -> tuple[list[Result], list[Target]]:
     if not have("numba"):
         results.append(Result(NAME, "adamlab (fused, numba)", None,
                               skipped="numba not installed"))
-    if "PyTorch Adam(fused=True)" in timings:
-        mine, peer = timings[ours][0], timings["PyTorch Adam(fused=True)"][0]
-        r = paired_ratio(mine, peer)
-        targets = [Target(NAME, "PyTorch Adam(fused=True)", "adamlab within 1.5x", r <= 1.5,
-                          f"adamlab takes {r:.2f}x its time {paired_note(mine, peer)}")]
-    else:
-        results.append(Result(NAME, "PyTorch Adam(fused=True)", None,
-                              skipped="torch not installed"))
-        targets = [Target(NAME, "PyTorch Adam(fused=True)", "adamlab within 1.5x", None,
-                          "skipped")]
-    return results, targets
+    results += missing_peer(NAME, "PyTorch Adam(fused=True)", timings)
+    return results, [paired_target(NAME, "PyTorch Adam(fused=True)", "adamlab within 1.5x",
+                                   timings, ours, lambda r: r <= 1.5, adamlab_over_peer=True)]

@@ -13,7 +13,17 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from common import Result, Settings, Target, have, median, paired_note, paired_ratio, take_turns
+from common import (
+    Result,
+    Settings,
+    Target,
+    have,
+    median,
+    missing_peer,
+    paired_ratio,
+    paired_target,
+    take_turns,
+)
 from contenders import accuracy, fit_adamlab, fit_sklearn, fit_torch
 
 NAME = "tabular"
@@ -52,21 +62,15 @@ def run(settings: Settings) -> tuple[list[Result], list[Target]]:
         acc[name] = accuracy(predict, Xt32 if "float32" in name else Xt, yt)
         results.append(Result(NAME, name, median(runs), runs, info=f"accuracy {acc[name]:.4f}",
                               reference=name == "adamlab (float32)"))
-    if not have("torch"):
-        results.append(Result(NAME, "PyTorch loop (float32)", None, skipped="torch not installed"))
+    results += missing_peer(NAME, "PyTorch loop (float32)", timings)
 
-    ours = timings["adamlab (float32)"][0]
+    ours = "adamlab (float32)"
     targets = []
     for peer in ("scikit-learn (float64)", "PyTorch loop (float32)"):
-        if peer not in timings:
-            targets.append(Target(NAME, peer, "adamlab ≥ 3x faster", None, "skipped"))
-            continue
-        ratio = paired_ratio(timings[peer][0], ours)
-        same = abs(acc[peer] - acc["adamlab (float32)"]) <= 0.01
-        targets.append(Target(
-            NAME, peer, "adamlab ≥ 3x faster, same accuracy", ratio >= 3 and same,
-            f"{ratio:.2f}x {paired_note(timings[peer][0], ours)}; "
-            f"accuracy {acc['adamlab (float32)']:.4f} vs {acc[peer]:.4f}"))
+        same = peer in acc and abs(acc[peer] - acc[ours]) <= 0.01
+        detail = f"; accuracy {acc[ours]:.4f} vs {acc[peer]:.4f}" if peer in acc else ""
+        targets.append(paired_target(NAME, peer, "adamlab ≥ 3x faster, same accuracy", timings,
+                                     ours, lambda r, same=same: r >= 3 and same, detail=detail))
     like = paired_ratio(timings["scikit-learn (float64)"][0], timings["adamlab (float64)"][0])
     targets.append(Target(NAME, "adamlab (float64)", "(no target) float64 vs scikit-learn",
                           None, f"{like:.2f}x faster than scikit-learn (float64)"))

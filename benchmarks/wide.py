@@ -11,7 +11,17 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from common import Result, Settings, Target, have, median, paired_note, paired_ratio, take_turns
+from common import (
+    Result,
+    Settings,
+    Target,
+    have,
+    median,
+    missing_peer,
+    paired_ratio,
+    paired_target,
+    take_turns,
+)
 from contenders import fit_adamlab, fit_torch
 from machine import peak_gemm_gflops
 
@@ -93,14 +103,6 @@ def run(settings: Settings) -> tuple[list[Result], list[Target]]:
             info += f"; {paired_ratio(runs, floor):.2f}x the floor (paired)"
         results.append(Result(NAME, name, median(runs), runs, info=info,
                               reference=name.startswith("adamlab")))
-    if "PyTorch loop, fused Adam" in timings:
-        peer, mine = timings["PyTorch loop, fused Adam"][0], timings["adamlab (float32)"][0]
-        r = paired_ratio(peer, mine)
-        targets = [Target(NAME, "PyTorch loop, fused Adam", "adamlab no slower", r >= 1,
-                          f"{r:.2f}x {paired_note(peer, mine)}")]
-    else:
-        results.append(Result(NAME, "PyTorch loop, fused Adam", None,
-                              skipped="torch not installed"))
-        targets = [Target(NAME, "PyTorch loop, fused Adam", "adamlab no slower", None,
-                          "skipped")]
-    return results, targets
+    results += missing_peer(NAME, "PyTorch loop, fused Adam", timings)
+    return results, [paired_target(NAME, "PyTorch loop, fused Adam", "adamlab no slower",
+                                   timings, "adamlab (float32)", lambda r: r >= 1)]

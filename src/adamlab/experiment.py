@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from adamlab.data import DataError, Dataset, Rows, Standardizer, load_data, train_val_split
+from adamlab.data.rows import row_blocks
 from adamlab.nn import MLP
 from adamlab.train import Callback, EarlyStopping, Trainer
 
@@ -194,9 +195,8 @@ def _check_fits(X: np.ndarray, dtype: np.dtype, names: Any) -> None:
         return
     src = Rows(X) if isinstance(X, np.memmap) else X
     top = np.zeros(X.shape[1])
-    step = max(1, (1 << 20) // max(1, X.shape[1]))
-    for i in range(0, X.shape[0], step):
-        block = np.abs(np.asarray(src[i:i + step], dtype=np.float64))
+    for rows in row_blocks(X):
+        block = np.abs(np.asarray(src[rows], dtype=np.float64))
         top = np.maximum(top, block.max(axis=0, initial=0.0))
     with np.errstate(over="ignore"):  # the overflow is what is looked for
         bad = np.flatnonzero(np.isinf(top.astype(dtype)))

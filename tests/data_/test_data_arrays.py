@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import adamlab.data.arrays as arrays
+import adamlab.data.rows as rows
 from adamlab.data import DataError, from_arrays, load_file
 
 
@@ -73,7 +73,7 @@ def test_mmap_needs_float64(tmp_path):
 
 
 def test_non_finite_values_found_block_by_block(tmp_path, monkeypatch):
-    monkeypatch.setattr(arrays, "_CHUNK_VALUES", 8)  # blocks of 2 rows of 4
+    monkeypatch.setattr(rows, "BLOCK_VALUES", 8)  # blocks of 2 rows of 4
     X = np.zeros((50, 4))
     X[37, 2] = np.inf
     np.save(tmp_path / "X.npy", X)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-import adamlab.data.standardize as standardize
+import adamlab.data.rows as rows
 from adamlab.data import DataError, LabelEncoder, Standardizer
 
 
@@ -48,7 +48,7 @@ def test_dict_round_trip_is_exact():
 def test_fit_in_blocks_matches_fit_at_once(monkeypatch, tmp_path):
     X = np.random.default_rng(4).normal(size=(101, 3)) + 10.0
     whole = Standardizer().fit(X)
-    monkeypatch.setattr(standardize, "_CHUNK_VALUES", 9)  # blocks of 3 rows
+    monkeypatch.setattr(rows, "BLOCK_VALUES", 9)  # blocks of 3 rows
     np.save(tmp_path / "X.npy", X)
     blocks = Standardizer().fit(np.load(tmp_path / "X.npy", mmap_mode="r"))
     assert np.allclose(blocks.mean_, whole.mean_, rtol=1e-14)

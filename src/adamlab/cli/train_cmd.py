@@ -143,11 +143,11 @@ def _current_summary(out: Path, trainer: Trainer, settings: Settings) -> dict[st
     path = out / "summary.json"
     expected = list(ALWAYS_WRITTEN)
     data = trainer.extra.get("data") or {}
-    if data.get("n_features") == 2 and data.get("task") != "regression":
+    if _draws_boundary(data.get("n_features"), data.get("task")):
         expected.append("decision_boundary.png")
-    trace = trainer.pending_callback_states.get("AdamTrace")
-    if trace is not None and trace[0].get("step") is not None and len(trace[0]["step"]):
-        expected += ["trace.json", "adam_internals.png"]  # a traced run, with records
+    trace_arrays, _ = trainer.pending_callback_states.get("AdamTrace", ({}, None))
+    if len(trace_arrays.get("step", ())):  # a traced run, with records
+        expected += ["trace.json", "adam_internals.png"]
     if not all((out / name).is_file() for name in expected):
         return None
     try:
@@ -166,6 +166,11 @@ def _current_summary(out: Path, trainer: Trainer, settings: Settings) -> dict[st
             and summary.get("params_sha256") == fingerprint(trainer.model.params)
             and isinstance(asked, int) and asked >= settings.epochs)
     return summary if done else None
+
+
+def _draws_boundary(n_features: Any, task: Any) -> bool:
+    """Whether a run writes decision_boundary.png: classification on two features."""
+    return n_features == 2 and task != "regression"
 
 
 def _prepare(settings: Settings, trainer: Trainer | None = None) -> Prepared:
@@ -265,18 +270,19 @@ def _write_outputs(
     from adamlab import plot
 
     h = p.trainer.history
+    history = h.to_dict()
     rundir.write_text(out / "history.csv", h.to_csv())
-    rundir.write_json(out / "history.json", h.to_dict())
+    rundir.write_json(out / "history.json", history)
     group = p.trainer.optimizer.param_groups[0]
     base_lr = group.get("initial_lr", group["lr"])
     schedule = "" if p.settings.schedule == "constant" else f" ({p.settings.schedule})"
     title = f"{p.dataset.name}: {p.settings.optimizer}, lr {base_lr:g}{schedule}"
     if len(h):
-        steps = h.to_dict()["steps"] if h.steps["step"] else None
+        steps = history["steps"] if h.steps["step"] else None
         rundir.save_figure(
-            plot.learning_curves(h.to_dict()["epochs"], title=title, history_steps=steps),
+            plot.learning_curves(history["epochs"], title=title, history_steps=steps),
             out / "learning_curves.png")
-    if p.dataset.n_features == 2 and p.dataset.task != "regression":
+    if _draws_boundary(p.dataset.n_features, p.dataset.task):
         X, y = p.dataset.X, p.dataset.y
         if len(y) > 5000:  # a readable scatter, and no full read of a memory-mapped file
             keep = np.sort(np.random.default_rng(0).choice(len(y), 5000, replace=False))

@@ -17,9 +17,7 @@ import numpy as np
 from adamlab.data.dataset import Dataset
 from adamlab.data.errors import DataError
 from adamlab.data.labels import encode_target
-from adamlab.data.rows import Rows
-
-_CHUNK_VALUES = 1 << 20  # finiteness is checked in blocks of about this many values
+from adamlab.data.rows import Rows, row_blocks
 
 
 def check_features(X: np.ndarray, src: str, mmap: bool) -> np.ndarray:
@@ -45,14 +43,14 @@ def check_features(X: np.ndarray, src: str, mmap: bool) -> np.ndarray:
             )
     else:
         X = np.ascontiguousarray(X, dtype=np.float64)
-    step = max(1, _CHUNK_VALUES // X.shape[1])
     # A memmap is read block by block with pread (``Rows``), so checking a several-GB file does
     # not leave it all mapped into this process's resident memory.
     reader = Rows(X) if mmap else X
-    for start in range(0, X.shape[0], step):
-        bad = ~np.isfinite(reader[start : start + step])
+    for rows in row_blocks(X):  # finiteness checked block by block
+        bad = ~np.isfinite(reader[rows])
         if bad.any():
             r, c = np.argwhere(bad)[0]
+            start = rows.start
             raise DataError(
                 f"{src}: X[{start + r}, {c}] is {X[start + r, c]}; features must be finite, "
                 "so fix or drop that row"

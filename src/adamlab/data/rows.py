@@ -17,6 +17,16 @@ from typing import Any
 
 import numpy as np
 
+#: Values per block when a large array is scanned block by block (about 8 MB of float64).
+BLOCK_VALUES = 1 << 20
+
+
+def row_blocks(X: Any) -> list[slice]:
+    """Slices of consecutive rows of ``X``, about ``BLOCK_VALUES`` values each: how checks and
+    statistics scan an array (or a memory-mapped file, through ``Rows``) without loading it."""
+    step = max(1, BLOCK_VALUES // max(1, X.shape[1]))
+    return [slice(i, i + step) for i in range(0, X.shape[0], step)]
+
 
 class Rows:
     """Rows ``rows`` (all when None) of ``X``, optionally through ``scaler``, as ``dtype``.

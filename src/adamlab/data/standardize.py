@@ -15,13 +15,7 @@ from typing import Any
 import numpy as np
 
 from adamlab.data.errors import DataError
-
-_CHUNK_VALUES = 1 << 20
-
-
-def _blocks(X: np.ndarray) -> list[slice]:
-    step = max(1, _CHUNK_VALUES // max(1, X.shape[1]))
-    return [slice(i, i + step) for i in range(0, X.shape[0], step)]
+from adamlab.data.rows import row_blocks
 
 
 def _as_2d(X: Any, what: str) -> np.ndarray:
@@ -53,7 +47,7 @@ class Standardizer:
         # Overflow (values too large to add up) is not a warning: it is refused just below.
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             total, lo, hi = np.zeros(d), np.full(d, np.inf), np.full(d, -np.inf)
-            for rows in _blocks(X):
+            for rows in row_blocks(X):
                 block = np.asarray(X[rows], dtype=np.float64)
                 total += block.sum(axis=0)
                 lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
@@ -61,7 +55,7 @@ class Standardizer:
             mean = np.where(constant, lo, total / n)  # μ = Σx / n; exactly the value if constant
             span = np.where(constant, 1.0, hi - lo)  # deviations in units of the column's range:
             squares = np.zeros(d)  # no overflow for huge values, no underflow for tiny ones
-            for rows in _blocks(X):
+            for rows in row_blocks(X):
                 dev = (np.asarray(X[rows], dtype=np.float64) - mean) / span
                 squares += (dev**2).sum(axis=0)
             std = span * np.sqrt(squares / n)  # σ = sqrt(Σ(x - μ)² / n)

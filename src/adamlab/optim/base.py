@@ -149,9 +149,8 @@ class Optimizer:
         # differs from torch.optim"): both give steps torch itself computes as NaN or lr·g/eps.
         if "eps" in h:
             _check_number(name, "eps", h["eps"], low=0.0, low_open=True, why=(
-                "eps keeps the update's denominator above 0; with eps = 0 a gradient that is "
-                "exactly 0 (a dead ReLU unit) gives 0/0 = NaN. For a negligible eps use 1e-12"
-            ) if h["eps"] == 0 else "")
+                f"eps keeps the update's denominator above 0; {EPS_ZERO_NAN}. For a negligible "
+                "eps use 1e-12") if h["eps"] == 0 else "")
         if "alpha" in h:
             _check_number(name, "alpha", h["alpha"], low=0.0, high=1.0, high_open=True, why=(
                 "with alpha = 1 the average of g² never moves from 0 and every step is lr·g/eps "
@@ -176,10 +175,7 @@ class Optimizer:
     def _eps_fault(self, eps: np.floating) -> str:
         """Why ``eps``, as the parameters' dtype holds it, gives NaN on a zero gradient, or ''
         (``{dtype}`` stands for the dtype's name)."""
-        if eps == 0:
-            return ("is 0 in {dtype}: with eps = 0 a gradient that is exactly 0 (a dead ReLU "
-                    "unit) gives 0/0 = NaN")
-        return ""
+        return f"is 0 in {{dtype}}: {EPS_ZERO_NAN}" if eps == 0 else ""
 
     # -------------------------------------------------------------------- step
     def step(self, grads: Sequence[np.ndarray],
@@ -346,6 +342,10 @@ class Optimizer:
     def __repr__(self) -> str:
         h = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
         return f"{self._name}({h})"
+
+
+#: Why eps must not be 0 (said by the range check and by the check in the parameters' dtype).
+EPS_ZERO_NAN = "with eps = 0 a gradient that is exactly 0 (a dead ReLU unit) gives 0/0 = NaN"
 
 
 def _shown(value: Any) -> str:
