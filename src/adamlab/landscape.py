@@ -23,32 +23,25 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim import make_optimizer
+from adamlab.optim import OPTIMIZERS, make_optimizer
 
 __all__ = ["Function2D", "FUNCTIONS", "get_function", "optimizer_family", "run_path", "run_paths"]
 
 Value = Callable[[Any, Any], Any]
 Gradient = Callable[[Any, Any], tuple[Any, Any]]
 
-#: Optimizer name -> family for the default learning rates; names not listed are "adaptive"
-#: (Adam and its relatives, RMSprop: steps of size ~α whatever the gradient's scale).
-FAMILIES: dict[str, str] = {
-    "sgd": "sgd", "momentum": "sgd", "nesterov": "sgd",  # steps of size α·|∇f|
-    "adagrad": "adagrad",  # steps of size ~α/√t: needs a larger α
-    "radam": "radam",  # its first steps are un-adapted (α·m̂, like momentum SGD): a smaller α
-}
-
-
 def optimizer_family(name: str) -> str:
-    """The family whose default learning rate ``name`` takes: a value of ``FAMILIES``, else
-    ``"adaptive"``."""
-    return FAMILIES.get(str(name).strip().lower(), "adaptive")
+    """The family whose default learning rate ``name`` takes: its registry row's ``family``
+    ("sgd", "adaptive", "adagrad" or "radam"; see ``adamlab.optim.registry``); "adaptive"
+    for a name not registered."""
+    spec = OPTIMIZERS.get(str(name).strip().lower())
+    return "adaptive" if spec is None else spec.family
 
 
 @dataclass(frozen=True)
 class Function2D:
     """A 2-D test function: value, exact gradient, start, plot domain, minima (and saddle
-    points), learning rate per optimizer family (see ``FAMILIES``), default number of steps."""
+    points), learning rate per optimizer family (``adamlab.optim.FAMILIES``), default number of steps."""
 
     name: str
     value: Value

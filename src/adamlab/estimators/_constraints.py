@@ -68,7 +68,7 @@ MLP_CONSTRAINTS: dict[str, list] = {
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     # adamlab's additions
-    "optimizer": [StrOptions(set(OPTIMIZERS))],
+    "optimizer": [StrOptions(OPTIMIZERS.keys())],  # live: a row registered later is valid
     "weight_decay": [None, Interval(Real, 0, None, closed="left")],
     "lr_schedule": [StrOptions(set(SCHEDULES))],
     "clip_norm": [None, Interval(Real, 0, None, closed="neither")],

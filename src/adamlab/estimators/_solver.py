@@ -16,10 +16,9 @@ An optimizer without betas (SGD, RMSprop, Adagrad) ignores beta_1/beta_2, as sci
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
-from adamlab.optim import AdamW, Optimizer, get_optimizer_spec
+from adamlab.optim import OPTIMIZERS, Optimizer, get_optimizer_spec
 
 __all__ = ["optimizer_arguments", "update_hyperparameters"]
 
@@ -28,7 +27,7 @@ def optimizer_arguments(est: Any) -> dict[str, Any]:
     """The keyword arguments of ``make_optimizer(est.optimizer, ...)`` (``lr`` included)."""
     name = est.optimizer
     spec = get_optimizer_spec(name)
-    accepted = set(inspect.signature(spec.cls).parameters)
+    accepted = spec.arguments()
     args: dict[str, Any] = {"lr": float(est.learning_rate_init)}
     if "betas" in accepted:
         args["betas"] = (float(est.beta_1), float(est.beta_2))
@@ -42,15 +41,16 @@ def optimizer_arguments(est: Any) -> dict[str, Any]:
             )
         args["eps_hat"] = True
     if est.weight_decay is not None:
-        if "decoupled_weight_decay" in accepted:
+        if spec.decay == "flag":  # coupled by default: ask for the decoupled form
             args["decoupled_weight_decay"] = True
             args["weight_decay"] = float(est.weight_decay)
-        elif issubclass(spec.cls, AdamW):
+        elif spec.decay == "decoupled":
             args["weight_decay"] = float(est.weight_decay)
         elif est.weight_decay != 0:
+            have = ", ".join(n for n, s in OPTIMIZERS.items() if s.decay in ("flag", "decoupled"))
             raise ValueError(
                 f"optimizer={name!r} has no decoupled weight decay; use alpha (the L2 penalty) "
-                "or an optimizer that has one: adam, adamw, amsgrad, nadam, radam"
+                f"or an optimizer that has one: {have}"
             )
     return args
 

@@ -14,7 +14,15 @@ from adamlab.optim.base import Optimizer
 from adamlab.optim.clip import clip_grad_norm_, clip_grad_value_, global_norm
 from adamlab.optim.nadam import NAdam
 from adamlab.optim.radam import RAdam
-from adamlab.optim.registry import OPTIMIZERS, OptimizerSpec, get_optimizer_spec, make_optimizer
+from adamlab.optim.registry import (
+    DECAYS,
+    FAMILIES,
+    OPTIMIZERS,
+    OptimizerSpec,
+    get_optimizer_spec,
+    make_optimizer,
+    register,
+)
 from adamlab.optim.rmsprop import RMSprop
 from adamlab.optim.schedules import (
     SCHEDULES,
@@ -30,7 +38,8 @@ from adamlab.optim.sgd import SGD
 
 __all__ = [
     "Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "NAdam", "RAdam", "Adamax",
-    "OPTIMIZERS", "OptimizerSpec", "get_optimizer_spec", "make_optimizer",
+    "OPTIMIZERS", "OptimizerSpec", "get_optimizer_spec", "make_optimizer", "register", "FAMILIES",
+    "DECAYS",
     "clip_grad_norm_", "clip_grad_value_", "global_norm",
     "SCHEDULES", "Constant", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LRScheduler",
     "ReduceLROnPlateau", "make_schedule",

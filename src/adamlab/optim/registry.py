@@ -1,11 +1,25 @@
 """Names a user types (``--optimizer adam``, ``MLPClassifier(optimizer="nadam")``) -> optimizers.
 
-One table shared by the CLI, the estimators, the sweeps and the docs. Each entry is the class
-plus the arguments that make the named variant (``"nesterov"`` is SGD with Nesterov momentum).
+One row per name, shared by the CLI, the estimators, the sweeps, the landscape, the plots and
+the docs. A row carries the class, the fixed arguments of the variant (``"nesterov"`` is SGD
+with Nesterov momentum) and every capability the rest of adamlab asks about, so that adding an
+optimizer is one module and one row (``register``)::
+
+    family          the landscape's default learning rate: "sgd" (steps ~α·|∇f|), "adaptive"
+                    (steps ~α), "adagrad" (~α/√t), "radam" (un-adapted first steps)
+    decay           how ``weight_decay`` enters: "coupled" (L2, added to g), "decoupled"
+                    (θ ← θ·(1 − α·λ)), "flag" (coupled, or decoupled with the class's
+                    ``decoupled_weight_decay=True``), "none" (no weight_decay argument)
+    matrices        the optimizer is defined on 2-D weight matrices only; every other
+                    parameter goes to the ``fallback`` row (Muon: AdamW for biases)
+    modes           the evaluation weights differ from the trained ones (``train()``/``eval()``)
+    reference       the implementation its numbers are checked against
+    paper, color    for the docs table and every figure
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,36 +33,116 @@ from adamlab.optim.radam import RAdam
 from adamlab.optim.rmsprop import RMSprop
 from adamlab.optim.sgd import SGD
 
+__all__ = ["OptimizerSpec", "OPTIMIZERS", "FAMILIES", "DECAYS", "register", "get_optimizer_spec",
+           "make_optimizer"]
+
+#: The landscape's families (each 2-D function has one default learning rate per family).
+FAMILIES = ("sgd", "adaptive", "adagrad", "radam")
+#: How a row's ``weight_decay`` enters the update.
+DECAYS = ("coupled", "decoupled", "flag", "none")
+
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """A named optimizer: its class, the fixed arguments of the variant, and a one-line summary."""
+    """A named optimizer: its class, the fixed arguments of the variant, and its capabilities
+    (see the module docstring for each field)."""
 
     cls: type[Optimizer]
     fixed: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
+    family: str = "adaptive"
+    decay: str = "coupled"
+    matrices: bool = False
+    fallback: str | None = None
+    modes: bool = False
+    reference: str = ""
+    paper: str = ""
+    color: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.cls, type) and issubclass(self.cls, Optimizer)):
+            raise ValueError(f"OptimizerSpec.cls must be an Optimizer subclass, got {self.cls!r}")
+        if self.family not in FAMILIES:
+            raise ValueError(f"OptimizerSpec.family must be one of {FAMILIES}, "
+                             f"got {self.family!r}")
+        if self.decay not in DECAYS:
+            raise ValueError(f"OptimizerSpec.decay must be one of {DECAYS}, got {self.decay!r}")
+        if self.matrices and self.fallback is None:
+            raise ValueError("an optimizer of matrices needs a fallback row for the other "
+                             "parameters (e.g. fallback='adamw')")
+
+    def arguments(self) -> set[str]:
+        """The keyword arguments the class takes (besides ``params``)."""
+        return set(inspect.signature(self.cls).parameters) - {"params"}
 
     def default_lr(self) -> float:
-        import inspect
-
         return float(inspect.signature(self.cls).parameters["lr"].default)
 
+    def default(self, name: str) -> Any:
+        """The default of argument ``name`` for this row (its fixed value, else the class's)."""
+        if name in self.fixed:
+            return self.fixed[name]
+        return inspect.signature(self.cls).parameters[name].default
 
-OPTIMIZERS: dict[str, OptimizerSpec] = {
-    "adam": OptimizerSpec(Adam, {}, "Adam (Kingma & Ba 2015), PyTorch's convention"),
-    "adamw": OptimizerSpec(AdamW, {}, "Adam with decoupled weight decay (default 1e-2)"),
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {}
+
+
+def register(name: str, spec: OptimizerSpec) -> OptimizerSpec:
+    """Add (or replace) the row ``name``: the CLI, the estimators, ``compare``, ``sweep``,
+    ``landscape``, the plots and the docs table all pick it up."""
+    key = str(name).strip().lower()
+    if not key or not key.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"an optimizer name must be a word (letters, digits, - or _), "
+                         f"got {name!r}")
+    if spec.fallback is not None and spec.fallback not in OPTIMIZERS:
+        raise ValueError(f"{key}: fallback {spec.fallback!r} is not a registered optimizer")
+    OPTIMIZERS[key] = spec
+    return spec
+
+
+_TORCH = "torch.optim."
+for _name, _spec in {
+    "adam": OptimizerSpec(Adam, {}, "Adam (Kingma & Ba 2015), PyTorch's convention",
+                          decay="flag", reference=_TORCH + "Adam",
+                          paper="Kingma & Ba 2015, arXiv:1412.6980", color="#d62728"),
+    "adamw": OptimizerSpec(AdamW, {}, "Adam with decoupled weight decay (default 1e-2)",
+                           decay="decoupled", reference=_TORCH + "AdamW",
+                           paper="Loshchilov & Hutter 2019, arXiv:1711.05101", color="#ff7f0e"),
     "amsgrad": OptimizerSpec(Adam, {"amsgrad": True},
-                             "Adam keeping the max of v (Reddi et al. 2018)"),
-    "nadam": OptimizerSpec(NAdam, {}, "Adam with Nesterov momentum (Dozat 2016)"),
-    "radam": OptimizerSpec(RAdam, {}, "Adam with rectified variance (Liu et al. 2020)"),
-    "adamax": OptimizerSpec(Adamax, {}, "Adam with the infinity norm"),
-    "sgd": OptimizerSpec(SGD, {}, "plain stochastic gradient descent"),
-    "momentum": OptimizerSpec(SGD, {"momentum": 0.9}, "SGD with momentum 0.9"),
+                             "Adam keeping the max of v (Reddi et al. 2018)", decay="flag",
+                             reference=_TORCH + "Adam(amsgrad=True)",
+                             paper="Reddi, Kale & Kumar 2018, arXiv:1904.09237",
+                             color="#8c564b"),
+    "nadam": OptimizerSpec(NAdam, {}, "Adam with Nesterov momentum (Dozat 2016)", decay="flag",
+                           reference=_TORCH + "NAdam", paper="Dozat 2016, ICLR workshop",
+                           color="#e377c2"),
+    "radam": OptimizerSpec(RAdam, {}, "Adam with rectified variance (Liu et al. 2020)",
+                           family="radam", decay="flag", reference=_TORCH + "RAdam",
+                           paper="Liu et al. 2020, arXiv:1908.03265", color="#9467bd"),
+    "adamax": OptimizerSpec(Adamax, {}, "Adam with the infinity norm",
+                            reference=_TORCH + "Adamax", paper="Kingma & Ba 2015, §7.1",
+                            color="#bcbd22"),
+    "sgd": OptimizerSpec(SGD, {}, "plain stochastic gradient descent", family="sgd",
+                         reference=_TORCH + "SGD", paper="Robbins & Monro 1951",
+                         color="#7f7f7f"),
+    "momentum": OptimizerSpec(SGD, {"momentum": 0.9}, "SGD with momentum 0.9", family="sgd",
+                              reference=_TORCH + "SGD(momentum=0.9)", paper="Polyak 1964",
+                              color="#1f77b4"),
     "nesterov": OptimizerSpec(SGD, {"momentum": 0.9, "nesterov": True},
-                              "SGD with Nesterov momentum 0.9"),
-    "rmsprop": OptimizerSpec(RMSprop, {}, "RMSprop (Tieleman & Hinton 2012)"),
-    "adagrad": OptimizerSpec(Adagrad, {}, "Adagrad (Duchi et al. 2011)"),
-}
+                              "SGD with Nesterov momentum 0.9", family="sgd",
+                              reference=_TORCH + "SGD(momentum=0.9, nesterov=True)",
+                              paper="Sutskever et al. 2013 (after Nesterov 1983)",
+                              color="#393b79"),
+    "rmsprop": OptimizerSpec(RMSprop, {}, "RMSprop (Tieleman & Hinton 2012)",
+                             reference=_TORCH + "RMSprop",
+                             paper="Tieleman & Hinton 2012, Coursera lecture 6.5",
+                             color="#2ca02c"),
+    "adagrad": OptimizerSpec(Adagrad, {}, "Adagrad (Duchi et al. 2011)", family="adagrad",
+                             reference=_TORCH + "Adagrad", paper="Duchi, Hazan & Singer 2011",
+                             color="#17becf"),
+}.items():
+    register(_name, _spec)
 
 
 def get_optimizer_spec(name: str) -> OptimizerSpec:
@@ -64,10 +158,8 @@ def make_optimizer(name: str, params: Iterable[Any], **kwargs: Any) -> Optimizer
 
     Arguments the class does not take (``betas`` for SGD, say) raise a ValueError naming them.
     """
-    import inspect
-
     spec = get_optimizer_spec(name)
-    accepted = set(inspect.signature(spec.cls).parameters) - {"params"}
+    accepted = spec.arguments()
     unknown = sorted(set(kwargs) - accepted)
     if unknown:
         raise ValueError(

@@ -1,6 +1,6 @@
 """The look shared by every adamlab figure: one colour per optimizer, figure factory, helpers.
 
-``OPTIMIZER_COLORS`` is keyed by the names of ``adamlab.optim.OPTIMIZERS`` so that "adam" is the
+Each optimizer's colour is its row's in ``adamlab.optim.OPTIMIZERS``, so that "adam" is the
 same red in a learning curve, a comparison and a landscape. Adam's family takes warm colours,
 SGD's cool ones.
 """
@@ -15,19 +15,16 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-OPTIMIZER_COLORS: dict[str, str] = {
-    "adam": "#d62728",  # red
-    "adamw": "#ff7f0e",  # orange
-    "amsgrad": "#8c564b",  # brown
-    "nadam": "#e377c2",  # pink
-    "radam": "#9467bd",  # purple
-    "adamax": "#bcbd22",  # olive
-    "rmsprop": "#2ca02c",  # green
-    "adagrad": "#17becf",  # cyan
-    "sgd": "#7f7f7f",  # grey
-    "momentum": "#1f77b4",  # blue
-    "nesterov": "#393b79",  # indigo
-}
+from adamlab.optim import OPTIMIZERS
+
+
+def optimizer_colors() -> dict[str, str]:
+    """Each registered optimizer's colour (its registry row's ``color``)."""
+    return {name: spec.color for name, spec in OPTIMIZERS.items() if spec.color}
+
+
+#: The registry's colours when adamlab was imported (``optimizer_colors()`` is always current).
+OPTIMIZER_COLORS: dict[str, str] = optimizer_colors()
 
 #: Colours for names not in the table (picked by a stable hash of the name).
 _FALLBACK = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#a65628", "#f781bf", "#999999",
@@ -39,10 +36,11 @@ LR_COLOR = "#2ca02c"
 
 
 def color_for(name: str) -> str:
-    """The colour of optimizer ``name``: from ``OPTIMIZER_COLORS``, else stable per name."""
+    """The colour of optimizer ``name``: its registry row's, else stable per name."""
     key = str(name).strip().lower()
-    if key in OPTIMIZER_COLORS:
-        return OPTIMIZER_COLORS[key]
+    spec = OPTIMIZERS.get(key)
+    if spec is not None and spec.color:
+        return spec.color
     return _FALLBACK[zlib.crc32(key.encode()) % len(_FALLBACK)]
 
 
