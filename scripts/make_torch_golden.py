@@ -4,8 +4,8 @@ Run with PyTorch installed (CPU build, ``pip install torch==2.13.0``)::
 
     python scripts/make_torch_golden.py
 
-It writes ``tests/data/torch_optim_golden.npz`` (per case: the gradients PyTorch saw and the
-parameters after every step) and ``tests/data/torch_optim_golden.json`` (the cases, the
+It writes ``tests/fixtures/torch_optim_golden.npz`` (per case: the gradients PyTorch saw and the
+parameters after every step) and ``tests/fixtures/torch_optim_golden.json`` (the cases, the
 torch version, and learning-rate schedule values). The tests feed the recorded gradients to
 adamlab's optimizers and compare every step, so they need NumPy only.
 
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 STEPS = 200
-OUT = Path(__file__).resolve().parent.parent / "tests" / "data"
+OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
 # (case name, torch class name, kwargs). Every flag that changes the math appears.
 CASES: list[tuple[str, str, dict]] = [

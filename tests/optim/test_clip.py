@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 from adamlab.optim import clip_grad_norm_, clip_grad_value_, global_norm
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "fixtures"
 CASES = json.loads((DATA / "torch_optim_golden.json").read_text())["clip_grad_norm"]
 
 

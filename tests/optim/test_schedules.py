@@ -24,7 +24,7 @@ from adamlab.optim import (
     make_schedule,
 )
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "fixtures"
 RECORDED = json.loads((DATA / "torch_optim_golden.json").read_text())["schedules"]
 BASE_LR = RECORDED["base_lr"]
 

@@ -14,7 +14,7 @@ import pytest
 
 from adamlab import _jit, optim
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "fixtures"
 META = json.loads((DATA / "torch_optim_golden.json").read_text())
 ARRAYS = np.load(DATA / "torch_optim_golden.npz", allow_pickle=False)
 

@@ -8,7 +8,7 @@
   finite differences in float64 (the helpers of tests/nn/gradcheck.py), against float64 in
   float32.
 
-Random CSV text is covered in tests/data_/test_data_properties.py (it loads or raises DataError).
+Random CSV text is covered in tests/data/test_data_properties.py (it loads or raises DataError).
 """
 
 from __future__ import annotations
