@@ -23,14 +23,14 @@ import hashlib
 import json
 import math
 import os
-import re
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from adamlab.atomic import TEMPORARY, atomic_write_bytes  # noqa: F401 — re-exported
 
 FORMAT = "adamlab-checkpoint"
 VERSION = 1
@@ -46,47 +46,6 @@ def fingerprint(params: np.ndarray) -> str:
     """SHA-256 of the parameter buffer's bytes (C order): equal iff the weights are
     bit-identical."""
     return hashlib.sha256(np.ascontiguousarray(params).tobytes()).hexdigest()
-
-
-#: ``atomic_write_bytes`` writes NAME through the hidden temporary ``.NAME.XXXXXXXX.tmp`` beside it
-#: (XXXXXXXX: ``mkstemp``'s random part); a kill can leave one behind. ``TEMPORARY`` matches those
-#: names and no others: ``rundir.remove_temporaries`` deletes leftovers by it.
-TEMP_PREFIX, TEMP_SUFFIX = ".", ".tmp"
-TEMPORARY = re.compile(
-    rf"{re.escape(TEMP_PREFIX)}(?P<target>.+)\.[a-z0-9_]{{8}}{re.escape(TEMP_SUFFIX)}")
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX,
-                               dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # not supported (e.g. Windows)
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def save(
