@@ -46,19 +46,23 @@ def direction(
     return out
 
 
-def ema(m: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
-    """First moment, m ← β·m + (1 − β)·g, computed as torch's ``m.lerp_(g, 1 − β)``.
+def lerp(a: np.ndarray, b: np.ndarray, w: float, out: np.ndarray, tmp: np.ndarray) -> None:
+    """out ← a + w·(b − a), as torch's ``torch.lerp(a, b, w)`` (``out`` may be ``a``).
 
-    ``lerp(a, b, w)`` is ``a + w·(b − a)`` for ``|w| < 0.5`` and ``b − (b − a)·(1 − w)`` otherwise.
+    torch computes ``a + w·(b − a)`` for ``|w| < 0.5`` and ``b − (b − a)·(1 − w)`` otherwise.
     """
-    w = 1 - beta
-    np.subtract(g, m, out=tmp)
+    np.subtract(b, a, out=tmp)
     if abs(w) < 0.5:
         tmp *= w
-        m += tmp
+        np.add(a, tmp, out=out)
     else:
         tmp *= 1 - w
-        np.subtract(g, tmp, out=m)
+        np.subtract(b, tmp, out=out)
+
+
+def ema(m: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
+    """First moment, m ← β·m + (1 − β)·g, computed as torch's ``m.lerp_(g, 1 − β)``."""
+    lerp(m, g, 1 - beta, m, tmp)
 
 
 def ema_sq(v: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
