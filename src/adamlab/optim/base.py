@@ -1,4 +1,4 @@
-"""The optimizer base: parameter groups, per-parameter state, validation, exact state_dict.
+"""The optimizer base: parameter groups, per-parameter state, modes, one-pass steps.
 
 An optimizer holds references to NumPy arrays and updates them *in place*::
 
@@ -6,24 +6,44 @@ An optimizer holds references to NumPy arrays and updates them *in place*::
     opt.step([grad_w, grad_b])        # same order and shapes as the parameters
 
 Parameters may be given in groups, as in PyTorch, so that hyperparameters can differ
-between them (for example no weight decay on biases)::
+between them (for example no weight decay on biases); a group may name its parameters::
 
-    Adam([{"params": [w], "weight_decay": 0.1}, {"params": [b], "weight_decay": 0.0}], lr=1e-3)
+    Adam([{"params": [w], "param_names": ["dense0.weight"], "weight_decay": 0.1},
+          {"params": [b], "param_names": ["dense0.bias"], "weight_decay": 0.0}], lr=1e-3)
 
 State lives in one place: ``self.state[i]`` is a dict for the i-th parameter (in the flat
-order of all groups) holding its step count (an ``int``) and its moment arrays. Subclasses
-declare their buffers in ``_init_state`` and their math in ``_update``; nothing else.
+order of all groups) holding its step count (an ``int``) and its moment arrays; state of a
+whole group (Prodigy's d, say) lives in the group dict, as in PyTorch. A subclass declares its
+buffers in ``_init_state`` and its math in ``_update`` (or ``_step_group``); nothing else.
+
+The contract a subclass may rely on or declare (class attributes):
+
+* ``elementwise`` (True): each element's update depends on that element and the group's
+  scalars alone. Then parameters lying back to back in one buffer (an MLP's weight views) are
+  stepped as one flat array, and their state arrays are views of one flat buffer too: one pass
+  over memory per group. False for per-tensor norms, factorisations or matrix functions.
+* ``matrices`` (False): the optimizer is defined on 2-D parameters only.
+* ``group_state`` (()): names of group-level state kept in the group dict (``_init_group``).
+* ``modes`` (False): the evaluation weights differ from the trained ones; ``eval()`` and
+  ``train()`` swap them in place (``_to_eval``/``_to_train``), and ``step`` needs train mode.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Optimizer"]
+from adamlab.optim import state_io
+from adamlab.optim.checks import EPS_ZERO_NAN, check_params
+from adamlab.optim.checks import check_number as _check_number
+from adamlab.optim.segments import Plan, flat_view, plan_group
+
+__all__ = ["Optimizer", "EPS_ZERO_NAN", "_check_number"]
+
+#: Keys a group may hold besides its hyperparameters.
+GROUP_KEYS = frozenset({"params", "param_names", "initial_lr"})
 
 
 class Optimizer:
@@ -33,14 +53,22 @@ class Optimizer:
     buffers: tuple[str, ...] = ()
     #: Names of per-parameter float scalars kept in state besides ``step`` (e.g. NAdam's μ-product).
     scalars: tuple[str, ...] = ()
+    elementwise: bool = True
+    matrices: bool = False
+    group_state: tuple[str, ...] = ()
+    modes: bool = False
 
     def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
         self.defaults = dict(defaults)
         self._validate_hyperparameters(self.defaults, where="")
         self.param_groups: list[dict[str, Any]] = []
         self.state: list[dict[str, Any]] = []
+        self.training = True
         # Scratch arrays reused across steps (not state: never saved, never needed to resume).
         self._work: dict[tuple[int, int], np.ndarray] = {}
+        self._plans: list[Plan] = []
+        self._cached: tuple[Any, list[list[np.ndarray]] | None] = (None, None)
+        self._cached_prev: tuple[Any, list[list[np.ndarray]] | None] = (None, None)
         params = list(params)
         if not params:
             raise ValueError(f"{self._name}: params is empty; pass a list of float arrays")
@@ -59,6 +87,17 @@ class Optimizer:
         """All parameters, in the flat order that ``step`` expects gradients in."""
         return [p for group in self.param_groups for p in group["params"]]
 
+    @property
+    def param_names(self) -> list[str]:
+        """Every parameter's name (its group's ``param_names``, else ``params[i]``)."""
+        names, i = [], 0
+        for group in self.param_groups:
+            given = group.get("param_names")
+            for j in range(len(group["params"])):
+                names.append(given[j] if given is not None else f"params[{i}]")
+                i += 1
+        return names
+
     def add_param_group(self, group: Mapping[str, Any]) -> None:
         """Add a group ``{"params": [...], **hyperparameters}``; missing keys take the defaults."""
         if not isinstance(group, Mapping) or "params" not in group:
@@ -66,7 +105,7 @@ class Optimizer:
                 f"{self._name}: a parameter group must be a dict with a 'params' key, "
                 f"got {group!r:.80}"
             )
-        unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
+        unknown = set(group) - set(self.defaults) - GROUP_KEYS - set(self.group_state)
         if unknown:
             raise ValueError(
                 f"{self._name}: unknown hyperparameter(s) {sorted(unknown)} in a parameter group; "
@@ -76,35 +115,37 @@ class Optimizer:
         params = [params] if isinstance(params, np.ndarray) else list(params)
         if not params:
             raise ValueError(f"{self._name}: a parameter group has an empty 'params' list")
-        seen = {id(p) for p in self.params}
+        names = group.get("param_names")
+        if names is not None and (isinstance(names, str) or len(list(names)) != len(params)
+                                  or not all(isinstance(n, str) for n in names)):
+            raise ValueError(f"{self._name}: param_names must be a list of {len(params)} "
+                             f"strings, one per parameter, got {names!r:.80}")
         index0 = len(self.state)
-        for j, p in enumerate(params):
-            where = f"params[{index0 + j}]"
-            if not isinstance(p, np.ndarray) or p.dtype not in (np.float32, np.float64):
-                raise ValueError(
-                    f"{self._name}: {where} must be a float NumPy array (float32 or float64), "
-                    f"got {type(p).__name__}"
-                    f"{'' if not isinstance(p, np.ndarray) else ' of ' + str(p.dtype)}"
-                )
-            if not p.flags.writeable:
-                raise ValueError(
-                    f"{self._name}: {where} is read-only; the optimizer updates it in place"
-                )
-            if id(p) in seen:
-                raise ValueError(
-                    f"{self._name}: {where} appears more than once among the parameters"
-                )
-            seen.add(id(p))
+        check_params(self._name, params, names, index0, {id(p) for p in self.params},
+                     self.matrices)
         new = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         where = f" (group {len(self.param_groups)})"
         self._validate_hyperparameters(new, where=where)
         self._check_eps_in_dtype(new, params, where=where, index0=index0)
         if "betas" in new:
             new["betas"] = tuple(new["betas"])
+        if names is not None:
+            new["param_names"] = list(names)
+        for key, value in self._init_group(new).items():
+            new.setdefault(key, value)
         new["params"] = params
+        states, plan = self._allocate(params, new)
+        plan.ranges = [(a + index0, b + index0) for a, b in plan.ranges]
         self.param_groups.append(new)
-        for p in params:
-            self.state.append(self._new_state(p, new))
+        self.state.extend(states)
+        self._plans.append(plan)
+        self._cached = self._cached_prev = (None, None)
+
+    def _allocate(self, params: list[np.ndarray], group: Mapping[str, Any], merge: bool = True
+                  ) -> tuple[list[dict[str, Any]], Plan]:
+        """Fresh state for a group's parameters, and its plan (``segments.plan_group``)."""
+        return plan_group(params, lambda p: self._new_state(p, group),
+                          merge=merge and self.elementwise)
 
     def _new_state(self, p: np.ndarray, group: Mapping[str, Any]) -> dict[str, Any]:
         state: dict[str, Any] = {"step": 0}
@@ -116,11 +157,32 @@ class Optimizer:
         """Fresh state for parameter ``p`` (arrays in ``p``'s dtype, scalars as floats)."""
         return {name: np.zeros_like(p) for name in self.buffers}
 
+    def _init_group(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        """Fresh group-level state (the keys of ``group_state``), as numbers."""
+        return {}
+
     def _update(
         self, p: np.ndarray, g: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]
     ) -> None:
         """Apply one step to ``p`` in place, given its gradient ``g`` (never modified)."""
         raise NotImplementedError
+
+    def _step_group(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray],
+                    states: Sequence[dict[str, Any]], group: dict[str, Any],
+                    previous: Sequence[np.ndarray] | None) -> None:
+        """One step of a whole group (override for math over the group: Prodigy's d)."""
+        if previous is None:
+            for p, g, s in zip(params, grads, states, strict=True):
+                self._update(p, g, s, group)
+        else:
+            for p, g, s, q in zip(params, grads, states, previous, strict=True):
+                self._update_keeping(p, g, s, group, q)
+
+    def _to_eval(self, p: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]) -> None:
+        """Turn ``p`` into its evaluation weights in place (``modes`` optimizers)."""
+
+    def _to_train(self, p: np.ndarray, state: dict[str, Any], group: Mapping[str, Any]) -> None:
+        """Turn ``p`` back into the weights being trained, in place."""
 
     def _scratch(self, p: np.ndarray, k: int = 0) -> np.ndarray:
         """The k-th scratch array shaped like ``p``, allocated once and reused every step."""
@@ -147,7 +209,7 @@ class Optimizer:
                 _check_number(name, key, h[key], low=0.0)
         # Two values torch.optim accepts and adamlab refuses (docs/optimizers.md, "Where adamlab
         # differs from torch.optim"): both give steps torch itself computes as NaN or lr·g/eps.
-        if "eps" in h:
+        if "eps" in h and not isinstance(h["eps"], (tuple, list)):
             _check_number(name, "eps", h["eps"], low=0.0, low_open=True, why=(
                 f"eps keeps the update's denominator above 0; {EPS_ZERO_NAN}. For a negligible "
                 "eps use 1e-12") if h["eps"] == 0 else "")
@@ -161,7 +223,7 @@ class Optimizer:
                             index0: int) -> None:
         """Raise ``ValueError`` when ``eps`` > 0 still gives NaN in a parameter's dtype: it is
         added in that dtype, where a tiny one is 0 (float32 rounds anything below ~7e-46 to 0)."""
-        if "eps" not in h:
+        if "eps" not in h or isinstance(h["eps"], (tuple, list)):
             return
         for j, p in enumerate(params):
             fault = self._eps_fault(p.dtype.type(h["eps"]))
@@ -177,6 +239,26 @@ class Optimizer:
         (``{dtype}`` stands for the dtype's name)."""
         return f"is 0 in {{dtype}}: {EPS_ZERO_NAN}" if eps == 0 else ""
 
+    # ------------------------------------------------------------------- modes
+    def eval(self) -> None:
+        """Switch the parameters to their evaluation weights (a no-op unless ``modes``)."""
+        if self.training:
+            self._switch(to_eval=True)
+
+    def train(self) -> None:
+        """Switch the parameters back to the weights being trained (after ``eval()``)."""
+        if not self.training:
+            self._switch(to_eval=False)
+
+    def _switch(self, to_eval: bool) -> None:
+        if self.modes:
+            i = 0
+            for group in self.param_groups:
+                for p in group["params"]:
+                    (self._to_eval if to_eval else self._to_train)(p, self.state[i], group)
+                    i += 1
+        self.training = not to_eval
+
     # -------------------------------------------------------------------- step
     def step(self, grads: Sequence[np.ndarray],
              previous: Sequence[np.ndarray] | None = None) -> None:
@@ -185,32 +267,92 @@ class Optimizer:
         ``previous``: optional arrays shaped like the parameters, into which each parameter's
         value before this step is copied (a training loop keeps it to undo a step that
         diverged); a compiled step copies it in the same pass over memory.
+
+        A training loop that passes the same *tuple* of gradient views (and of ``previous``
+        views) every step has them checked and merged into the group's runs once.
         """
-        # Called once per training step: the checks are kept, in as few Python operations as
-        # possible (a training loop over a small model spends most of its time here otherwise).
-        grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
+        if self.modes and not self.training:
+            raise ValueError(f"{self._name}.step: the optimizer is in eval mode (its evaluation "
+                             "weights are in the parameters); call train() before step()")
+        grads, per_group = self._merged(grads, "grads")
+        if previous is not None:
+            previous, prev = self._merged(previous, "previous")
+        for j, group in enumerate(self.param_groups):
+            plan = self._plans[j]
+            gs = per_group[j]
+            ps = None if previous is None else prev[j]
+            if gs is None or (previous is not None and ps is None):
+                # not laid out like the parameters: step them one by one (the same numbers)
+                a, b = plan.ranges[0][0], plan.ranges[-1][1]
+                self._step_group(group["params"], grads[a:b], self.state[a:b], group,
+                                 None if previous is None else previous[a:b])
+                if plan.merged:
+                    self._sync(plan, to_params=False)
+                continue
+            self._step_group(plan.arrays, gs, plan.states, group, ps)
+            if plan.merged:
+                self._sync(plan, to_params=True)
+
+    def _sync(self, plan: Plan, to_params: bool) -> None:
+        """Copy the step count and scalars between a merged run and its parameters' states."""
+        keys = ("step", *self.scalars)
+        for (a, b), run_state in zip(plan.ranges, plan.states, strict=True):
+            if b - a > 1:
+                for i in range(a, b):
+                    src, dst = (run_state, self.state[i]) if to_params else (self.state[i],
+                                                                             run_state)
+                    for k in keys:
+                        if k in src:
+                            dst[k] = src[k]
+
+    def _merged(self, arrays: Any, what: str
+                ) -> tuple[Sequence[np.ndarray], list[list[np.ndarray] | None]]:
+        """The arrays as a sequence, checked against the parameters, and per group the arrays
+        to step alongside its plan (flat views over its runs; None for a group whose arrays
+        are not laid out like its parameters). Remembered for a tuple passed again."""
+        cache = self._cached if what == "grads" else self._cached_prev
+        if cache[0] is arrays:
+            return arrays, cache[1]
+        seq = [arrays] if isinstance(arrays, np.ndarray) else list(arrays)
+        self._check_arrays(seq, what)
+        out: list[list[np.ndarray] | None] = []
+        for plan in self._plans:
+            entry: list[np.ndarray] | None = []
+            for a, b in plan.ranges:
+                v = seq[a] if b - a == 1 else flat_view(seq[a:b])
+                if v is None:
+                    entry = None
+                    break
+                entry.append(v)
+            out.append(entry)
+        if isinstance(arrays, tuple):  # immutable: the same tuple holds the same arrays
+            if what == "grads":
+                self._cached = (arrays, out)
+            else:
+                self._cached_prev = (arrays, out)
+        return seq, out
+
+    def _check_arrays(self, arrays: list[Any], what: str) -> None:
+        # Called once per training step unless cached: as few Python operations as possible.
         state = self.state
-        if len(grads) != len(state):
-            raise ValueError(
-                f"{self._name}.step: got {len(grads)} gradient(s) for {len(state)} parameter(s); "
-                "pass one gradient per parameter, in the order the parameters were given"
-            )
-        i = 0
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = grads[i]
-                if not isinstance(g, np.ndarray) or g.shape != p.shape:
-                    self._bad_grad(i, p, g)
-                i += 1
-        if previous is not None and len(previous) != len(state):
+        if len(arrays) != len(state):
+            if what == "grads":
+                raise ValueError(
+                    f"{self._name}.step: got {len(arrays)} gradient(s) for {len(state)} "
+                    "parameter(s); pass one gradient per parameter, in the order the parameters "
+                    "were given"
+                )
             raise ValueError(f"{self._name}.step: previous must hold one array per parameter")
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
-                if previous is None:
-                    self._update(p, grads[i], state[i], group)
-                else:
-                    self._update_keeping(p, grads[i], state[i], group, previous[i])
+                g = arrays[i]
+                if not isinstance(g, np.ndarray) or g.shape != p.shape:
+                    shape = g.shape if isinstance(g, np.ndarray) else type(g).__name__
+                    raise ValueError(
+                        f"{self._name}.step: {what}[{i}] has shape {shape}, but params[{i}] "
+                        f"has shape {p.shape}"
+                    )
                 i += 1
 
     def _update_keeping(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
@@ -219,169 +361,15 @@ class Optimizer:
         np.copyto(previous, p)
         self._update(p, g, state, group)
 
-    def _bad_grad(self, i: int, p: np.ndarray, g: Any) -> None:
-        shape = g.shape if isinstance(g, np.ndarray) else type(g).__name__
-        raise ValueError(
-            f"{self._name}.step: grads[{i}] has shape {shape}, but params[{i}] has shape {p.shape}"
-        )
-
     # -------------------------------------------------------------- state I/O
     def state_dict(self) -> dict[str, Any]:
-        """A deep copy of the state:
-        ``{"state": {i: {...}}, "param_groups": [{..., "params": [i...]}]}``.
-
-        Arrays are copied, the step count is an ``int``, scalars are Python floats; loading it
-        into an optimizer built over parameters of the same shapes restores it bit for bit.
-        """
-        state = {}
-        for i, s in enumerate(self.state):
-            state[i] = {
-                k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()
-            }
-        groups = []
-        i = 0
-        for group in self.param_groups:
-            n = len(group["params"])
-            g = {k: (tuple(v) if k == "betas" else v) for k, v in group.items() if k != "params"}
-            g["params"] = list(range(i, i + n))
-            groups.append(g)
-            i += n
-        return {"state": state, "param_groups": groups}
+        """A deep copy of the state (see ``state_io.state_dict``)."""
+        return state_io.state_dict(self)
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore hyperparameters and state saved by ``state_dict`` (validated first, then
-        applied)."""
-        name = f"{self._name}.load_state_dict"
-        try:
-            groups = list(state_dict["param_groups"])
-            saved = dict(state_dict["state"])
-        except (KeyError, TypeError) as e:
-            raise ValueError(
-                f"{name}: expected a dict with 'state' and 'param_groups', got {e!r}"
-            ) from None
-        for j, g in enumerate(groups):
-            if not isinstance(g, Mapping) or "params" not in g:
-                raise ValueError(f"{name}: saved group {j} is not a dict with a 'params' key")
-            missing = sorted(set(self.defaults) - set(g))
-            unknown = sorted(set(g) - set(self.defaults) - {"params", "initial_lr"})
-            if missing or unknown:
-                raise ValueError(
-                    f"{name}: saved group {j} has missing hyperparameter(s) {missing} "
-                    f"and unknown one(s) {unknown}"
-                )
-        if len(groups) != len(self.param_groups) or any(
-            len(g["params"]) != len(mine["params"])
-            for g, mine in zip(groups, self.param_groups, strict=True)
-        ):
-            raise ValueError(
-                f"{name}: the saved state has groups of sizes "
-                f"{[len(g['params']) for g in groups]}, "
-                f"this optimizer has {[len(g['params']) for g in self.param_groups]}"
-            )
-        new_groups = []
-        index0 = 0
-        for j, (g, mine) in enumerate(zip(groups, self.param_groups, strict=True)):
-            h = {k: (tuple(v) if k == "betas" else v) for k, v in g.items() if k != "params"}
-            where = f" (loaded group {j})"
-            self._validate_hyperparameters(h, where=where)
-            self._check_eps_in_dtype(h, mine["params"], where=where, index0=index0)
-            new_groups.append({**h, "params": mine["params"]})
-            index0 += len(mine["params"])
-        new_states = []
-        i = 0
-        for group in new_groups:
-            for p in group["params"]:
-                new_states.append(self._load_param_state(name, i, p, group, saved))
-                i += 1
-        self.param_groups = new_groups
-        self.state = new_states
-
-    def _load_param_state(
-        self, name: str, i: int, p: np.ndarray, group: Mapping[str, Any], saved: Mapping
-    ) -> dict[str, Any]:
-        s = saved.get(i, saved.get(str(i)))
-        if s is None:
-            raise ValueError(f"{name}: no saved state for parameter {i}")
-        fresh = self._new_state(p, group)
-        if set(s) != set(fresh):
-            raise ValueError(
-                f"{name}: state of parameter {i} has keys {sorted(s)}, expected {sorted(fresh)}"
-            )
-        for k, v in fresh.items():
-            if isinstance(v, np.ndarray):
-                a = np.asarray(s[k])
-                if a.shape != v.shape:
-                    raise ValueError(
-                        f"{name}: state['{k}'] of parameter {i} has shape {a.shape}, "
-                        f"expected {v.shape}"
-                    )
-                v[...] = a
-            elif k == "step":
-                step = s[k]
-                if isinstance(step, float) and step.is_integer():
-                    step = int(step)
-                # < 2**63: a count no run reaches, that the compiled kernels can still take
-                # (a tampered checkpoint's 10**400 failed deep inside numba, or in beta**t)
-                if (not isinstance(step, (int, np.integer)) or isinstance(step, bool)
-                        or not 0 <= int(step) < 2**63):
-                    raise ValueError(
-                        f"{name}: state['step'] of parameter {i} must be an integer in "
-                        f"[0, 2**63), got {_shown(s[k])}"
-                    )
-                fresh[k] = int(step)
-            else:
-                x = _finite_float(s[k])
-                if x is None:
-                    raise ValueError(
-                        f"{name}: state['{k}'] of parameter {i} must be a finite number, "
-                        f"got {_shown(s[k])}"
-                    )
-                fresh[k] = x
-        return fresh
+        """Restore hyperparameters and state saved by ``state_dict`` (validated, then applied)."""
+        state_io.load_state_dict(self, state_dict)
 
     def __repr__(self) -> str:
         h = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
         return f"{self._name}({h})"
-
-
-#: Why eps must not be 0 (said by the range check and by the check in the parameters' dtype).
-EPS_ZERO_NAN = "with eps = 0 a gradient that is exactly 0 (a dead ReLU unit) gives 0/0 = NaN"
-
-
-def _shown(value: Any) -> str:
-    """``repr(value)``, cut short when long (a tampered file's 10**400 has 401 digits)."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int past Python's 4300-digit limit for str()
-        return f"an integer of {value.bit_length()} bits"
-    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
-
-
-def _finite_float(value: Any) -> float | None:
-    """``value`` as a finite Python float, or None when it is not a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        return None
-    try:
-        x = float(value)
-    except OverflowError:  # an int past float's range
-        return None
-    return x if math.isfinite(x) else None
-
-
-def _check_number(
-    name: str, arg: str, value: Any, low: float, high: float = math.inf, high_open: bool = False,
-    low_open: bool = False, why: str = "",
-) -> None:
-    """``low <= value <= high`` (``<`` where open) and finite, else a ValueError naming ``arg``
-    (and saying ``why`` the range is what it is, when given)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ValueError(f"{name}: {arg} must be a number, got {value!r}")
-    ok = (math.isfinite(value) and (low < value if low_open else low <= value)
-          and (value < high if high_open else value <= high))
-    if not ok:
-        if math.isinf(high):
-            rng = f"{'>' if low_open else '>='} {low}"
-        else:
-            rng = f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        reason = f": {why}" if why else ""
-        raise ValueError(f"{name}: {arg} must be a finite number {rng}, got {value!r}{reason}")
