@@ -13,9 +13,10 @@ Backward (manual, each step in the layer that did the forward)::
     dZ_{l-1} = dA_{l-1} ⊙ M_{l-1} ⊙ f'(Z_{l-1})
 
 Memory layout: ``params`` is one C-contiguous 1-D array ``[W_1, …, W_L, b_1, …, b_L]``
-(each ``W_l`` row-major, shape ``(fan_in, fan_out)``); ``weights[l]`` and ``biases[l]`` are
-views into it, and ``grads`` has the same layout. So an optimizer can step the whole model
-as one array, and ``params[model.weight_slice]`` is every weight (no bias) in one view.
+(each ``W_l`` row-major, shape ``(fan_in, fan_out)``); ``named_parameters()`` gives named,
+shaped views into it (``dense0.weight``, ``dense0.bias``, ...), and ``grads`` has the same
+layout. An optimizer sees the shapes, yet an elementwise one steps all the weights (adjacent
+views) in one pass; ``params[model.weight_slice]`` is every weight (no bias) in one view.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from adamlab.nn.activations import get_activation
 from adamlab.nn.init import INITIALIZERS, resolve_init
 from adamlab.nn.layers import ActivationLayer, Dense, Dropout, Layer
 from adamlab.nn.losses import HEADS, normalized_weights
+from adamlab.nn.parameters import ParameterBuffer
 from adamlab.nn.workspace import Workspace
 
 __all__ = ["MLP"]
@@ -134,24 +136,15 @@ class MLP:
         self.kernels = _jit.load(fused, "MLP", "adamlab.nn._kernels")
 
         # One flat buffer for every parameter, one for every gradient; layers hold views.
-        sizes = (self.n_inputs, *self.hidden, self.n_outputs)
-        shapes = list(pairwise(sizes))
-        n_w = sum(a * b for a, b in shapes)
-        self._params = np.zeros(n_w + sum(b for _, b in shapes), dtype=self.dtype)
-        self._grads = np.zeros_like(self._params)
-        self.weight_slice = slice(0, n_w)
+        self._buffer = ParameterBuffer(list(pairwise((self.n_inputs, *self.hidden,
+                                                      self.n_outputs))), self.dtype)
+        self._params, self._grads = self._buffer.params, self._buffer.grads
+        self.weight_slice = self._buffer.weight_slice
+        W, G = dict(self._buffer.named_params), dict(self._buffer.named_grads)
         self.dense: list[Dense] = []
-        w_at, b_at = 0, n_w
-        for fan_in, fan_out in shapes:
-            w_end, b_end = w_at + fan_in * fan_out, b_at + fan_out
-
-            def views(buf, w0=w_at, w1=w_end, b0=b_at, b1=b_end, shape=(fan_in, fan_out)):
-                return buf[w0:w1].reshape(shape), buf[b0:b1]
-
-            W, b = views(self._params)
-            dW, db = views(self._grads)
-            self.dense.append(Dense(fan_in, fan_out, W, b, dW, db, kernels=self.kernels))
-            w_at, b_at = w_end, b_end
+        for k in range(len(self.hidden) + 1):
+            w, b = f"dense{k}.weight", f"dense{k}.bias"
+            self.dense.append(Dense(*W[w].shape, W[w], W[b], G[w], G[b], kernels=self.kernels))
         for layer in self.dense:  # W_1, b_1, W_2, b_2, ... in scikit-learn's order
             INITIALIZERS[init_name](layer.W, layer.b, self.rng, act)
 
@@ -187,6 +180,28 @@ class MLP:
     def grads(self) -> np.ndarray:
         """Gradients of the last ``loss_and_grad``, same layout and dtype as ``params``."""
         return self._grads
+
+    def named_parameters(self) -> list[tuple[str, np.ndarray]]:
+        """``(name, array)`` in layer order: ``("dense0.weight", W_1)`` of shape
+        ``(fan_in, fan_out)``, ``("dense0.bias", b_1)``, ``("dense1.weight", W_2)``, ...
+
+        Views into ``params`` (the same objects every call): stepping them steps the model."""
+        return list(self._buffer.named_params)
+
+    def named_gradients(self) -> list[tuple[str, np.ndarray]]:
+        """Like ``named_parameters``, views into ``grads``."""
+        return list(self._buffer.named_grads)
+
+    def views(self, buffer: np.ndarray) -> dict[str, np.ndarray]:
+        """Name -> shaped view of ``buffer``, any flat array laid out like ``params``."""
+        return self._buffer.views(buffer)
+
+    def gradients_for(self, params: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
+        """The gradient views matching ``params`` (the model's parameter views, or the flat
+        ``params`` itself), in that order: what an optimizer built over them steps with.
+        Build it once and pass the same tuple every step (the optimizer merges adjacent views
+        into one pass once, not every step)."""
+        return self._buffer.gradients_for(params)
 
     @property
     def weights(self) -> list[np.ndarray]:

@@ -12,6 +12,8 @@ from adamlab.optim.adam import Adam, AdamW
 from adamlab.optim.adamax import Adamax
 from adamlab.optim.base import Optimizer
 from adamlab.optim.clip import clip_grad_norm_, clip_grad_value_, global_norm
+from adamlab.optim.groups import build_optimizer, parameter_groups
+from adamlab.optim.multi import MultiOptimizer
 from adamlab.optim.nadam import NAdam
 from adamlab.optim.radam import RAdam
 from adamlab.optim.registry import (
@@ -37,7 +39,8 @@ from adamlab.optim.schedules import (
 from adamlab.optim.sgd import SGD
 
 __all__ = [
-    "Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "NAdam", "RAdam", "Adamax",
+    "Optimizer", "MultiOptimizer", "build_optimizer", "parameter_groups",
+    "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "NAdam", "RAdam", "Adamax",
     "OPTIMIZERS", "OptimizerSpec", "get_optimizer_spec", "make_optimizer", "register", "FAMILIES",
     "DECAYS",
     "clip_grad_norm_", "clip_grad_value_", "global_norm",
