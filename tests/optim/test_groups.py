@@ -12,6 +12,7 @@ import pytest
 from adamlab.nn import MLP
 from adamlab.optim import (
     OPTIMIZERS,
+    SGD,
     Adam,
     AdamW,
     MultiOptimizer,
@@ -139,8 +140,9 @@ def test_weight_decay_skips_biases_unless_asked(decay_biases):
 
 def test_groups_take_their_own_learning_rates():
     m = model()
-    opt = build_optimizer("sgd", m.named_parameters(), lr=0.1)
-    opt.param_groups[1]["lr"] = 0.0  # the biases stay put
+    named = m.named_parameters()
+    opt = SGD([{"params": [p for n, p in named if n.endswith(".weight")]},
+               {"params": [p for n, p in named if n.endswith(".bias")], "lr": 0.0}], lr=0.1)
     biases = m.views(m.params.copy())
     m.grads[...] = 1.0
     opt.step(m.gradients_for(opt.params))
@@ -149,6 +151,19 @@ def test_groups_take_their_own_learning_rates():
             np.testing.assert_array_equal(p, biases[name])
         else:
             np.testing.assert_allclose(p, biases[name] - 0.1, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize(("name", "kw", "n_groups"), [
+    ("adam", {}, 1), ("adam", {"weight_decay": 0.1}, 2), ("adamw", {}, 2),
+    ("adamw", {"weight_decay": 0.0}, 1), ("sgd", {"weight_decay": 1e-4}, 2)])
+def test_weights_and_biases_are_apart_only_where_their_settings_differ(name, kw, n_groups):
+    m = model()
+    opt = build_optimizer(name, m.named_parameters(), **kw)
+    assert len(opt.param_groups) == n_groups
+    assert opt.param_names[:3] == ["dense0.weight", "dense1.weight", "dense2.weight"]
+    assert build_optimizer(name, m.named_parameters(), decay_biases=True, **kw
+                           ).param_groups[0]["param_names"] == opt.param_names
+    assert len(opt._plans[0].arrays) == 1  # the weights (or all): one flat view, one pass
 
 
 def test_param_names_are_checked_and_used_in_messages():

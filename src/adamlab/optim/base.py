@@ -62,7 +62,8 @@ class Optimizer:
         self.defaults = dict(defaults)
         self._validate_hyperparameters(self.defaults, where="")
         self.param_groups: list[dict[str, Any]] = []
-        self.state: list[dict[str, Any]] = []
+        self._state: list[dict[str, Any]] = []
+        self._stale = False  # merged runs' counters not yet copied to their parameters' states
         self.training = True
         # Scratch arrays reused across steps (not state: never saved, never needed to resume).
         self._work: dict[tuple[int, int], np.ndarray] = {}
@@ -81,6 +82,20 @@ class Optimizer:
     @property
     def _name(self) -> str:
         return type(self).__name__
+
+    @property
+    def state(self) -> list[dict[str, Any]]:
+        """Per-parameter state, in the order of ``params`` (``state[i]["step"]``, moments)."""
+        if self._stale:
+            for plan in self._plans:
+                if plan.merged:
+                    self._sync(plan, to_params=True)
+            self._stale = False
+        return self._state
+
+    @state.setter
+    def state(self, value: list[dict[str, Any]]) -> None:
+        self._state, self._stale = value, False
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -120,7 +135,7 @@ class Optimizer:
                                   or not all(isinstance(n, str) for n in names)):
             raise ValueError(f"{self._name}: param_names must be a list of {len(params)} "
                              f"strings, one per parameter, got {names!r:.80}")
-        index0 = len(self.state)
+        index0 = len(self._state)
         check_params(self._name, params, names, index0, {id(p) for p in self.params},
                      self.matrices)
         new = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
@@ -137,7 +152,7 @@ class Optimizer:
         states, plan = self._allocate(params, new)
         plan.ranges = [(a + index0, b + index0) for a, b in plan.ranges]
         self.param_groups.append(new)
-        self.state.extend(states)
+        self.state.extend(states)  # (the property: counters synced first)
         self._plans.append(plan)
         self._cached = self._cached_prev = (None, None)
 
@@ -284,14 +299,14 @@ class Optimizer:
             if gs is None or (previous is not None and ps is None):
                 # not laid out like the parameters: step them one by one (the same numbers)
                 a, b = plan.ranges[0][0], plan.ranges[-1][1]
-                self._step_group(group["params"], grads[a:b], self.state[a:b], group,
+                self._step_group(group["params"], grads[a:b], self.state[a:b], group,  # synced
                                  None if previous is None else previous[a:b])
                 if plan.merged:
                     self._sync(plan, to_params=False)
                 continue
             self._step_group(plan.arrays, gs, plan.states, group, ps)
-            if plan.merged:
-                self._sync(plan, to_params=True)
+            if plan.merged:  # the parameters' counters are copied when ``state`` is read
+                self._stale = True
 
     def _sync(self, plan: Plan, to_params: bool) -> None:
         """Copy the step count and scalars between a merged run and its parameters' states."""
@@ -299,8 +314,8 @@ class Optimizer:
         for (a, b), run_state in zip(plan.ranges, plan.states, strict=True):
             if b - a > 1:
                 for i in range(a, b):
-                    src, dst = (run_state, self.state[i]) if to_params else (self.state[i],
-                                                                             run_state)
+                    mine = self._state[i]
+                    src, dst = (run_state, mine) if to_params else (mine, run_state)
                     for k in keys:
                         if k in src:
                             dst[k] = src[k]
@@ -334,7 +349,7 @@ class Optimizer:
 
     def _check_arrays(self, arrays: list[Any], what: str) -> None:
         # Called once per training step unless cached: as few Python operations as possible.
-        state = self.state
+        state = self._state
         if len(arrays) != len(state):
             if what == "grads":
                 raise ValueError(
