@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     from adamlab.cli import (
         article_cmd,
         compare_cmd,
+        explore_cmd,
         landscape_cmd,
         optimizers_cmd,
         predict_cmd,
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in (train_cmd, compare_cmd, sweep_cmd, landscape_cmd, article_cmd, predict_cmd,
-                   schedule_cmd, optimizers_cmd):
+                   schedule_cmd, optimizers_cmd, explore_cmd):
         module.add_parser(_WithParents(sub, common))
     return parser
 

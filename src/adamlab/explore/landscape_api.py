@@ -1,0 +1,223 @@
+"""The landscape endpoints: optimizer paths on a 2-D function, with each step's internals.
+
+Each path is run by the optimizer of ``adamlab.optim`` that the name maps to (read from the
+registry at every request, so a row registered while the server runs is offered at once), on
+one 2-element float64 array, with the rule of ``adamlab.landscape.run_path``: a step that
+leaves the box ``Function2D.box()`` or reaches a non-finite point ends the run, ``diverged``.
+The points are the ones ``run_path`` returns for the same settings (tests/explore check it).
+
+After every step the internals are *read from the optimizer's state* (``opt.state[0]``), not
+recomputed::
+
+    g_t       ∇f(θ_{t-1}), the gradient handed to ``step`` (before any weight decay)
+    bc1, bc2  1 − β1^t and 1 − β2^t, t = state["step"], β from the parameter group
+    m̂_t       state["exp_avg"] / bc1
+    v̂_t       state["exp_avg_sq"] / bc2  (AMSGrad: state["max_exp_avg_sq"] / bc2, the one used)
+    Δθ_t      θ_t − θ_{t-1}, the step the optimizer took, per coordinate
+
+m̂ and v̂ are Adam's bias-corrected moments as defined in Kingma & Ba (2015); NAdam and RAdam
+keep the same buffers but use them differently, and their Δθ is their own. An optimizer with
+no β (SGD, RMSprop, Adagrad) reports its state arrays as they are (``buffers``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from adamlab.explore.validate import (
+    LIMITS,
+    BadRequest,
+    choice,
+    integer,
+    number,
+    only_fields,
+)
+from adamlab.landscape import FUNCTIONS, get_function
+from adamlab.optim import OPTIMIZERS, get_optimizer_spec, make_optimizer
+
+__all__ = ["meta", "landscape", "surface", "optimizer_settings"]
+
+
+def optimizer_rows() -> list[dict[str, Any]]:
+    """The registry's rows as the page lists them (read live)."""
+    rows = []
+    for name, spec in list(OPTIMIZERS.items()):
+        if spec.matrices:  # defined on weight matrices only: no 2-D landscape for it
+            continue
+        args = spec.arguments()
+        rows.append({"name": name, "summary": spec.summary, "family": spec.family,
+                     "color": _color(name), "betas": "betas" in args, "eps": "eps" in args,
+                     "weight_decay": "weight_decay" in args and spec.decay != "none",
+                     "default_lr": spec.default_lr()})
+    return rows
+
+
+def meta() -> dict[str, Any]:
+    """What the page needs to build its controls: functions, optimizers, limits."""
+    functions = {
+        name: {"summary": f.summary, "xlim": list(f.xlim), "ylim": list(f.ylim),
+               "start": list(f.start), "minima": [list(m) for m in f.minima],
+               "steps": f.steps, "lr": dict(f.lr), "f_min": f.f_min}
+        for name, f in FUNCTIONS.items()
+    }
+    return {"functions": functions, "optimizers": optimizer_rows()}
+
+
+def optimizer_settings(name: str, lr: float, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments ``make_optimizer(name, ...)`` gets from the shared sliders: each
+    only when the optimizer takes it (SGD has no betas; RMSprop keeps its own alpha)."""
+    spec = get_optimizer_spec(name)
+    args = spec.arguments()
+    kwargs: dict[str, Any] = {"lr": lr}
+    if "betas" in args:
+        b1, b2 = spec.default("betas")
+        kwargs["betas"] = (number(body, "beta1", *LIMITS["beta1"], default=b1),
+                           number(body, "beta2", *LIMITS["beta2"], default=b2))
+    if "eps" in args and "eps" in body:
+        kwargs["eps"] = number(body, "eps", *LIMITS["eps"])
+    if "weight_decay" in args and spec.decay != "none" and "weight_decay" in body:
+        kwargs["weight_decay"] = number(body, "weight_decay", *LIMITS["weight_decay"])
+    return kwargs
+
+
+_FIELDS = ("function", "optimizers", "beta1", "beta2", "eps", "weight_decay", "steps", "start")
+
+
+def landscape(body: Mapping[str, Any]) -> dict[str, Any]:
+    """POST /api/landscape: ``{"function", "optimizers": [{"name", "lr"}], "beta1", "beta2",
+    "eps", "weight_decay", "steps", "start"}`` -> the paths with their internals."""
+    only_fields(body, _FIELDS)
+    fn = get_function(choice(body, "function", FUNCTIONS))
+    steps = integer(body, "steps", 0, LIMITS["steps"], default=fn.steps)
+    start = body.get("start", list(fn.start))
+    if not isinstance(start, list) or len(start) != 2:
+        raise BadRequest(f"'start' must be a pair [x, y], got {start!r:.40}")
+    c = LIMITS["coordinate"]
+    start = (number({"start[0]": start[0]}, "start[0]", -c, c),
+             number({"start[1]": start[1]}, "start[1]", -c, c))
+    chosen = body.get("optimizers")
+    if not isinstance(chosen, list) or not 1 <= len(chosen) <= LIMITS["optimizers"]:
+        raise BadRequest(f"'optimizers' must be a list of 1 to {LIMITS['optimizers']} entries "
+                         f"like {{\"name\": \"adam\", \"lr\": 0.05}}, got {chosen!r:.60}")
+    names = [row["name"] for row in optimizer_rows()]
+    paths = []
+    for k, entry in enumerate(chosen):
+        where = f"optimizers[{k}]"
+        if not isinstance(entry, Mapping):
+            raise BadRequest(f"'{where}' must be an object {{\"name\": ..., \"lr\": ...}}")
+        only_fields(entry, ("name", "lr"))
+        try:
+            name = choice(entry, "name", names)
+            lr = number(entry, "lr", *LIMITS["lr"], default=fn.default_lr(name))
+        except BadRequest as e:
+            raise BadRequest(f"{where}: {e}") from None
+        settings = optimizer_settings(name, lr, body)
+        paths.append(trace_path(fn.name, name, settings, steps, start))
+    return {"function": fn.name, "steps": steps, "start": list(start), "paths": paths}
+
+
+def trace_path(function: str, name: str, settings: Mapping[str, Any], steps: int,
+               start: tuple[float, float]) -> dict[str, Any]:
+    """One optimizer's path with the internals read from its state after every step."""
+    fn = get_function(function)
+    theta = np.array(start, dtype=np.float64)
+    try:
+        opt = make_optimizer(name, [theta], **settings)
+    except ValueError as e:  # the optimizer's own check (e.g. an eps too small for float64)
+        raise BadRequest(f"{name}: {e}") from None
+    state, group = opt.state[0], opt.param_groups[0]
+    betas = group.get("betas")
+    amsgrad = bool(group.get("amsgrad", False))
+    x0, x1, y0, y1 = fn.box()
+    xy = np.empty((steps + 1, 2))
+    xy[0] = theta
+    f = [float(fn(*theta))]
+    grads = np.empty((steps, 2))
+    delta = np.empty((steps, 2))
+    bufs = {k: np.empty((steps, 2)) for k, v in state.items() if isinstance(v, np.ndarray)}
+    t_of = np.empty(steps, dtype=np.int64)
+    n, diverged = 0, False
+    grad = np.empty(2)
+    for k in range(steps):
+        grad[:] = fn.gradient(theta[0], theta[1])
+        with np.errstate(over="ignore", invalid="ignore"):
+            opt.step([grad])
+        x, y = float(theta[0]), float(theta[1])
+        finite = math.isfinite(x) and math.isfinite(y)
+        if not (finite and x0 <= x <= x1 and y0 <= y <= y1):
+            diverged = True
+            if finite:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    fx = float(fn(np.float64(x), np.float64(y)))
+                if math.isfinite(fx) and all(np.all(np.isfinite(state[b])) for b in bufs):
+                    _record(k, theta, xy, grads, grad, delta, bufs, state, t_of)
+                    f.append(fx)
+                    n += 1
+            break
+        _record(k, theta, xy, grads, grad, delta, bufs, state, t_of)
+        f.append(float(fn(x, y)))
+        n += 1
+    out: dict[str, Any] = {
+        "optimizer": name, "settings": _jsonable(settings), "color": _color(name),
+        "xy": xy[:n + 1].tolist(), "f": f, "diverged": diverged,
+        "internals": {"t": t_of[:n].tolist(), "grad": grads[:n].tolist(),
+                      "step": delta[:n].tolist()},
+    }
+    internals = out["internals"]
+    if betas is not None and "exp_avg" in bufs:
+        t = t_of[:n].astype(np.float64)
+        bc1 = 1 - betas[0] ** t  # 1 − β1^t
+        bc2 = 1 - betas[1] ** t  # 1 − β2^t
+        v = bufs["max_exp_avg_sq" if amsgrad else "exp_avg_sq"][:n] if "exp_avg_sq" in bufs \
+            else None
+        internals["bc1"], internals["bc2"] = bc1.tolist(), bc2.tolist()
+        internals["m_hat"] = (bufs["exp_avg"][:n] / bc1[:, None]).tolist()  # m̂ = m/(1 − β1^t)
+        if v is not None:
+            internals["v_hat"] = (v / bc2[:, None]).tolist()  # v̂ = v/(1 − β2^t)
+    else:
+        internals["buffers"] = {b: a[:n].tolist() for b, a in bufs.items()}
+    return out
+
+
+def _record(k, theta, xy, grads, grad, delta, bufs, state, t_of) -> None:
+    xy[k + 1] = theta
+    grads[k] = grad
+    delta[k] = xy[k + 1] - xy[k]  # Δθ_t = θ_t − θ_{t-1}
+    t_of[k] = state["step"]
+    for b, a in bufs.items():
+        a[k] = state[b]
+
+
+def _color(name: str) -> str:
+    from adamlab.plot import color_for
+
+    return color_for(name)
+
+
+def _jsonable(settings: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}
+
+
+def surface(query: Mapping[str, Any]) -> dict[str, Any]:
+    """GET /api/surface?function=...&n=...: f on an n x n grid over the function's domain
+    (rows are y, columns x), for the page's background."""
+    only_fields(query, ("function", "n"))
+    fn = get_function(choice(query, "function", FUNCTIONS))
+    n = integer({"n": _int_text(query.get("n", 120))}, "n", 8, LIMITS["surface_n"])
+    xs = np.linspace(*fn.xlim, n)
+    ys = np.linspace(*fn.ylim, n)
+    X, Y = np.meshgrid(xs, ys)
+    Z = fn(X, Y)
+    return {"function": fn.name, "n": n, "xlim": list(fn.xlim), "ylim": list(fn.ylim),
+            "f_min": fn.f_min, "z": np.round(Z, 6).ravel().tolist()}
+
+
+def _int_text(value: Any) -> Any:
+    """A query-string integer ("120") as an int; anything else as it is (refused later)."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return value
