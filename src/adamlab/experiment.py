@@ -30,7 +30,12 @@ HEAD_FOR_TASK = {"binary": "sigmoid", "multiclass": "softmax", "regression": "id
 
 @dataclass
 class Settings:
-    """Everything that defines a run. ``lr=None`` means the optimizer's own default."""
+    """Everything that defines a run. ``lr=None`` means the optimizer's own default.
+
+    ``weight_decay`` decays the weight matrices only unless ``decay_biases``; ``optimizer_args``
+    holds the chosen optimizer's other hyperparameters by name (``{"d0": 1e-6}``), those
+    without a field of their own.
+    """
 
     data: str = "article"
     target: str | None = None
@@ -48,8 +53,10 @@ class Settings:
     betas: list[float] | None = None
     eps: float | None = None
     weight_decay: float | None = None
+    decay_biases: bool = False
     momentum: float | None = None
     eps_hat: bool = False
+    optimizer_args: dict[str, Any] = field(default_factory=dict)
     l2: float = 0.0
     epochs: int = 100
     batch_size: int | None = 16
@@ -74,8 +81,9 @@ class Settings:
             raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
         return cls(**d)
 
-    def optimizer_args(self) -> dict[str, Any]:
-        """The optimizer's own arguments among the settings (those that were set)."""
+    def optimizer_kwargs(self) -> dict[str, Any]:
+        """The optimizer's own arguments among the settings (those that were set), then
+        ``optimizer_args``."""
         args: dict[str, Any] = {}
         if self.lr is not None:
             args["lr"] = self.lr
@@ -86,6 +94,7 @@ class Settings:
                 args[name] = getattr(self, name)
         if self.eps_hat:
             args["eps_hat"] = True
+        args.update(self.optimizer_args)
         return args
 
 
@@ -178,10 +187,11 @@ def prepare(
         model = MLP(ds.n_features, tuple(s.hidden), n_out, activation=s.activation,
                     output=HEAD_FOR_TASK[ds.task], dropout=s.dropout, dtype=dtype,
                     rng=np.random.default_rng([s.seed, 0]))
-        trainer = Trainer(model, s.optimizer, optimizer_args=s.optimizer_args(),
+        groups = {"decay_biases": True} if s.decay_biases else {}  # the default otherwise
+        trainer = Trainer(model, s.optimizer, optimizer_args=s.optimizer_kwargs(),
                           schedule=s.schedule, warmup=s.warmup, clip_norm=s.clip_norm, l2=s.l2,
                           batch_size=s.batch_size, seed=s.seed, schedule_epochs=s.epochs,
-                          log_steps=s.log_steps)
+                          log_steps=s.log_steps, **groups)
     return Prepared(s, ds, X_train, y_train, X_val, y_val, scaler, trainer.model, trainer)
 
 

@@ -18,8 +18,8 @@ import pytest
 from robustkit import adamlab_cmd, assert_one_clear_line, call_in_child, run_cli
 
 from adamlab import experiment
-from adamlab.cli import rundir
 from adamlab.cli.errors import RunError
+from adamlab.rundir import directory as rundir
 from adamlab.train import Trainer, fingerprint
 
 BUSY = ("another adamlab run is writing there", "already holds files")

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from robustkit import call_in_child, is_temporary, run_cli, small_trainer
 
-from adamlab.cli import rundir
+from adamlab.rundir import directory as rundir
 from adamlab.train import Trainer
 from adamlab.train import checkpoint as ckpt
 

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from robustkit import call_in_child, run_cli
 
-from adamlab.cli import rundir
+from adamlab.rundir import directory as rundir
 from adamlab.train import EarlyStopping, Trainer
 from adamlab.train import checkpoint as ckpt
 

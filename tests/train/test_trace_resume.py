@@ -78,7 +78,7 @@ def test_a_trace_following_parameters_the_model_lacks_is_refused(tmp_path):
 def no_pictures(monkeypatch):
     """Figures saved as a placeholder: rendering PNGs is most of these runs' time, and the
     tests look at trace.json and which files exist."""
-    from adamlab.cli import rundir
+    from adamlab.rundir import directory as rundir
 
     monkeypatch.setattr(rundir, "save_figure",
                         lambda fig, path, dpi=120: rundir.atomic_write_bytes(path, b"figure"))

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from adamlab.cli import rundir
+from adamlab.rundir import directory as rundir
 
 
 def add_parser(sub) -> None:

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from adamlab.cli import rundir
 from adamlab.cli.errors import RunError
 from adamlab.cli.options import add_options, name_list, positive_int, settings_from_args
 from adamlab.data import DataError
 from adamlab.optim import OPTIMIZERS
+from adamlab.rundir import directory as rundir
 
 CSV_COLUMNS = ("optimizer", "seed", "status", "epochs", "loss", "accuracy", "val_loss",
                "val_accuracy", "seconds")

@@ -6,11 +6,11 @@ import argparse
 import json
 from pathlib import Path
 
-from adamlab.cli import rundir
 from adamlab.cli.errors import UsageError
 from adamlab.cli.options import choice, name_list, nonneg_int, positive_float
 from adamlab.landscape import FUNCTIONS
 from adamlab.optim import OPTIMIZERS
+from adamlab.rundir import directory as rundir
 
 
 def add_parser(sub) -> None:

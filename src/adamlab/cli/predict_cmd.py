@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.cli import rundir
 from adamlab.cli.errors import RunError
-from adamlab.cli.train_cmd import CHECKPOINT
-from adamlab.data import DataError, Standardizer
-from adamlab.train import CheckpointError, Trainer, schema
+from adamlab.data import DataError
+from adamlab.rundir import Saved
+from adamlab.rundir.directory import write_text
+from adamlab.train import CheckpointError
 
 
 def add_parser(sub) -> None:
@@ -37,28 +37,22 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     model_dir = Path(args.model)
     try:
-        trainer = Trainer.from_checkpoint(str(model_dir / CHECKPOINT))
+        saved = Saved.load(model_dir)
     except CheckpointError as e:
         raise RunError(f"--model {model_dir}: {e}") from None
-    try:
-        data, target, standardizer = _description(trainer)
-    except CheckpointError as e:
-        raise RunError(f"--model {model_dir}: {e}") from None
-    target = args.target or target
+    d = saved.description
+    target = args.target or d.target
     from adamlab.data import load_features
 
     try:
-        X, y_raw = load_features(args.data, data["feature_names"], target=target)
+        X, y_raw = load_features(args.data, d.data.feature_names, target=target)
     except DataError as e:
         raise RunError(str(e)) from None
-    if standardizer is not None:
-        X = standardizer.transform(X)
-    model = trainer.model
-    out = model.predict_proba(np.asarray(X, dtype=model.dtype))
-    classes = data["classes"]
-    text, metrics = _table(out, data["task"], classes, y_raw)
+    out = saved.predict_proba(X)
+    classes = None if d.data.classes is None else list(d.data.classes)
+    text, metrics = _table(out, d.data.task, classes, y_raw)
     if args.output:
-        rundir.write_text(Path(args.output), text)
+        write_text(Path(args.output), text)
     else:
         sys.stdout.write(text)
     if metrics and not args.quiet:
@@ -66,48 +60,6 @@ def run(args: argparse.Namespace) -> int:
                else ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
         print(msg, file=sys.stderr)
     return 0
-
-
-def _description(trainer: Trainer) -> tuple[dict[str, Any], str | None, Standardizer | None]:
-    """The run description ``adamlab train`` saved in the checkpoint (``extra``), checked
-    against the model before it is used: (its data description, the target column, the
-    standardizer or None). A tampered one is a CheckpointError naming the field."""
-    extra = trainer.extra
-    if "data" not in extra:
-        raise CheckpointError("not written by adamlab train (no data description)")
-    data = schema.field(extra["data"], "extra.data", schema.OBJECT)
-    settings = schema.field(extra.get("settings"), "extra.settings", schema.OBJECT)
-    target = extra.get("target") or settings.get("target")
-    if target is not None:
-        schema.field(target, "extra.target", schema.STRING)
-    n_in, n_out = trainer.model.n_inputs, trainer.model.n_outputs
-    names = data.get("feature_names")
-    if not (isinstance(names, list) and len(names) == n_in
-            and all(isinstance(f, str) for f in names)):
-        raise CheckpointError(f"field 'extra.data.feature_names' must be a list of {n_in} strings "
-                              f"(the model has {n_in} inputs), got {schema.kind(names)}")
-    if data.get("task") != trainer.task:  # the model's head decides: sigmoid, softmax, identity
-        raise CheckpointError(f"field 'extra.data.task' must be {trainer.task!r} for this model's "
-                              f"output, got {schema.kind(data.get('task'))}")
-    if trainer.task != "regression":
-        k = max(n_out, 2)  # one sigmoid output scores two classes
-        classes = data.get("classes")
-        if not (isinstance(classes, list) and len(classes) == k and all(
-                isinstance(c, (str, int, float)) for c in classes)):
-            raise CheckpointError(f"field 'extra.data.classes' must be a list of the {k} class "
-                                  f"labels the model's {n_out} output(s) score, "
-                                  f"got {schema.kind(classes)}")
-    state = extra.get("standardizer")
-    if state is None:
-        return data, target, None
-    try:
-        standardizer = Standardizer.from_dict(state)
-    except DataError as e:
-        raise CheckpointError(f"field 'extra.standardizer': {e}") from None
-    if len(standardizer.mean_) != n_in:
-        raise CheckpointError(f"field 'extra.standardizer' has {len(standardizer.mean_)} "
-                              f"column(s), the model has {n_in} inputs")
-    return data, target, standardizer
 
 
 def _same(label: Any, truth: Any) -> bool:

@@ -6,10 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
-from adamlab.cli import rundir
 from adamlab.cli.errors import UsageError
 from adamlab.cli.options import choice, nonneg_float, nonneg_int, positive_float, positive_int
 from adamlab.optim import SCHEDULES, make_schedule
+from adamlab.rundir import directory as rundir
 
 
 def add_parser(sub) -> None:

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from adamlab.cli import rundir
 from adamlab.cli.errors import RunError, UsageError
 from adamlab.cli.options import (
     add_options,
@@ -26,6 +25,7 @@ from adamlab.cli.options import (
     settings_from_args,
 )
 from adamlab.optim import OPTIMIZERS
+from adamlab.rundir import directory as rundir
 
 
 def lr_list(text: str) -> list[float]:

@@ -92,6 +92,7 @@ def _dataset(
     name: str,
     srcs: tuple[str, str],
     mmap: bool = False,
+    target: str | None = None,
 ) -> Dataset:
     x_src, y_src = srcs
     X = check_features(np.asanyarray(X) if mmap else np.asarray(X), x_src, mmap)
@@ -102,7 +103,8 @@ def _dataset(
     if len(feature_names) != X.shape[1]:
         raise DataError(f"{len(feature_names)} feature names for {X.shape[1]} columns of {x_src}")
     description = f"{name}: {len(X)} rows, {X.shape[1]} features"
-    return Dataset(X, y, tuple(str(f) for f in feature_names), classes, kind, name, description)
+    return Dataset(X, y, tuple(str(f) for f in feature_names), classes, kind, name, description,
+                   target=target)
 
 
 def from_arrays(
@@ -176,7 +178,8 @@ def load_npy(
     if mmap and X.size == 0:
         X = np.asarray(X)
     y = read_npy(target, "y", False)
-    return _dataset(X, y, task, None, path.name, (str(path), str(target)), mmap=mmap)
+    return _dataset(X, y, task, None, path.name, (str(path), str(target)), mmap=mmap,
+                    target=str(target))
 
 
 def _npz_member(archive: Any, key: str, src: str) -> np.ndarray:
@@ -222,4 +225,4 @@ def load_npz(path: str | Path, target: str | None = None, task: str | None = Non
     key = "y" if target is None else str(target)
     X, y = read_npz(path, key)
     srcs = (f"{path} array 'X'", f"{path} array {key!r}")
-    return _dataset(X, y, task, None, path.name, srcs)
+    return _dataset(X, y, task, None, path.name, srcs, target=key)

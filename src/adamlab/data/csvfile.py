@@ -269,4 +269,5 @@ def load_csv(path: str | Path, target: str | None = None, task: str | None = Non
     )
     X = np.ascontiguousarray(np.hstack(blocks), dtype=np.float64)
     description = f"{path.name}: {len(rows)} rows, {X.shape[1]} features, target {header[t]!r}"
-    return Dataset(X, y, tuple(names), classes, kind, path.name, description)
+    return Dataset(X, y, tuple(names), classes, kind, path.name, description,
+                   target=header[t])

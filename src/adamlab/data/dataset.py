@@ -19,6 +19,8 @@ class Dataset:
     ``y`` holds integer codes ``0..K-1`` for classification, where ``classes[k]`` is the original
     label of code ``k``; for regression ``y`` is float64 and ``classes`` is None. ``X`` may be a
     read-only ``np.memmap`` (see ``load_file(..., mmap=True)``); it is never copied here.
+    ``target`` names where ``y`` came from: a CSV's target column, an ``.npz`` archive's key,
+    the label ``.npy`` of an ``X.npy``; None for a built-in set or arrays given in memory.
     """
 
     X: np.ndarray
@@ -28,6 +30,7 @@ class Dataset:
     task: str
     name: str
     description: str = ""
+    target: str | None = None
 
     def __post_init__(self) -> None:
         X, y = self.X, self.y
