@@ -7,13 +7,17 @@ them in place from a list of gradients::
     opt.step([grad_w, grad_b])
 """
 
+from adamlab.optim.adadelta import Adadelta
+from adamlab.optim.adafactor import Adafactor
 from adamlab.optim.adagrad import Adagrad
 from adamlab.optim.adam import Adam, AdamW
 from adamlab.optim.adamax import Adamax
+from adamlab.optim.asgd import ASGD
 from adamlab.optim.base import Optimizer
 from adamlab.optim.clip import clip_grad_norm_, clip_grad_value_, global_norm
 from adamlab.optim.groups import build_optimizer, parameter_groups
 from adamlab.optim.multi import MultiOptimizer
+from adamlab.optim.muon import Muon
 from adamlab.optim.nadam import NAdam
 from adamlab.optim.radam import RAdam
 from adamlab.optim.registry import (
@@ -26,6 +30,7 @@ from adamlab.optim.registry import (
     register,
 )
 from adamlab.optim.rmsprop import RMSprop
+from adamlab.optim.rprop import Rprop
 from adamlab.optim.schedules import (
     SCHEDULES,
     Constant,
@@ -41,6 +46,7 @@ from adamlab.optim.sgd import SGD
 __all__ = [
     "Optimizer", "MultiOptimizer", "build_optimizer", "parameter_groups",
     "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "NAdam", "RAdam", "Adamax",
+    "Adadelta", "Rprop", "ASGD", "Adafactor", "Muon",
     "OPTIMIZERS", "OptimizerSpec", "get_optimizer_spec", "make_optimizer", "register", "FAMILIES",
     "DECAYS",
     "clip_grad_norm_", "clip_grad_value_", "global_norm",
