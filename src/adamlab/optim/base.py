@@ -57,6 +57,9 @@ class Optimizer:
     matrices: bool = False
     group_state: tuple[str, ...] = ()
     modes: bool = False
+    #: Hyperparameters added after a release, with the value that reproduces the older runs: a
+    #: saved group without one (an older checkpoint) loads with that value.
+    added_later: dict[str, Any] = {}
 
     def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -160,7 +163,12 @@ class Optimizer:
                   ) -> tuple[list[dict[str, Any]], Plan]:
         """Fresh state for a group's parameters, and its plan (``segments.plan_group``)."""
         return plan_group(params, lambda p: self._new_state(p, group),
-                          merge=merge and self.elementwise)
+                          merge=merge and self._elementwise(group))
+
+    def _elementwise(self, group: Mapping[str, Any]) -> bool:
+        """Whether this group's update is elementwise (an option such as ``cautious`` can make
+        it per tensor): then adjacent parameters are stepped as one flat array."""
+        return self.elementwise
 
     def _new_state(self, p: np.ndarray, group: Mapping[str, Any]) -> dict[str, Any]:
         state: dict[str, Any] = {"step": 0}

@@ -57,6 +57,7 @@ def load_state_dict(opt: Optimizer, saved_dict: Mapping[str, Any]) -> None:
     for j, g in enumerate(groups):
         if not isinstance(g, Mapping) or "params" not in g:
             raise ValueError(f"{name}: saved group {j} is not a dict with a 'params' key")
+        groups[j] = g = {**{k: v for k, v in opt.added_later.items() if k not in g}, **g}
         missing = sorted((set(opt.defaults) | set(opt.group_state)) - set(g))
         unknown = sorted(set(g) - set(opt.defaults) - extra)
         if missing or unknown:
