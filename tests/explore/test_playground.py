@@ -61,3 +61,16 @@ def test_session_store_is_bounded_and_keeps_busy_sessions():
     with pytest.raises(BadRequest):
         store.get(b.token)
     a.busy = 0
+
+
+def test_the_seed_experiments_real_curve_replays_the_article():
+    """The replay ends on adamlab.article.faithful()'s θ exactly, its last loss is the mean of
+    the article's per-sample losses, and its accuracy the article's 58%."""
+    from adamlab import article
+    from adamlab.explore.article_api import faithful_curve
+
+    curve, ref = faithful_curve(), article.faithful()
+    assert curve["theta"] == ref["theta"]
+    assert curve["loss"][-1] == pytest.approx(np.mean(ref["per_sample_loss"]), rel=1e-12)
+    assert curve["accuracy"][-1] == ref["train_accuracy"] == 0.58
+    assert len(curve["epoch"]) == article.EPOCHS

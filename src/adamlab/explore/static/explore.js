@@ -15,6 +15,13 @@ function fmt(x) {
   return (a >= 1e-3 && a < 1e5) ? Number(x.toPrecision(6)).toString() : Number(x.toPrecision(6)).toExponential();
 }
 
+// An axis tick: three significant digits, no trailing zeros.
+function tick(x) {
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  return (a >= 1e-2 && a < 1e4) ? String(Number(x.toPrecision(3))) : Number(x.toPrecision(2)).toExponential();
+}
+
 async function api(method, path, body) {
   const opts = { method, headers: {} };
   if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
@@ -48,7 +55,7 @@ function status(id, text, error) {
 function lineChart(svg, series, opt) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   const [W, H] = svg.getAttribute("viewBox").split(" ").slice(2).map(Number);
-  const m = { l: 52, r: 10, t: 10, b: 32 };
+  const m = { l: 58, r: 10, t: 10, b: 32 };
   const tr = (v) => (opt.log ? Math.log10(v) : v);
   let xs = [], ys = [];
   for (const s of series) s.values.forEach((v, i) => {
@@ -66,12 +73,12 @@ function lineChart(svg, series, opt) {
   el("rect", { x: m.l, y: m.t, width: W - m.l - m.r, height: H - m.t - m.b, fill: "none", stroke: "#d5d9e2" }, svg);
   for (let k = 0; k <= 4; k++) {
     const y = y0 + (y1 - y0) * k / 4;
-    el("text", { x: m.l - 4, y: sy(y) + 4, "text-anchor": "end" }, svg).textContent = fmt(opt.log ? 10 ** y : y).slice(0, 7);
+    el("text", { x: m.l - 4, y: sy(y) + 4, "text-anchor": "end" }, svg).textContent = tick(opt.log ? 10 ** y : y);
     const x = x0 + (x1 - x0) * k / 4;
-    el("text", { x: sx(x), y: H - m.b + 14, "text-anchor": "middle" }, svg).textContent = fmt(Math.round(x * 100) / 100);
+    el("text", { x: sx(x), y: H - m.b + 14, "text-anchor": "middle" }, svg).textContent = tick(x1 - x0 >= 8 ? Math.round(x) : x);
   }
   el("text", { x: (W + m.l) / 2, y: H - 4, "text-anchor": "middle" }, svg).textContent = opt.xlabel || "";
-  el("text", { x: 12, y: (H - m.b + m.t) / 2, transform: `rotate(-90 12 ${(H - m.b + m.t) / 2})`, "text-anchor": "middle" }, svg).textContent = opt.ylabel || "";
+  el("text", { x: 11, y: (H - m.b + m.t) / 2, transform: `rotate(-90 11 ${(H - m.b + m.t) / 2})`, "text-anchor": "middle" }, svg).textContent = opt.ylabel || "";
   let ly = m.t + 14;
   for (const s of series) {
     const pts = [];
@@ -203,6 +210,7 @@ let lsBusy = false, lsPending = false;
 async function requestPaths() {
   if (lsBusy) { lsPending = true; return; }
   lsBusy = true;
+  document.body.dataset.drawing = "true";  // "false" once the latest settings are drawn
   try {
     const body = landscapeRequest();
     if (!body.optimizers.length) { state.ls.paths = []; drawPaths(); status("ls-status", "choose at least one optimizer"); return; }
@@ -217,7 +225,7 @@ async function requestPaths() {
     status("ls-status", e.message, true);
   } finally {
     lsBusy = false;
-    if (lsPending) { lsPending = false; requestPaths(); }
+    if (lsPending) { lsPending = false; requestPaths(); } else document.body.dataset.drawing = "false";
   }
 }
 
@@ -438,13 +446,25 @@ function drawBoundary() {
     ctx.fillStyle = `rgb(${mix[0]},${mix[1]},${mix[2]})`;
     ctx.fillRect(m.l + (c - 0.5) * cw, m.t + ph - (r + 0.5) * chh, cw + 1, chh + 1);
   }
-  // the 0.5 contour: cells whose neighbours straddle it
-  ctx.fillStyle = "#000";
-  for (let r = 0; r < n - 1; r++) for (let c = 0; c < n - 1; c++) {
-    const a = state.pg.boundary[r * n + c] > 0.5, b = state.pg.boundary[r * n + c + 1] > 0.5, d = state.pg.boundary[(r + 1) * n + c] > 0.5;
-    if (a !== b || a !== d) ctx.fillRect(m.l + (c + 0.5) * cw - 1, m.t + ph - (r + 0.5) * chh - 1, 2, 2);
-  }
   const sx = (x) => m.l + (x - x0) / (x1 - x0) * pw, sy = (y) => m.t + ph - (y - y0) / (y1 - y0) * ph;
+  // The 0.5 contour by marching squares: on each grid cell's edges, where P − 0.5 changes sign,
+  // the crossing point by linear interpolation; a cell with two crossings gets a segment.
+  const P = state.pg.boundary, gx = (c) => m.l + c * cw, gy = (r) => m.t + ph - r * chh;
+  ctx.strokeStyle = "#000"; ctx.lineWidth = 2; ctx.beginPath();
+  for (let r = 0; r < n - 1; r++) for (let c = 0; c < n - 1; c++) {
+    const corners = [[r, c], [r, c + 1], [r + 1, c + 1], [r + 1, c]];
+    const cross = [];
+    for (let k = 0; k < 4; k++) {
+      const [ra, ca] = corners[k], [rb, cb] = corners[(k + 1) % 4];
+      const va = P[ra * n + ca] - 0.5, vb = P[rb * n + cb] - 0.5;
+      if ((va > 0) !== (vb > 0)) {
+        const t = va / (va - vb);
+        cross.push([gx(ca + t * (cb - ca)), gy(ra + t * (rb - ra))]);
+      }
+    }
+    for (let k = 0; k + 1 < cross.length; k += 2) { ctx.moveTo(...cross[k]); ctx.lineTo(...cross[k + 1]); }
+  }
+  ctx.stroke();
   const dot = (pts, labels, filled) => pts.forEach(([x, y], i) => {
     ctx.beginPath(); ctx.arc(sx(x), sy(y), filled ? 3.2 : 4, 0, 2 * Math.PI);
     if (filled) { ctx.fillStyle = CLASS[labels[i]]; ctx.fill(); ctx.strokeStyle = "#fff"; ctx.lineWidth = 0.8; ctx.stroke(); }
@@ -455,12 +475,14 @@ function drawBoundary() {
   ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.strokeRect(m.l, m.t, pw, ph);
   ctx.fillStyle = "#1d2330"; ctx.font = "12px system-ui, sans-serif"; ctx.textAlign = "center";
   for (let k = 0; k <= 4; k++) {
-    ctx.fillText(fmt(Number((x0 + (x1 - x0) * k / 4).toFixed(2))), m.l + pw * k / 4, Hc - m.b + 14);
+    ctx.textAlign = k === 0 ? "left" : k === 4 ? "right" : "center";
+    ctx.fillText(tick(x0 + (x1 - x0) * k / 4), m.l + pw * k / 4, Hc - m.b + 14);
   }
+  ctx.textAlign = "center";
   ctx.fillText(run.feature_names[0], m.l + pw / 2, Hc - 6);
   ctx.save(); ctx.translate(12, m.t + ph / 2); ctx.rotate(-Math.PI / 2); ctx.fillText(run.feature_names[1], 0, 0); ctx.restore();
   ctx.textAlign = "right";
-  for (let k = 0; k <= 4; k++) ctx.fillText(fmt(Number((y0 + (y1 - y0) * k / 4).toFixed(2))), m.l - 4, m.t + ph - ph * k / 4 + 4);
+  for (let k = 0; k <= 4; k++) ctx.fillText(tick(y0 + (y1 - y0) * k / 4), m.l - 4, m.t + ph - ph * k / 4 + 4);
 }
 
 function drawCurves() {
@@ -494,10 +516,14 @@ async function loadArticle() {
   try {
     const a = await api("GET", "/api/article");
     const f = a.faithful, c = a.corrected;
-    lineChart($("ar-faithful"), [{ values: f.per_sample_loss, color: "#7f7f7f", label: "loss per sample", dots: true }],
-              { xlabel: "sample index (not time)", ylabel: "BCE after training" });
-    $("ar-faithful-note").textContent = `σ(x·θ), no bias, ${f.steps} one-sample Adam steps: θ = (${f.theta.map(fmt).join(", ")}), ` +
-      `training accuracy ${(100 * f.train_accuracy).toFixed(0)}%. Its "learning curve" is this: each sample's loss after training, in no order of time.`;
+    lineChart($("ar-faithful"), [
+      { values: f.curve.loss, color: "#1f4e9c", label: "training loss", xs: f.curve.epoch },
+      { values: f.curve.accuracy, color: "#2f855a", label: "accuracy", dash: "2 2", xs: f.curve.epoch },
+    ], { xlabel: "epoch", ylabel: "loss, accuracy" });
+    $("ar-faithful-note").textContent = `σ(x·θ), no bias, ${f.steps} one-sample Adam steps (lr 0.1): θ = (${f.theta.map(fmt).join(", ")}). ` +
+      `Without a bias the boundary must pass through the origin: training accuracy stalls at ${(100 * f.train_accuracy).toFixed(0)}%.`;
+    lineChart($("ar-persample"), [{ values: f.per_sample_loss, color: "#7f7f7f", label: "loss per sample", dots: true }],
+              { xlabel: "sample index (not time)", ylabel: "loss" });
     const h = c.history;
     lineChart($("ar-corrected"), [
       { values: h.loss, color: "#1f4e9c", label: "training loss", xs: h.epoch },
