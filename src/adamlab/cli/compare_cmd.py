@@ -1,24 +1,28 @@
-"""``adamlab compare``: the same data, model and seeds for several optimizers, overlaid."""
+"""``adamlab compare``: the same data, model and seeds for several optimizers, overlaid.
+
+A sweep with one learning rate (``sweep.grid``, run here in order): a diverged run is a row like
+in a sweep, a run that fails is a row too and the command then exits 1.
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from adamlab.cli.errors import RunError
+from adamlab.cli import grids
 from adamlab.cli.options import add_options, name_list, positive_int, settings_from_args
-from adamlab.data import DataError
+from adamlab.cli.progress import RunTicks
 from adamlab.optim import OPTIMIZERS
 from adamlab.rundir import directory as rundir
 
 CSV_COLUMNS = ("optimizer", "seed", "status", "epochs", "loss", "accuracy", "val_loss",
                "val_accuracy", "seconds")
+#: What summary.json keeps of each run.
+RUN_FIELDS = ("optimizer", "seed", "status", "seconds", "final", "epochs", "steps",
+              "params_sha256")
 
 
 def add_parser(sub) -> None:
@@ -37,96 +41,38 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from adamlab import experiment, plot
+    from adamlab import plot, sweep
 
     base = settings_from_args(args)
-    try:
-        dataset = experiment.load(base)
-    except DataError as e:
-        raise RunError(str(e)) from None
+    # Synthetic data is drawn once for every run: with data_seed, else --seed (default 0).
+    data_seed = base.data_seed if base.data_seed is not None else base.seed
+    base = type(base).from_dict({**base.to_dict(), "data_seed": data_seed})
+    tasks, data_name = grids.tasks(base, args.optimizers, [base.lr], args.seeds)
     out = rundir.new_run_dir(args.out, f"compare-{Path(base.data).stem}")
-    results: list[dict[str, Any]] = []
-    jobs = [(name, seed) for name in args.optimizers for seed in range(args.seeds)]
-    bar = _bar(len(jobs), args)
     t0 = time.perf_counter()
     with rundir.Lock(out):
-        for name, seed in jobs:
-            t1 = time.perf_counter()
-            s = experiment.Settings.from_dict({
-                **base.to_dict(), "optimizer": name, "seed": seed,
-                "data_seed": base.data_seed if base.data_seed is not None else 0})
-            p = experiment.prepare(s, dataset=dataset)
-            status = "ok"
-            try:
-                p.fit()
-            except Exception as e:  # a diverged run is a result, not a failed comparison
-                from adamlab.train import DivergenceError
-
-                if not isinstance(e, DivergenceError):
-                    raise
-                status = "diverged"
-            summary = experiment.summarize(p)
-            results.append({"optimizer": name, "seed": seed, "status": status,
-                            "seconds": time.perf_counter() - t1,
-                            "history": p.trainer.history.to_dict()["epochs"], **summary})
-            _tick(bar, f"{name} seed {seed}: {status}, "
-                       f"val_loss {summary['final']['val_loss']}", args)
-        runs = {name: [r["history"] for r in results if r["optimizer"] == name]
+        ticks = RunTicks(len(tasks), "compare", args, with_lr=False)
+        results = grids.collect(sweep.run_local(tasks, 1), len(tasks), ticks)
+        rows = sweep.table(results)
+        runs = {name: [r["history"] for r in results if r["settings"]["optimizer"] == name]
                 for name in args.optimizers}
-        title = (f"{dataset.name}: {len(args.optimizers)} optimizers × {args.seeds} seeds, "
+        title = (f"{data_name}: {len(args.optimizers)} optimizers × {args.seeds} seeds, "
                  f"lr {base.lr:g}")
         rundir.save_figure(plot.comparison(runs, title=title), out / "comparison.png")
-        rundir.write_text(out / "comparison.csv", _csv(results))
+        rundir.write_text(out / "comparison.csv", sweep.csv_text(rows, CSV_COLUMNS))
         summary = {"command": "compare", "settings": base.to_dict(), "optimizers": args.optimizers,
                    "seeds": args.seeds, "seconds": time.perf_counter() - t0, "out": str(out),
-                   "runs": [{k: v for k, v in r.items() if k != "history"} for r in results]}
+                   "runs": [_run_fields(r, row) for r, row in zip(results, rows, strict=True)]}
         rundir.write_json(out / "summary.json", summary)
-    if bar is not None:
-        bar.close()
     if args.json:
         print(json.dumps(summary))
     else:
-        print(_table(results, args.optimizers))
+        print(grids.compare_table(rows, args.optimizers))
         print(f"wrote {out}")
+    grids.refuse_failed(rows, out / "comparison.csv")
     return 0
 
 
-def _bar(total: int, args: argparse.Namespace):
-    if args.quiet or args.json or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="run", desc="compare", file=sys.stderr)
-
-
-def _tick(bar, text: str, args: argparse.Namespace) -> None:
-    if bar is not None:
-        bar.update(1)
-    elif not (args.quiet or args.json):
-        print(text, file=sys.stderr, flush=True)
-
-
-def _csv(results: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for r in results:
-        f = r["final"]
-        w.writerow([r["optimizer"], r["seed"], r["status"], r["epochs"],
-                    *("" if f[k] is None else repr(f[k])
-                      for k in ("loss", "accuracy", "val_loss", "val_accuracy")),
-                    f"{r['seconds']:.3f}"])
-    return buf.getvalue()
-
-
-def _table(results: list[dict[str, Any]], names: list[str]) -> str:
-    import math
-
-    lines = [f"{'optimizer':<10} {'val_loss':>10} {'val_acc':>8}  (mean over seeds)"]
-    for name in names:
-        rows = [r["final"] for r in results if r["optimizer"] == name]
-        def mean(k: str, rows: list[dict[str, Any]] = rows) -> float:
-            vals = [row[k] for row in rows if row[k] is not None]
-            return sum(vals) / len(vals) if vals else math.nan
-        lines.append(f"{name:<10} {mean('val_loss'):>10.4f} {mean('val_accuracy'):>8.3f}")
-    return "\n".join(lines)
+def _run_fields(result: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    both = {**result, "optimizer": row["optimizer"], "seed": row["seed"]}
+    return {k: both[k] for k in RUN_FIELDS}

@@ -1,8 +1,9 @@
-"""Progress on the terminal: a tqdm bar on a TTY, one plain line per epoch (or every N)
-otherwise."""
+"""Progress on the terminal: a tqdm bar on a TTY, plain lines otherwise; of the epochs of one
+run (``Progress``, a callback) or of the runs of a grid (``RunTicks``: compare, sweep)."""
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 from typing import Any, TextIO
@@ -51,3 +52,40 @@ class Progress(Callback):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def label(r: dict[str, Any], with_lr: bool = True) -> str:
+    """``adam lr 0.01 seed 0: ok`` — which run, and how it ended."""
+    s = r["settings"]
+    lr = f" lr {s['lr']:g}" if with_lr else ""
+    return f"{s['optimizer']}{lr} seed {s['seed']}: {r['status']}"
+
+
+class RunTicks:
+    """One tick per finished run: a tqdm bar on a terminal (the run's label as its postfix),
+    else one line per run on stderr with its final metric; nothing with --quiet or --json."""
+
+    def __init__(self, total: int, desc: str, args: argparse.Namespace,
+                 with_lr: bool = True) -> None:
+        self.quiet = args.quiet or args.json
+        self.with_lr = with_lr
+        self.bar = None
+        if not self.quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="run", desc=desc, file=sys.stderr,
+                            dynamic_ncols=True)
+
+    def __call__(self, _: int, r: dict[str, Any]) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(label(r, self.with_lr), refresh=False)
+            self.bar.update(1)
+        elif not self.quiet:
+            f = r["final"]
+            metric = "val_loss" if f["val_loss"] is not None else "loss"
+            shown = "" if f[metric] is None else f", {metric} {f[metric]:.4g}"
+            print(label(r, self.with_lr) + shown, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -7,15 +7,12 @@ Writes ``sweep.csv`` (one row per run), ``sweep.png`` (final loss against learni
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
-import math
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from adamlab.cli import grids
 from adamlab.cli.errors import RunError, UsageError
 from adamlab.cli.options import (
     add_options,
@@ -24,6 +21,7 @@ from adamlab.cli.options import (
     positive_int,
     settings_from_args,
 )
+from adamlab.cli.progress import RunTicks
 from adamlab.optim import OPTIMIZERS
 from adamlab.rundir import directory as rundir
 
@@ -104,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from adamlab import sweep
 
     _check_usage(args)
-    tasks = _tasks(args)
+    tasks, _ = grids.tasks(settings_from_args(args), args.optimizers, args.lrs, args.seeds)
     client = None
     if args.scheduler:
         _quiet_dask_logs()
@@ -123,21 +121,13 @@ def run(args: argparse.Namespace) -> int:
                 if client is None
                 else sweep.run_dask(tasks, client, idle_timeout=args.connect_timeout)
             )
-            bar = _bar(len(tasks), args)
-            results = sweep.collect(pairs, len(tasks), lambda i, r: _tick(bar, r, args))
-            if bar is not None:
-                bar.close()
+            results = grids.collect(pairs, len(tasks), RunTicks(len(tasks), "sweep", args))
             summary = _write(out, args, tasks, results, time.perf_counter() - t0)
     finally:
         if client is not None:
             client.close()
     _report(summary, args)
-    failed = [r for r in summary["runs"] if r["status"] == "failed"]
-    if failed:
-        raise RunError(
-            f"{len(failed)} of {len(tasks)} runs failed (first: {failed[0]['error']}); "
-            f"their rows say status=failed in {out / 'sweep.csv'}"
-        )
+    grids.refuse_failed(summary["runs"], out / "sweep.csv")
     return 0
 
 
@@ -188,48 +178,6 @@ def _address(text: str) -> str:
     return address
 
 
-def _tasks(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The grid, its data checked once here: bad data is exit 1, not N failed runs."""
-    from adamlab import experiment, sweep
-
-    base = settings_from_args(args)
-    try:
-        tasks = sweep.grid(base, args.optimizers, args.lrs, args.seeds)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    try:  # the options were checked by the parser: what is left to fail is the data
-        experiment.prepare(experiment.Settings.from_dict(tasks[0]))
-    except ValueError as e:  # DataError, or one class only
-        raise RunError(str(e)) from None
-    return tasks
-
-
-def _bar(total: int, args: argparse.Namespace):
-    if args.quiet or args.json or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="run", desc="sweep", file=sys.stderr, dynamic_ncols=True)
-
-
-def _tick(bar, r: dict[str, Any], args: argparse.Namespace) -> None:
-    s = r["settings"]
-    if bar is not None:
-        bar.set_postfix_str(
-            f"{s['optimizer']} lr {s['lr']:g} seed {s['seed']}: {r['status']}", refresh=False
-        )
-        bar.update(1)
-    elif not (args.quiet or args.json):
-        f = r["final"]
-        metric = "val_loss" if f["val_loss"] is not None else "loss"
-        shown = "" if f[metric] is None else f", {metric} {f[metric]:.4g}"
-        print(
-            f"{s['optimizer']} lr {s['lr']:g} seed {s['seed']}: {r['status']}{shown}",
-            file=sys.stderr,
-            flush=True,
-        )
-
-
 def _write(
     out: Path,
     args: argparse.Namespace,
@@ -242,7 +190,7 @@ def _write(
     rows = sweep.table(results)
     metric = sweep.metric_of(rows)
     top = sweep.best(rows, metric)
-    rundir.write_text(out / "sweep.csv", _csv(rows))
+    rundir.write_text(out / "sweep.csv", sweep.csv_text(rows))
     data = Path(tasks[0]["data"]).stem
     title = (
         f"{data}: final {metric} after {tasks[0]['epochs']} epochs, "
@@ -280,36 +228,11 @@ def _write(
         "metric": metric,
         "best": top,
         "out": str(out),
-        "runs": [_plain(r) for r in rows],
+        "runs": [sweep.plain(r) for r in rows],
     }
     rundir.write_json(out / "summary.json", summary)
     rundir.write_json(out / "histories.json", [r["history"] for r in results])
     return summary
-
-
-def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    """JSON-safe: non-finite numbers (a blown-up loss) as None."""
-    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()}
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    from adamlab.sweep import COLUMNS
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for r in rows:
-        w.writerow([_cell(c, r[c]) for c in COLUMNS])
-    return buf.getvalue()
-
-
-def _cell(column: str, value: Any) -> str:
-    """Numbers exactly (repr round-trips a float), seconds to the millisecond, None as empty."""
-    if value is None:
-        return ""
-    if column == "seconds":
-        return f"{value:.3f}"
-    return repr(value) if isinstance(value, float) else str(value)
 
 
 def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
@@ -319,7 +242,7 @@ def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
     if args.quiet:
         print(summary["out"])
         return
-    print(_table(summary))
+    print(grids.sweep_table(summary))
     b = summary["best"]
     if b is not None:
         print(
@@ -334,24 +257,3 @@ def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
         f"{summary['runs_total']} runs ({counts}) in {summary['seconds']:.1f} s, {summary['where']}"
     )
     print(f"wrote {summary['out']}")
-
-
-def _table(summary: dict[str, Any]) -> str:
-    """Mean final metric over seeds, optimizers down, learning rates across."""
-    metric, rows = summary["metric"], summary["runs"]
-    lrs = summary["lrs"]
-    lines = [f"{'mean ' + metric:<14}" + "".join(f"{'lr ' + format(lr, 'g'):>12}" for lr in lrs)]
-    for opt in summary["optimizers"]:
-        cells = []
-        for lr in lrs:
-            rs = [r for r in rows if r["optimizer"] == opt and r["lr"] == lr]
-            vals = [r[metric] for r in rs if r["status"] == "ok" and r[metric] is not None]
-            lost = len(rs) - len(vals)
-            cell = (
-                f"{sum(vals) / len(vals):.4g}"
-                if vals
-                else ", ".join(sorted({r["status"] for r in rs}))
-            )
-            cells.append(cell + (f" ({lost}✕)" if vals and lost else ""))
-        lines.append(f"{opt:<14}" + "".join(f"{c:>12}" for c in cells))
-    return "\n".join(lines)
