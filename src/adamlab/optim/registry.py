@@ -24,10 +24,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from adamlab.optim.adabelief import AdaBelief
 from adamlab.optim.adagrad import Adagrad
 from adamlab.optim.adam import Adam, AdamW
 from adamlab.optim.adamax import Adamax
+from adamlab.optim.ademamix import AdEMAMix
+from adamlab.optim.adopt import ADOPT
 from adamlab.optim.base import Optimizer
+from adamlab.optim.lamb import LAMB
+from adamlab.optim.lars import LARS
+from adamlab.optim.lion import Lion
 from adamlab.optim.nadam import NAdam
 from adamlab.optim.radam import RAdam
 from adamlab.optim.rmsprop import RMSprop
@@ -141,6 +147,32 @@ for _name, _spec in {
     "adagrad": OptimizerSpec(Adagrad, {}, "Adagrad (Duchi et al. 2011)", family="adagrad",
                              reference=_TORCH + "Adagrad", paper="Duchi, Hazan & Singer 2011",
                              color="#17becf"),
+}.items():
+    register(_name, _spec)
+
+# ---- Adam's successors whose references are not torch.optim (issue 13: lion ... prodigy)
+for _name, _spec in {
+    "lion": OptimizerSpec(Lion, {}, "sign of an interpolated momentum (Chen et al. 2023)",
+                          decay="decoupled", reference="lion_pytorch.Lion (optax.lion agrees)",
+                          paper="Chen et al. 2023, arXiv:2302.06675", color="#637939"),
+    "adabelief": OptimizerSpec(AdaBelief, {}, "Adam over the variance of g around m, rectified",
+                               family="radam", decay="decoupled",
+                               reference="adabelief_pytorch.AdaBelief",
+                               paper="Zhuang et al. 2020, arXiv:2010.07468", color="#e7969c"),
+    "lamb": OptimizerSpec(LAMB, {}, "Adam rescaled per tensor by a trust ratio",
+                          decay="decoupled", reference="optax.lamb",
+                          paper="You et al. 2020, arXiv:1904.00962", color="#5254a3"),
+    "lars": OptimizerSpec(LARS, {}, "momentum SGD rescaled per tensor by a trust ratio",
+                          family="sgd", reference="optax.lars",
+                          paper="You, Gitman & Ginsburg 2017, arXiv:1708.03888",
+                          color="#9c9ede"),
+    "adopt": OptimizerSpec(ADOPT, {}, "Adam normalising g by the past gradients' v, clipped",
+                           decay="flag", reference="optax.contrib.adopt",
+                           paper="Taniguchi et al. 2024, arXiv:2411.02853", color="#ad494a"),
+    "ademamix": OptimizerSpec(AdEMAMix, {}, "Adam with a second, slow momentum mixed in",
+                              decay="decoupled", reference="optax.contrib.ademamix",
+                              paper="Pagliardini, Ablin & Grangier 2024, arXiv:2409.03137",
+                              color="#d6616b"),
 }.items():
     register(_name, _spec)
 
