@@ -37,7 +37,10 @@ def test_import_adamlab_does_not_import_sklearn():
 
 
 def test_sklearns_defaults():
+    import inspect
+
     from sklearn.neural_network import MLPClassifier as Sk
+    from sklearn.neural_network import MLPRegressor as SkRegressor
 
     ours, theirs = MLPClassifier().get_params(), Sk().get_params()
     shared = set(ours) & set(theirs)
@@ -46,13 +49,30 @@ def test_sklearns_defaults():
             "early_stopping", "validation_fraction", "beta_1", "beta_2", "epsilon",
             "n_iter_no_change"} <= shared
     assert {k: ours[k] for k in shared} == {k: theirs[k] for k in shared}
-    assert MLPRegressor().get_params()["optimizer"] == "adam"
+    for cls, sk in ((MLPClassifier, Sk), (MLPRegressor, SkRegressor)):
+        ours, theirs = cls().get_params(), sk().get_params()
+        assert set(theirs) <= set(ours)  # every parameter of scikit-learn's, same defaults
+        assert {k: ours[k] for k in theirs} == theirs
+    assert list(inspect.signature(MLPRegressor).parameters)[:3] == list(
+        inspect.signature(SkRegressor).parameters)[:3]  # loss comes first, positionally
+    assert MLPRegressor().get_params()["optimizer"] is None  # follows solver="adam"
     assert MLPClassifier().get_params()["eps_hat"] is False
 
 
 BAD = [
     ({"alpha": -1.0}, "'alpha' parameter of MLPClassifier must be a float in the range"),
-    ({"optimizer": "adamz"}, "'optimizer' parameter of MLPClassifier must be a str among"),
+    ({"optimizer": "adamz"}, "'optimizer' parameter of MLPClassifier must be None or a str"),
+    ({"solver": "newton"}, "'solver' parameter of MLPClassifier must be a str among"),
+    ({"learning_rate": "cosine"}, "'learning_rate' parameter"),
+    ({"momentum": 1.5}, "'momentum' parameter"),
+    ({"max_fun": 0}, "'max_fun' parameter"),
+    ({"solver": "lbfgs", "optimizer": "adam"}, "solver='lbfgs' is full-batch L-BFGS"),
+    ({"solver": "sgd", "optimizer": "adam"}, "solver='sgd' contradicts optimizer='adam'"),
+    ({"solver": "sgd", "optimizer": "sgd", "learning_rate": "adaptive"},
+     "learning_rate='adaptive' is a schedule of scikit-learn's SGD"),
+    ({"solver": "sgd", "learning_rate": "invscaling", "lr_schedule": "cosine"},
+     "two schedules for one learning rate"),
+    ({"solver": "sgd", "weight_decay": 0.1}, "weight_decay is not part of scikit-learn's SGD"),
     ({"activation": "swish"}, "'activation' parameter"),
     ({"batch_size": 0}, "'batch_size' parameter"),
     ({"n_iter_no_change": 0}, "'n_iter_no_change' parameter"),
@@ -60,7 +80,7 @@ BAD = [
     ({"lr_schedule": "linear"}, "'lr_schedule' parameter"),
     ({"clip_norm": 0.0}, "'clip_norm' parameter"),
     ({"class_weight": "uniform"}, "'class_weight' parameter"),
-    ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must be positive integers"),
+    ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must be > 0"),
     ({"optimizer": "sgd", "weight_decay": 0.1}, "'sgd' has no decoupled weight decay; use alpha"),
     ({"optimizer": "nadam", "eps_hat": True}, "eps_hat=True needs an Adam optimizer"),
 ]
@@ -79,9 +99,11 @@ def test_bad_parameters_are_refused_in_fit_with_a_message_naming_them(params, me
 def test_every_optimizer_of_the_registry_trains(name):
     X, y = dataset("wine")
     lr = 0.05 if name in ("sgd", "momentum", "nesterov", "adagrad") else 0.01
+    lr = max(lr, OPTIMIZERS[name].default_lr())  # a rate that is a multiplier (LARS: 1)
     clf = MLPClassifier(optimizer=name, learning_rate_init=lr, **{**SETTINGS, "max_iter": 15})
     clf.fit(X, y)
-    assert type(clf._trainer.optimizer) is OPTIMIZERS[name].cls
+    built = clf._trainer.optimizer  # a matrix-only row: its class, then its fallback's
+    assert type(built.parts[0] if OPTIMIZERS[name].matrices else built) is OPTIMIZERS[name].cls
     assert clf.loss_curve_[-1] < 0.7 * clf.loss_curve_[0], name
 
 
@@ -198,10 +220,17 @@ def test_targets_and_output_shapes():
     assert MLPRegressor(**SETTINGS).fit(Xr, Yr[:, 0]).predict(Xr).shape == (len(Yr),)
 
 
-def test_one_class_is_refused_with_a_message():
+def test_one_class_fits_a_constant_model_as_sklearn_does():
+    from sklearn.neural_network import MLPClassifier as Sk
+
     X, y = dataset("wine")
-    with pytest.raises(ValueError, match="only one class: 0"):
-        MLPClassifier(**SETTINGS).fit(X[y == 0], y[y == 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(eps_hat=True, shuffle=False, **SETTINGS).fit(X[y == 0], y[y == 0])
+        theirs = Sk(shuffle=False, **SETTINGS).fit(X[y == 0], y[y == 0])
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))  # always class 0
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-10)
     with pytest.raises(ValueError, match="Unknown label type"):
         MLPClassifier(**SETTINGS).fit(X, y + 0.5)
 

@@ -203,7 +203,7 @@ def test_partial_fit_classes_rules():
         MLPClassifier().partial_fit(X, y)
     clf = MLPClassifier(**SETTINGS).partial_fit(X[y == 0], y[y == 0], classes=[0, 1, 2])
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
-    with pytest.raises(ValueError, match="not the same as on the last call"):
+    with pytest.raises(ValueError, match="is not the same as on last call to partial_fit"):
         clf.partial_fit(X, y, classes=[0, 1])
     with pytest.raises(ValueError, match="classes not in"):
         clf.partial_fit(X, y + 1)

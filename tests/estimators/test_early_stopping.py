@@ -85,26 +85,38 @@ def test_early_stopping_without_eval_set_holds_out_validation_fraction():
     assert np.isfinite(clf.history_["val_accuracy"]).all()
 
 
-def test_the_validation_split_is_stratified_for_every_single_label_target():
-    """The held-out part is train_test_split(stratify=y) drawn after the initial weights (for
-    multi-class too; scikit-learn stratifies binary targets only)."""
+@pytest.mark.parametrize("binary", [True, False])
+def test_the_validation_split_is_sklearns(binary):
+    """The held-out part is train_test_split drawn after the initial weights, stratified for a
+    binary target only (scikit-learn's rule: one output), so the same samples as scikit-learn."""
     from sklearn.model_selection import train_test_split
 
     X, y = dataset("wine")
+    if binary:
+        y = (y == 1).astype(int)
     kw = dict(max_iter=4, early_stopping=True, shuffle=False, n_iter_no_change=1000, **SETTINGS)
     internal = MLPClassifier(validation_fraction=0.3, **kw).fit(X, y)
     rs = np.random.RandomState(0)
-    rs.uniform(size=13 * 32 + 32 + 32 * 3 + 3)  # the Glorot draws come first
-    tr, va = train_test_split(np.arange(len(y)), test_size=0.3, random_state=rs, stratify=y)
+    k = 1 if binary else 3
+    rs.uniform(size=13 * 32 + 32 + 32 * k + k)  # the Glorot draws come first
+    tr, va = train_test_split(np.arange(len(y)), test_size=0.3, random_state=rs,
+                              stratify=y if binary else None)
     explicit = MLPClassifier(**kw).fit(X[tr], y[tr], eval_set=(X[va], y[va]))
     np.testing.assert_array_equal(internal._trainer.model.params, explicit._trainer.model.params)
     assert internal.validation_scores_ == explicit.validation_scores_
 
 
 def test_a_too_small_validation_set_is_refused():
-    X, y = dataset("moons")
+    X, y = dataset("regression")
     with pytest.raises(ValueError, match="validation set is too small"):
-        MLPClassifier(early_stopping=True, validation_fraction=0.001).fit(X[:100], y[:100])
+        MLPRegressor(early_stopping=True, validation_fraction=0.001).fit(X[:100], y[:100])
+
+
+def test_a_class_too_small_to_stratify_is_sklearns_error():
+    X, y = dataset("moons")
+    y = np.r_[y[:99] * 0, 1]  # one sample of class 1
+    with pytest.raises(ValueError, match=r"least populated classes in y have only 1 member"):
+        MLPClassifier(early_stopping=True).fit(X[:100], y)
 
 
 def test_stopping_early_gives_no_convergence_warning_reaching_max_iter_gives_one():

@@ -1,26 +1,25 @@
-"""``BaseMLP``: what the classifier and the regressor share — parameters, the fit loop, predict.
+"""``BaseMLP``: what the classifier and the regressor share — parameters, fit, predict, state.
 
 An estimator is a thin scikit-learn face on adamlab's parts::
 
     MLP (adamlab.nn)          the network: one flat parameter buffer, Glorot init drawn from
                               scikit-learn's RandomState, so the same random_state gives the
                               same initial weights as sklearn.neural_network
-    Trainer (adamlab.train)   mini-batches, the optimizer and its state, schedule, clipping,
-                              validation, history, checkpoints
-    Monitor (._monitor)       scikit-learn's tol / n_iter_no_change rule, early stopping with
-                              the best weights restored
+    solver="adam"/"sgd"       adamlab's Trainer (._stochastic): mini-batches, the optimizer and
+                              its state, schedule, clipping, validation, history, checkpoints
+    solver="lbfgs"            scipy's L-BFGS-B on the model's exact gradients (._lbfgs)
+    Monitor (._monitor)       scikit-learn's tol / n_iter_no_change rule, its learning_rate
+                              schedules, early stopping with the best weights restored
 
-``alpha`` is scikit-learn's: each batch adds ``alpha/(2·Σw_b)·ΣW²`` (Σw_b the batch's total
-sample weight, its size without weights), i.e. the trainer's ``l2_per_sample``. Fitted state
-is the trainer (weights, optimizer moments and step count, generators, history) and the
-monitor; ``coefs_`` and ``intercepts_`` are views into the model's one parameter buffer.
+``alpha`` is scikit-learn's: the loss adds ``alpha/(2·Σw)·ΣW²`` (Σw the batch's total sample
+weight, its size without weights). Fitted state is the trainer (weights, optimizer moments and
+step count, generators, history) and the monitor; ``coefs_`` and ``intercepts_`` are views
+into the model's one parameter buffer.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -29,82 +28,50 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from adamlab.estimators._constraints import MLP_CONSTRAINTS, OUT_ACTIVATIONS, activation_name
-from adamlab.estimators._data import as_rows, forward, holdout
+from adamlab.estimators import _stochastic
+from adamlab.estimators._constraints import MLP_CONSTRAINTS, activation_name
+from adamlab.estimators._data import forward, holdout
+from adamlab.estimators._lbfgs import fit_lbfgs, loss_and_grad
 from adamlab.estimators._monitor import Monitor, not_converged_message
-from adamlab.estimators._solver import optimizer_arguments, update_hyperparameters
+from adamlab.estimators._poisson import attach
+from adamlab.estimators._skl_callbacks import CallbackSupportMixin, FitTask, with_callbacks
+from adamlab.estimators._solver import stochastic_optimizer
+from adamlab.estimators._warn import warn
 from adamlab.nn import ACTIVATIONS, INITIALIZERS, MLP
 from adamlab.train import Trainer
 
-__all__ = ["BaseMLP"]
+__all__ = ["BaseMLP", "store_parameters", "is_stochastic"]
 
 _DTYPES = (np.float64, np.float32)
 
 
-class BaseMLP(BaseEstimator):
+def store_parameters(est: BaseEstimator, arguments: dict[str, Any]) -> None:
+    """scikit-learn's ``__init__`` contract: store every argument unchanged, check nothing."""
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(est, name, value)
+
+
+def is_stochastic(est: Any) -> bool:
+    """``partial_fit`` exists for the stochastic solvers only (scikit-learn's ``available_if``)."""
+    if est.solver == "lbfgs":
+        raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                             "lbfgs is not stochastic.")
+    return True
+
+
+class BaseMLP(CallbackSupportMixin, BaseEstimator):
     """Shared by ``MLPClassifier`` and ``MLPRegressor``; not used directly.
 
     Subclasses provide the target side: ``_fit_targets`` (check ``y`` and convert it to what the
     loss expects, defining ``classes_``/``n_outputs_`` on a first fit), ``_targets`` (the same
-    for a validation set), ``_head`` (the output head) and ``_score_logits`` (the validation
-    score: accuracy or R²).
+    for a validation set), ``_head`` (the output head), ``_out_activation`` and
+    ``_score_logits`` (the validation score: accuracy or R²).
     """
 
     _parameter_constraints: dict = MLP_CONSTRAINTS
     _y_numeric = False
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate_init=0.001,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        optimizer="adam",
-        weight_decay=None,
-        lr_schedule="constant",
-        clip_norm=None,
-        eps_hat=False,
-        callbacks=None,
-        early_stopping_monitor="val_score",
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.lr_schedule = lr_schedule
-        self.clip_norm = clip_norm
-        self.eps_hat = eps_hat
-        self.callbacks = callbacks
-        self.early_stopping_monitor = early_stopping_monitor
+    loss = "squared_error"  # the regressor's parameter; the classifier's loss is its head's
 
     # ------------------------------------------------------------ subclass side
     def _fit_targets(self, y: np.ndarray, first: bool, incremental: bool,
@@ -123,42 +90,66 @@ class BaseMLP(BaseEstimator):
     def _score_logits(self, logits: np.ndarray, t: np.ndarray, w: np.ndarray | None) -> float:
         raise NotImplementedError  # pragma: no cover
 
-    @property
-    def _head(self) -> str:
-        raise NotImplementedError  # pragma: no cover
+    _head: str = ""
+    _out_activation: str = ""
 
     # ------------------------------------------------------------ fitted views
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "_trainer")
 
+    def _layers(self, name: str) -> list[np.ndarray] | None:
+        """The weight (``W``) or bias (``b``) arrays: of a callback's snapshot, of the model,
+        or None before the first fit."""
+        if "_trainer" not in self.__dict__:
+            return None
+        model = self._trainer.model
+        snapshot = self.__dict__.get("_snapshot")
+        if snapshot is not None:
+            return _split(snapshot, model, name)
+        return [getattr(layer, name) for layer in model.dense]
+
     @property
     def coefs_(self) -> list[np.ndarray]:
         """Weight matrices ``W_l`` of shape ``(fan_in, fan_out)``: views into the one parameter
-        buffer (writing into them changes the model); assigning a list copies it in."""
-        check_is_fitted(self)
-        return [layer.W for layer in self._trainer.model.dense]
+        buffer (writing into them changes the model); assigning a list copies it in. Set
+        before a first ``partial_fit`` (or warm-started ``fit``), they are its initial weights,
+        as in scikit-learn."""
+        layers = self._layers("W")
+        if layers is None:
+            if "_coefs_init" in self.__dict__:
+                return self.__dict__["_coefs_init"]
+            check_is_fitted(self)
+        return layers
 
     @coefs_.setter
     def coefs_(self, values: list[np.ndarray]) -> None:
-        self._assign("coefs_", [layer.W for layer in self._trainer.model.dense], values)
+        self._assign("coefs_", "W", values)
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors ``b_l``: views into the one parameter buffer, like ``coefs_``."""
-        check_is_fitted(self)
-        return [layer.b for layer in self._trainer.model.dense]
+        layers = self._layers("b")
+        if layers is None:
+            if "_intercepts_init" in self.__dict__:
+                return self.__dict__["_intercepts_init"]
+            check_is_fitted(self)
+        return layers
 
     @intercepts_.setter
     def intercepts_(self, values: list[np.ndarray]) -> None:
-        self._assign("intercepts_", [layer.b for layer in self._trainer.model.dense], values)
+        self._assign("intercepts_", "b", values)
 
-    def _assign(self, name: str, targets: list[np.ndarray], values: list[np.ndarray]) -> None:
+    def _assign(self, name: str, kind: str, values: list[np.ndarray]) -> None:
+        targets = self._layers(kind)
+        if targets is None:  # before fit: kept as given (a list the caller may fill in)
+            self.__dict__[f"_{name[:-1]}_init"] = values
+            return
         shapes = [t.shape for t in targets]
-        values = [np.asarray(v) for v in values]
-        if [v.shape for v in values] != shapes:
+        arrays = [np.asarray(v) for v in values]
+        if [v.shape for v in arrays] != shapes:
             raise ValueError(f"{name} must be a list of arrays of shapes {shapes}; "
-                             f"got {[v.shape for v in values]}")
-        for t, v in zip(targets, values, strict=True):
+                             f"got {[v.shape for v in arrays]}")
+        for t, v in zip(targets, arrays, strict=True):
             t[...] = v
 
     @property
@@ -169,9 +160,43 @@ class BaseMLP(BaseEstimator):
         check_is_fitted(self)
         return self._trainer.history
 
+    # scikit-learn's private attributes its own tests read (docs/sklearn.md)
+    @property
+    def _no_improvement_count(self) -> int:
+        """Epochs in a row without improvement (the stopping rule's counter)."""
+        monitor = self.__dict__.get("_monitor")
+        return self.__dict__.get("_count_init", 0) if monitor is None else monitor.count
+
+    @_no_improvement_count.setter
+    def _no_improvement_count(self, value: int) -> None:
+        monitor = self.__dict__.get("_monitor")
+        if monitor is None:
+            self.__dict__["_count_init"] = int(value)
+        else:
+            monitor.count = int(value)
+
+    @property
+    def _optimizer(self):
+        """What scikit-learn's ``_optimizer`` offers its tests: ``.learning_rate``, the current
+        η of the stochastic solver (scikit-learn's schedule for "sgd")."""
+        check_is_fitted(self)
+        return self._monitor.learning_rate
+
+    def _loss_grad_lbfgs(self, packed, X, y, sample_weight=None, *buffers):
+        """scikit-learn's ``(loss, gradient)`` at the packed parameters ``packed`` (the layout
+        of ``model.params``) for binarized targets ``y``; ``buffers`` are not needed."""
+        model = self._trainer.model
+        y = np.asarray(y)
+        if self._head == "softmax" and y.ndim == 2:
+            y = np.argmax(y, axis=1)  # one-hot -> codes
+        t = model.loss_fn.targets(y, model.n_outputs, model.dtype)
+        X = np.ascontiguousarray(X, dtype=model.dtype)
+        return loss_and_grad(np.asarray(packed), model, X, t, sample_weight, self.alpha)
+
     # --------------------------------------------------------------------- fit
+    @with_callbacks
     def fit(self, X, y, sample_weight=None, eval_set=None):
-        """Train for up to ``max_iter`` epochs (more epochs of the same run with ``warm_start``).
+        """Train for up to ``max_iter`` epochs (L-BFGS iterations with ``solver="lbfgs"``).
 
         ``eval_set``: ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``, a validation
         set recorded in ``history_`` and ``validation_scores_`` and, with ``early_stopping``,
@@ -180,12 +205,24 @@ class BaseMLP(BaseEstimator):
         self._validate_params()
         return self._fit(X, y, sample_weight, eval_set, incremental=False)
 
+    def _partial_fit(self, X, y, sample_weight, eval_set, classes=None):
+        self._validate_params()
+        if self.early_stopping and eval_set is None:
+            raise ValueError("partial_fit does not support early_stopping=True (scikit-learn's "
+                             "rule: one call's data is too little to split). adamlab can: pass "
+                             "eval_set=(X_val, y_val) to partial_fit to validate each call on "
+                             "it and keep the best weights so far")
+        return self._fit(X, y, sample_weight, eval_set, incremental=True, classes=classes)
+
     def _fit(self, X, y, sample_weight, eval_set, incremental: bool, classes: Any = None):
+        stochastic_optimizer(self)  # solver and optimizer agree
         first = not self.__sklearn_is_fitted__() or not (self.warm_start or incremental)
+        preset = self.__dict__.get("_coefs_init") is not None and (
+            self.warm_start or incremental)
         hidden = self._hidden_sizes()
-        dtype = _DTYPES if first else self._dtype
+        X_given, y_given = X, y
         X, y = validate_data(self, X, y, reset=first, accept_sparse="csr", multi_output=True,
-                             dtype=dtype, y_numeric=self._y_numeric)
+                             dtype=_DTYPES if first else self._dtype, y_numeric=self._y_numeric)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if first:
@@ -195,36 +232,70 @@ class BaseMLP(BaseEstimator):
         rs = check_random_state(self.random_state)
         if first:
             model = self._build_model(X.shape[1], hidden, rs)
+            if preset:
+                self._preset(model)
         else:
             self._check_unchanged(hidden)
             model = self._trainer.model
+        if self.solver == "lbfgs":
+            return self._fit_lbfgs(model, X, t, sw, first, X_given, y_given, sample_weight)
         Xtr, ttr, swtr, val = self._validation(X, t, sw, eval_set, rs)
         if first:
-            self._trainer = self._build_trainer(model, rs)
-            self._monitor = Monitor()
+            self._trainer = _stochastic.build_trainer(self, model, rs)
+            self._new_monitor()
+        _stochastic.configure(self, len(ttr))
+        _stochastic.run(self, Xtr, ttr, swtr, val, 1 if incremental else self.max_iter,
+                        X_given, y_given, sample_weight)
+        _stochastic.record(self, incremental)
+        return self._check_finite()
+
+    def _fit_lbfgs(self, model, X, t, sw, first, X_given, y_given, sample_weight):
+        if first:  # the trainer carries the model (save/load, pickle); L-BFGS steps it
+            self._trainer = Trainer(model, optimizer="sgd", batch_size=None, shuffle=False)
+            self._trainer.optimizer_name = "lbfgs"
+            self._new_monitor()
             self.t_ = 0
-        self._configure(len(ttr))
-        self._run(Xtr, ttr, swtr, val, epochs=1 if incremental else self.max_iter)
-        self._record(len(ttr), incremental)
+            for name in ("loss_curve_", "best_loss_", "validation_scores_",
+                         "best_validation_score_"):  # scikit-learn's lbfgs has none of them
+                self.__dict__.pop(name, None)
+        task = FitTask(self, X_given, y_given, sample_weight, max_subtasks=self.max_iter + 1)
+        try:
+            self.n_iter_, self.loss_ = fit_lbfgs(model, X, t, sw, self.alpha, self.max_iter,
+                                                 self.max_fun, self.tol, task)
+        finally:
+            task.end(None, model.params)
+        return self._check_finite()
+
+    def _new_monitor(self) -> None:
+        self._monitor = Monitor()
+        self._monitor.count = self.__dict__.pop("_count_init", 0)
+
+    def _check_finite(self):
+        if not np.all(np.isfinite(self._trainer.model.params)):
+            raise ValueError(_stochastic.NON_FINITE)
         return self
 
-    def partial_fit(self, X, y, sample_weight=None, eval_set=None):
-        """One epoch over ``(X, y)``, continuing the run: the weights, the optimizer's moments and
-        step count, the schedule and the stopping state all carry over from the previous call.
-
-        With ``early_stopping``, each call is scored on ``eval_set`` (or on a
-        ``validation_fraction`` split of the call's data) and the weights kept are the best so
-        far; a call that brings no improvement leaves the previous best weights in place.
-        """
-        self._validate_params()
-        return self._fit(X, y, sample_weight, eval_set, incremental=True)
+    def _preset(self, model: MLP) -> None:
+        """Initial weights set by hand before fit (scikit-learn lets ``coefs_`` be assigned)."""
+        coefs = self.__dict__.pop("_coefs_init")
+        intercepts = self.__dict__.pop("_intercepts_init", None)
+        for name, kind, values in (("coefs_", "W", coefs), ("intercepts_", "b", intercepts)):
+            if values is None:
+                continue
+            targets = [getattr(layer, kind) for layer in model.dense]
+            arrays = [np.asarray(v) for v in values]
+            if [v.shape for v in arrays] != [a.shape for a in targets]:
+                raise ValueError(f"{name} set before fit has shapes {[v.shape for v in arrays]}"
+                                 f"; this network needs {[a.shape for a in targets]}")
+            for a, v in zip(targets, arrays, strict=True):
+                a[...] = v
 
     def _hidden_sizes(self) -> tuple[int, ...]:
         h = self.hidden_layer_sizes
         h = list(h) if hasattr(h, "__iter__") else [h]
         if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) and v > 0
                    for v in h):
-            raise ValueError(f"hidden_layer_sizes must be positive integers; got {h}")
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {h}.")
         return tuple(int(v) for v in h)
 
     def _sample_weight(self, sample_weight, X, y, incremental: bool) -> np.ndarray | None:
@@ -246,17 +317,10 @@ class BaseMLP(BaseEstimator):
         glorot = INITIALIZERS["glorot"]
         for layer in model.dense:  # W_1, b_1, W_2, b_2, … in scikit-learn's order and draws
             glorot(layer.W, layer.b, rs, ACTIVATIONS[act])
+        attach(model, self.loss)
         self.n_layers_ = len(hidden) + 2
-        self.out_activation_ = OUT_ACTIVATIONS[self._head]
+        self.out_activation_ = self._out_activation
         return model
-
-    def _build_trainer(self, model: MLP, rs) -> Trainer:
-        args = optimizer_arguments(self)
-        seed = int(rs.randint(np.iinfo(np.int32).max))  # shuffling order, from random_state
-        return Trainer(model, optimizer=self.optimizer, lr=args.pop("lr"), optimizer_args=args,
-                       schedule=self.lr_schedule, l2=float(self.alpha), l2_per_sample=True,
-                       batch_size=1, shuffle=self.shuffle, seed=seed,
-                       schedule_epochs=self.max_iter)
 
     def _check_unchanged(self, hidden: tuple[int, ...]) -> None:
         """A warm start or partial_fit continues the same network, optimizer and schedule."""
@@ -264,7 +328,7 @@ class BaseMLP(BaseEstimator):
         fixed = {
             "hidden_layer_sizes": (model.hidden, hidden),
             "activation": (model.activation, activation_name(self.activation)),
-            "optimizer": (trainer.optimizer_name, self.optimizer),
+            "solver/optimizer": (trainer.optimizer_name, stochastic_optimizer(self) or "lbfgs"),
             "lr_schedule": (trainer.schedule_name, self.lr_schedule),
         }
         for name, (was, now) in fixed.items():
@@ -301,58 +365,8 @@ class BaseMLP(BaseEstimator):
             wv = _check_sample_weight(eval_set[2], Xv, dtype=np.float64, ensure_non_negative=True)
         return Xv, tv, wv
 
-    # ------------------------------------------------------------------ the run
-    def _configure(self, n_train: int) -> None:
-        """Per-call settings: scikit-learn lets any of them change between warm starts."""
-        trainer = self._trainer
-        if self.batch_size == "auto":
-            trainer.batch_size = 200  # the trainer takes min(batch_size, n): min(200, n)
-        else:
-            if self.batch_size > n_train:
-                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                              "going to be clipped", stacklevel=4)
-            trainer.batch_size = int(self.batch_size)
-        trainer.shuffle = bool(self.shuffle)
-        trainer.l2 = float(self.alpha)
-        trainer.clip_norm = None if self.clip_norm is None else float(self.clip_norm)
-        update_hyperparameters(trainer.optimizer, optimizer_arguments(self))
-
-    def _run(self, X, t, sw, val, epochs: int) -> None:
-        dtype = self._trainer.model.dtype
-        mode = self.early_stopping_monitor if self.early_stopping else "loss"
-        score = None
-        validation_data = None
-        if val is not None:
-            Xv, tv, wv = val
-            validation_data = (as_rows(Xv, dtype), tv, wv)
-
-            def score() -> float:
-                return self._score_logits(self._logits(Xv), tv, wv)
-
-        self._monitor.configure(
-            n_samples=len(t), tol=float(self.tol), n_iter_no_change=self.n_iter_no_change,
-            mode=mode, restore=bool(self.early_stopping), score=score, verbose=bool(self.verbose),
-        )
-        callbacks = [self._monitor, *(self.callbacks or ())]
-        self._trainer.fit(as_rows(X, dtype), t, epochs=epochs, sample_weight=sw,
-                          validation_data=validation_data, callbacks=callbacks)
-
-    def _record(self, n_train: int, incremental: bool) -> None:
-        """scikit-learn's fitted attributes from the monitor, and its ConvergenceWarning."""
-        m = self._monitor
-        self.n_iter_ = m.n_iter
-        self.t_ += m.n_iter * n_train
-        self.loss_curve_ = list(m.loss_curve)
-        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else math.nan
-        self.best_loss_ = None if self.early_stopping else m.best_loss
-        validated = len(m.validation_scores) > 0
-        self.validation_scores_ = list(m.validation_scores) if validated else None
-        self.best_validation_score_ = m.best_score if validated else None
-        if not incremental and m.n_iter == self.max_iter and not m.stopped:
-            self._warn_not_converged()
-
     def _warn_not_converged(self) -> None:
-        warnings.warn(not_converged_message(self), ConvergenceWarning, stacklevel=5)
+        warn(not_converged_message(self), ConvergenceWarning)
 
     # ----------------------------------------------------------------- predict
     def _logits(self, X) -> np.ndarray:
@@ -381,9 +395,13 @@ class BaseMLP(BaseEstimator):
         return state
 
     def __setstate__(self, state):
+        from adamlab.estimators._io import trainer_from_state
+
         trainer = state.get("_trainer")
         if isinstance(trainer, tuple):
-            state = dict(state, _trainer=Trainer.from_state(*trainer))
+            trainer = trainer_from_state(*trainer)
+            attach(trainer.model, state.get("loss", "squared_error"))
+            state = dict(state, _trainer=trainer)
         super().__setstate__(state)
 
     # --------------------------------------------------------------- save/load
@@ -402,3 +420,17 @@ class BaseMLP(BaseEstimator):
         from adamlab.estimators._io import load
 
         return load(cls, path)
+
+
+def _split(flat: np.ndarray, model: MLP, name: str) -> list[np.ndarray]:
+    """Views of a flat buffer laid out like ``model.params`` (all weights, then all biases)."""
+    shapes = [layer.W.shape for layer in model.dense]
+    n_w = sum(a * b for a, b in shapes)
+    out, w_at, b_at = [], 0, n_w
+    for fan_in, fan_out in shapes:
+        if name == "W":
+            out.append(flat[w_at:w_at + fan_in * fan_out].reshape(fan_in, fan_out))
+        else:
+            out.append(flat[b_at:b_at + fan_out])
+        w_at, b_at = w_at + fan_in * fan_out, b_at + fan_out
+    return out

@@ -22,6 +22,9 @@ __all__ = [
     "ACTIVATION_ALIASES",
     "OUT_ACTIVATIONS",
     "MONITORS",
+    "SOLVERS",
+    "LEARNING_RATES",
+    "REGRESSION_LOSSES",
     "MLP_CONSTRAINTS",
     "CLASSIFIER_CONSTRAINTS",
     "REGRESSOR_CONSTRAINTS",
@@ -35,6 +38,23 @@ ACTIVATION_ALIASES: dict[str, str] = {"logistic": "sigmoid"}
 OUT_ACTIVATIONS: dict[str, str] = {
     "sigmoid": "logistic", "softmax": "softmax", "identity": "identity",
 }
+
+#: scikit-learn's ``solver`` -> how the estimator trains.
+SOLVERS: dict[str, str] = {
+    "adam": "Adam through adamlab's trainer (or the registry optimizer named by optimizer=)",
+    "sgd": "scikit-learn's SGD with momentum (v <- mu*v - lr*g) through adamlab's trainer",
+    "lbfgs": "full-batch L-BFGS-B (scipy.optimize.minimize) on the model's exact gradients",
+}
+
+#: scikit-learn's ``learning_rate`` schedules of the "sgd" solver (adamlab.estimators._sgd).
+LEARNING_RATES: dict[str, str] = {
+    "constant": "learning_rate_init throughout",
+    "invscaling": "learning_rate_init / (t + 1)**power_t after each epoch, t = samples seen",
+    "adaptive": "divided by 5 whenever the stopping rule fires, until it is below 1e-6",
+}
+
+#: ``MLPRegressor(loss=...)`` -> its output head and ``out_activation_``.
+REGRESSION_LOSSES: dict[str, str] = {"squared_error": "identity", "poisson": "exp"}
 
 #: ``early_stopping_monitor`` -> what it watches on the validation set.
 MONITORS: dict[str, str] = {
@@ -52,23 +72,30 @@ MLP_CONSTRAINTS: dict[str, list] = {
     # scikit-learn's parameters, with its constraints
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [StrOptions(set(ACTIVATIONS) | set(ACTIVATION_ALIASES))],
+    "solver": [StrOptions(set(SOLVERS))],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions(set(LEARNING_RATES))],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "power_t": [Interval(Real, 0, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "shuffle": ["boolean"],
     "random_state": ["random_state"],
     "tol": [Interval(Real, 0, None, closed="left")],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "beta_1": [Interval(Real, 0, 1, closed="left")],
     "beta_2": [Interval(Real, 0, 1, closed="left")],
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
     # adamlab's additions
-    "optimizer": [StrOptions(OPTIMIZERS.keys())],  # live: a row registered later is valid
+    "optimizer": [None, StrOptions(OPTIMIZERS.keys())],  # live: a row registered later is valid
+    "decay_biases": ["boolean"],
     "weight_decay": [None, Interval(Real, 0, None, closed="left")],
     "lr_schedule": [StrOptions(set(SCHEDULES))],
     "clip_norm": [None, Interval(Real, 0, None, closed="neither")],
@@ -82,4 +109,7 @@ CLASSIFIER_CONSTRAINTS: dict[str, list] = {
     "class_weight": [None, dict, list, StrOptions({"balanced"})],
 }
 
-REGRESSOR_CONSTRAINTS: dict[str, list] = dict(MLP_CONSTRAINTS)
+REGRESSOR_CONSTRAINTS: dict[str, list] = {
+    **MLP_CONSTRAINTS,
+    "loss": [StrOptions(set(REGRESSION_LOSSES))],
+}

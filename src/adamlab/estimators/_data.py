@@ -71,14 +71,11 @@ def forward(
 
 def holdout(n: int, fraction: float, rs: Any, stratify: np.ndarray | None):
     """(train rows, validation rows): scikit-learn's early-stopping split, ``train_test_split``
-    with the estimator's RandomState; stratified by ``stratify`` when a class is large enough."""
+    with the estimator's RandomState, stratified by ``stratify`` (None: not stratified). A
+    class too small to stratify is scikit-learn's ValueError ("The least populated classes in
+    y have only 1 member ...")."""
     rows = np.arange(n)
-    try:
-        tr, va = train_test_split(rows, random_state=rs, test_size=fraction, stratify=stratify)
-    except ValueError:
-        if stratify is None:
-            raise
-        tr, va = train_test_split(rows, random_state=rs, test_size=fraction)
+    tr, va = train_test_split(rows, random_state=rs, test_size=fraction, stratify=stratify)
     if len(va) < 2:
         raise ValueError("The validation set is too small. Increase 'validation_fraction' "
                          "or the size of your dataset.")

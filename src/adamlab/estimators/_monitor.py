@@ -7,7 +7,9 @@ After every epoch (scikit-learn's ``_update_no_improvement_count``)::
     monitor "val_score"  no improvement if score_t ≤ best_score + tol   (early_stopping=True)
     monitor "val_loss"   no improvement if vloss_t ≥ best_vloss − tol   (early_stopping=True,
                                                                        early_stopping_monitor)
-    count ← count + 1 on no improvement, else 0;   stop when count > n_iter_no_change
+    count ← count + 1 on no improvement, else 0
+    η ← LearningRate.iteration_ends(t)       t = samples seen (scikit-learn's t_); "sgd" only
+    when count > n_iter_no_change: stop, or (learning_rate="adaptive") η ← η/5 and count ← 0
 
 With early stopping the weights of the best epoch (strictly best value, regardless of ``tol``)
 are copied and put back when training ends, whichever way it ends. The state lives here, not
@@ -23,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from adamlab.estimators._sgd import LearningRate
 from adamlab.train import Callback
 
 __all__ = ["Monitor", "not_converged_message"]
@@ -42,23 +45,41 @@ class Monitor(Callback):
         self.count = 0  # epochs in a row without improvement
         self.stopped = False  # the last fit stopped because count > n_iter_no_change
         self.best_params: np.ndarray | None = None
+        self.t = 0  # training samples seen over every fit (scikit-learn's t_)
+        self.learning_rate: LearningRate | None = None  # scikit-learn's η schedule
         # Settings of the current fit (set by configure; not state).
         self.n_iter = 0
         self._acc = 0.0
 
     def configure(self, *, n_samples: int, tol: float, n_iter_no_change: float, mode: str,
-                  restore: bool, score: Callable[[], float] | None, verbose: bool) -> None:
+                  restore: bool, score: Callable[[], float] | None, verbose: bool,
+                  learning_rate: tuple[str, float, float], apply_lr: bool) -> None:
         """Settings for the next fit. ``score`` computes the validation score of the current
-        weights (None: no validation set); ``mode`` is "loss", "val_score" or "val_loss"."""
+        weights (None: no validation set); ``mode`` is "loss", "val_score" or "val_loss";
+        ``learning_rate`` is scikit-learn's (schedule, learning_rate_init, power_t), whose η
+        the monitor puts in the optimizer's groups after each epoch when ``apply_lr``."""
         self.n_samples, self.tol, self.n_iter_no_change = n_samples, tol, n_iter_no_change
         self.mode, self.restore, self.score, self.verbose = mode, restore, score, verbose
+        if self.learning_rate is None:
+            self.learning_rate = LearningRate(*learning_rate)
+        else:
+            self.learning_rate.restart(*learning_rate)
+        self.apply_lr = apply_lr
         self.n_iter = 0
         if self.stopped:  # the last fit converged: a new one starts counting afresh
             self.count, self.stopped = 0, False
 
     # ----------------------------------------------------------------- hooks
+    def on_train_begin(self, logs: dict[str, Any]) -> None:
+        self._set_lr()
+
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any]) -> None:
         self._acc = 0.0
+
+    def _set_lr(self) -> None:
+        if self.apply_lr:
+            for group in self.trainer.optimizer.param_groups:
+                group["lr"] = self.learning_rate.learning_rate
 
     def on_batch_end(self, step: int, logs: dict[str, Any]) -> None:
         n, b = self.n_samples, logs["batch"]  # b = 1, 2, …
@@ -69,6 +90,7 @@ class Monitor(Callback):
         loss = self._acc / self.n_samples
         self.loss_curve.append(loss)
         self.n_iter += 1
+        self.t += self.n_samples
         if self.verbose:
             print(f"Iteration {self.n_iter}, loss = {loss:.8f}")
         score = None
@@ -84,14 +106,18 @@ class Monitor(Callback):
                 self.best_params = params.copy()
             else:
                 np.copyto(self.best_params, params)
+        self.learning_rate.iteration_ends(self.t)
         if self.count > self.n_iter_no_change:
-            self.stopped = True
-            self.trainer.stop_training = True
-            if self.verbose:
-                what = "Training loss" if self.mode == "loss" else "Validation " + (
-                    "score" if self.mode == "val_score" else "loss")
-                print(f"{what} did not improve more than tol={self.tol:f} for "
-                      f"{self.n_iter_no_change} consecutive epochs. Stopping.")
+            what = "Training loss" if self.mode == "loss" else "Validation " + (
+                "score" if self.mode == "val_score" else "loss")
+            msg = (f"{what} did not improve more than tol={self.tol:f} for "
+                   f"{self.n_iter_no_change} consecutive epochs.")
+            if self.learning_rate.trigger_stopping(msg, self.verbose):
+                self.stopped = True
+                self.trainer.stop_training = True
+            else:
+                self.count = 0
+        self._set_lr()
 
     def _update(self, loss: float, score: float | None, val_loss: float) -> bool:
         """Update the counter and the bests; True when the monitored value is a new best."""
@@ -132,6 +158,8 @@ class Monitor(Callback):
             meta[k] = finite(meta[k])
         meta["loss_curve"] = list(self.loss_curve)
         meta["validation_scores"] = [finite(s) for s in self.validation_scores]
+        meta["t"] = self.t
+        meta["learning_rate"] = None if self.learning_rate is None else self.learning_rate.state()
         arrays = {} if self.best_params is None else {"best_params": self.best_params.copy()}
         return arrays, meta
 
@@ -148,6 +176,9 @@ class Monitor(Callback):
         m.loss_curve = [float(x) for x in meta["loss_curve"]]
         m.validation_scores = [number(s, math.nan) for s in meta["validation_scores"]]
         m.best_params = arrays.get("best_params")
+        m.t = int(meta.get("t", 0))
+        lr = meta.get("learning_rate")
+        m.learning_rate = None if lr is None else LearningRate.from_state(lr)
         return m
 
 
@@ -157,7 +188,9 @@ def not_converged_message(est: Any) -> str:
         "validation score" if est.early_stopping_monitor == "val_score" else "validation loss")
     lr = float(est.learning_rate_init)
     return (
-        f"{type(est).__name__}: reached max_iter={est.max_iter} epochs and the {what} was still "
+        f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and the "
+        f"optimization hasn't converged yet. {type(est).__name__}: reached "
+        f"max_iter={est.max_iter} epochs and the {what} was still "
         f"improving by more than tol={est.tol:g} within n_iter_no_change={est.n_iter_no_change} "
         f"epochs. Try more epochs (e.g. max_iter={2 * est.max_iter}, or warm_start=True to "
         f"continue this run) or another learning rate (learning_rate_init={lr:g} now: larger, "

@@ -1,4 +1,16 @@
-"""From the estimator's parameters to an optimizer of adamlab's registry, and back on warm start.
+"""From ``solver``/``optimizer`` to the optimizer that trains the estimator, and back on warm start.
+
+Which optimizer (``stochastic_optimizer``)::
+
+    solver="adam", optimizer=None      adamlab's Adam (the registry row "adam")
+    solver="adam", optimizer="<name>"  that registry row ("adam" is the default solver, so any
+                                       optimizer= refines it)
+    solver="sgd",  optimizer=None      scikit-learn's SGD (``_sgd.SklearnSGD``) with momentum,
+                                       nesterovs_momentum and the learning_rate schedule
+    solver="sgd",  optimizer="<name>"  a registry row of the "sgd" family (sgd, momentum,
+                                       nesterov: PyTorch's form); another family is an error
+    solver="lbfgs"                     scipy's L-BFGS-B, no stochastic optimizer: optimizer=
+                                       must be None
 
 scikit-learn's names map onto the optimizer's own arguments wherever the optimizer has them::
 
@@ -20,17 +32,66 @@ from typing import Any
 
 from adamlab.optim import OPTIMIZERS, Optimizer, get_optimizer_spec
 
-__all__ = ["optimizer_arguments", "update_hyperparameters"]
+__all__ = ["SKLEARN_SGD", "stochastic_optimizer", "optimizer_arguments",
+           "update_hyperparameters"]
+
+#: The name ``stochastic_optimizer`` gives scikit-learn's own SGD (not a registry row).
+SKLEARN_SGD = "SklearnSGD"
+
+
+def stochastic_optimizer(est: Any) -> str | None:
+    """The optimizer ``est`` trains with: a registry name, ``SKLEARN_SGD``, or None (lbfgs);
+    ValueError when ``solver`` and ``optimizer`` contradict each other."""
+    solver, name = est.solver, est.optimizer
+    if solver == "lbfgs":
+        if name is not None:
+            raise ValueError(
+                f"solver='lbfgs' is full-batch L-BFGS (scipy), but optimizer={name!r} names a "
+                "stochastic optimizer: drop optimizer= to use L-BFGS, or use solver='adam' "
+                f"(the default) with optimizer={name!r}"
+            )
+        return None
+    if name is None:
+        if solver == "sgd" and est.learning_rate != "constant" and est.lr_schedule != "constant":
+            raise ValueError(
+                f"learning_rate={est.learning_rate!r} and lr_schedule={est.lr_schedule!r} are "
+                "two schedules for one learning rate: give one of them"
+            )
+        return SKLEARN_SGD if solver == "sgd" else "adam"
+    if solver == "sgd":
+        family = get_optimizer_spec(name).family
+        if family != "sgd":
+            sgd = ", ".join(n for n, s in OPTIMIZERS.items() if s.family == "sgd")
+            raise ValueError(
+                f"solver='sgd' contradicts optimizer={name!r} (a {family!r} optimizer): with "
+                f"solver='sgd' give optimizer=None (scikit-learn's SGD) or one of {sgd}; for "
+                f"{name!r} leave solver at its default 'adam'"
+            )
+        if est.learning_rate != "constant":
+            raise ValueError(
+                f"learning_rate={est.learning_rate!r} is a schedule of scikit-learn's SGD "
+                f"(optimizer=None); with optimizer={name!r} use lr_schedule= instead"
+            )
+    return name
 
 
 def optimizer_arguments(est: Any) -> dict[str, Any]:
-    """The keyword arguments of ``make_optimizer(est.optimizer, ...)`` (``lr`` included)."""
-    name = est.optimizer
+    """The keyword arguments of the optimizer ``stochastic_optimizer(est)`` names (``lr``
+    included): ``make_optimizer(name, ...)``, or ``SklearnSGD`` for scikit-learn's SGD."""
+    name = stochastic_optimizer(est)
+    if name == SKLEARN_SGD:
+        if est.weight_decay not in (None, 0) or est.eps_hat:
+            what = "weight_decay" if est.weight_decay not in (None, 0) else "eps_hat=True"
+            raise ValueError(f"{what} is not part of scikit-learn's SGD (solver='sgd'); use "
+                             "alpha (the L2 penalty), or optimizer='adamw' for decoupled decay")
+        return {"lr": float(est.learning_rate_init), "momentum": float(est.momentum),
+                "nesterov": bool(est.nesterovs_momentum)}
     spec = get_optimizer_spec(name)
     accepted = spec.arguments()
     args: dict[str, Any] = {"lr": float(est.learning_rate_init)}
     if "betas" in accepted:
-        args["betas"] = (float(est.beta_1), float(est.beta_2))
+        # beta_1, beta_2; a third beta (AdEMAMix's slow momentum) keeps the row's default
+        args["betas"] = (float(est.beta_1), float(est.beta_2), *spec.default("betas")[2:])
     if "eps" in accepted:
         args["eps"] = float(est.epsilon)
     if est.eps_hat:

@@ -9,10 +9,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 
-from adamlab.estimators._base import BaseMLP
+from adamlab.estimators._base import BaseMLP, is_stochastic, store_parameters
 from adamlab.estimators._constraints import CLASSIFIER_CONSTRAINTS
+from adamlab.estimators._skl_callbacks import with_callbacks
 from adamlab.nn import sigmoid, softmax
 
 __all__ = ["MLPClassifier"]
@@ -94,23 +96,30 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
+        solver="adam",
         alpha=0.0001,
         batch_size="auto",
+        learning_rate="constant",
         learning_rate_init=0.001,
+        power_t=0.5,
         max_iter=200,
         shuffle=True,
         random_state=None,
         tol=1e-4,
         verbose=False,
         warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
         early_stopping=False,
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
-        optimizer="adam",
+        max_fun=15000,
+        optimizer=None,
         weight_decay=None,
+        decay_biases=False,
         lr_schedule="constant",
         clip_norm=None,
         eps_hat=False,
@@ -118,37 +127,34 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         early_stopping_monitor="val_score",
         class_weight=None,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation, alpha=alpha,
-            batch_size=batch_size, learning_rate_init=learning_rate_init, max_iter=max_iter,
-            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, optimizer=optimizer,
-            weight_decay=weight_decay, lr_schedule=lr_schedule, clip_norm=clip_norm,
-            eps_hat=eps_hat, callbacks=callbacks, early_stopping_monitor=early_stopping_monitor,
-        )
-        self.class_weight = class_weight
+        store_parameters(self, locals())
 
+    @available_if(is_stochastic)
+    @with_callbacks
     def partial_fit(self, X, y, sample_weight=None, classes=None, eval_set=None):
         """One epoch over ``(X, y)``, continuing the run (weights and optimizer state).
 
         ``classes`` (every label of the whole data) is required on the first call, as in
-        scikit-learn, except for a multi-label indicator ``y``. See ``BaseMLP.partial_fit``.
+        scikit-learn, except for a multi-label indicator ``y``. With ``early_stopping``, give an
+        ``eval_set`` (adamlab's): each call is scored on it and the best weights so far kept.
+        Only for the stochastic solvers (not ``solver="lbfgs"``).
         """
-        self._validate_params()
         if self.__sklearn_is_fitted__():
             if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
-                raise ValueError(f"classes={classes!r} is not the same as on the last call to "
+                raise ValueError(f"`classes={classes!r}` is not the same as on last call to "
                                  f"partial_fit, was: {self.classes_!r}")
         elif classes is None and not _is_multilabel(y):
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        return self._fit(X, y, sample_weight, eval_set, incremental=True, classes=classes)
+        return self._partial_fit(X, y, sample_weight, eval_set, classes=classes)
 
     # ---------------------------------------------------------------- targets
     @property
     def _head(self) -> str:
         return "softmax" if self._kind == "multiclass" else "sigmoid"
+
+    @property
+    def _out_activation(self) -> str:
+        return "softmax" if self._kind == "multiclass" else "logistic"
 
     def _fit_targets(self, y, first: bool, incremental: bool, classes: Any) -> np.ndarray:
         y = _dense(y)
@@ -157,13 +163,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             if kind == "multilabel":
                 self.classes_ = np.arange(y.shape[1])
             else:
+                # one class: scikit-learn fits a constant model (its output learns "not
+                # this class"; predict always says the class)
                 self.classes_ = unique_labels(y if classes is None else classes)
-                if len(self.classes_) < 2:
-                    raise ValueError(
-                        f"{type(self).__name__} needs samples of at least 2 classes, but y has "
-                        f"only one class: {self.classes_.tolist()[0]!r}"
-                    )
-                kind = "binary" if len(self.classes_) == 2 else "multiclass"
+                kind = "binary" if len(self.classes_) <= 2 else "multiclass"
             self._kind = kind
             self.n_outputs_ = {"binary": 1, "multiclass": len(self.classes_),
                                "multilabel": len(self.classes_)}[kind]
@@ -218,7 +221,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return compute_class_weight(cw, classes=self.classes_, y=y)[self._codes(y)]
 
     def _stratify(self, t: np.ndarray) -> np.ndarray | None:
-        return None if self._kind == "multilabel" else t
+        """scikit-learn's rule: stratify when there is one output (binary, or one class), on
+        its 0/1 column as booleans (hence "Classes with too few members are: ['True']")."""
+        return (t > 0.5).reshape(-1, 1) if self.n_outputs_ == 1 else None
 
     def _score_logits(self, logits, t, w) -> float:
         """Accuracy (exact match for multi-label), weighted by ``w``: scikit-learn's score."""
@@ -238,6 +243,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         z = self._decision(X)
         if self._kind == "multilabel":
             return (z > 0).astype(int)
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, len(z))
         index = np.argmax(z, axis=1) if self._kind == "multiclass" else (z[:, 0] > 0).astype(int)
         return self.classes_[index]
 
