@@ -24,7 +24,9 @@ def grad_seq(dtype, n=STEPS):
 
 def run(name, dtype, grad_dtype):
     params = init(dtype)
-    opt = make_optimizer(name, params, lr=0.01, weight_decay=0.01)
+    # a rate that is a multiplier (default 1: LARS's trust-ratio-scaled steps) runs at its default
+    lr = max(0.01, OPTIMIZERS[name].default_lr())
+    opt = make_optimizer(name, params, lr=lr, weight_decay=0.01)
     for g in grad_seq(grad_dtype):
         opt.step(g)
     return params, opt

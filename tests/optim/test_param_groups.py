@@ -70,10 +70,17 @@ def test_lr_zero_freezes_the_group_but_the_other_moves(name):
     a_frozen = a.copy()
     for g in seq[1:]:
         b_before = b.copy()
+        if name in COASTING:
+            a_frozen = a + OPTIMIZERS[name].default("momentum") * opt.state[0][COASTING[name]]
         opt.step(g)
         assert np.array_equal(a, a_frozen)
         assert not np.array_equal(b, b_before)
     assert opt.state[0]["step"] == 4  # the frozen group's state still advances, as in torch
+
+
+# Momentum of the lr-scaled step (optax's trace, b ← −α·u + μ·b; θ ← θ + b): at lr 0 a group
+# coasts on μ·b, exactly, as optax.lars does; torch-style momentum of g stops dead instead.
+COASTING = {"lars": "trace"}
 
 
 def test_add_param_group_appends_to_the_gradient_order():

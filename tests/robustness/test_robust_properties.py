@@ -71,7 +71,18 @@ HYPER = {
     "lr_decay": st.floats(0.0, 1.0),
     "initial_accumulator_value": st.floats(0.0, 1.0),
     "fused": st.sampled_from([None, False] + ([True] if _has_numba() else [])),
+    # issue 13 (Lion, AdaBelief, LAMB, LARS, ADOPT, AdEMAMix): AdEMAMix's alpha weighs its slow
+    # momentum (any alpha >= 0 is valid; the draw above is a subset) and its betas are a triple
+    "cautious": st.booleans(),
+    "weight_decouple": st.booleans(),
+    "fixed_decay": st.booleans(),
+    "rectify": st.booleans(),
+    "degenerated_to_sgd": st.booleans(),
+    "eps_root": st.floats(0.0, 1e-3),
+    "trust_coefficient": log_uniform(1e-4, 1.0),
+    "use_clipping": st.booleans(),
 }
+THREE_BETAS = st.tuples(st.floats(0.0, 0.999), st.floats(0.0, 0.9999), st.floats(0.0, 0.9999))
 
 
 @st.composite
@@ -80,8 +91,10 @@ def optimizer_setups(draw, names=NAMES):
     spec = OPTIMIZERS[name]
     accepted = set(inspect.signature(spec.cls).parameters) - {"params"} - set(spec.fixed)
     kwargs = {k: draw(HYPER[k]) for k in sorted(accepted) if draw(st.booleans()) or k == "lr"}
-    if kwargs.get("nesterov") or spec.fixed.get("nesterov"):  # needs momentum > 0, no dampening
-        kwargs["dampening"] = 0.0
+    if "betas" in kwargs and len(spec.default("betas")) == 3:
+        kwargs["betas"] = draw(THREE_BETAS)
+    if (kwargs.get("nesterov") or spec.fixed.get("nesterov")) and "dampening" in accepted:
+        kwargs["dampening"] = 0.0  # SGD's Nesterov needs momentum > 0 and no dampening
         if "momentum" not in spec.fixed:
             kwargs["momentum"] = draw(st.floats(0.01, 0.99))
     if kwargs.get("centered"):  # its variance can be ~0 (always, at alpha 0): steps of lr·g/eps,

@@ -7,15 +7,21 @@ them in place from a list of gradients::
     opt.step([grad_w, grad_b])
 """
 
+from adamlab.optim.adabelief import AdaBelief
 from adamlab.optim.adadelta import Adadelta
 from adamlab.optim.adafactor import Adafactor
 from adamlab.optim.adagrad import Adagrad
 from adamlab.optim.adam import Adam, AdamW
 from adamlab.optim.adamax import Adamax
+from adamlab.optim.ademamix import AdEMAMix
+from adamlab.optim.adopt import ADOPT
 from adamlab.optim.asgd import ASGD
 from adamlab.optim.base import Optimizer
 from adamlab.optim.clip import clip_grad_norm_, clip_grad_value_, global_norm
 from adamlab.optim.groups import build_optimizer, parameter_groups
+from adamlab.optim.lamb import LAMB
+from adamlab.optim.lars import LARS
+from adamlab.optim.lion import Lion
 from adamlab.optim.multi import MultiOptimizer
 from adamlab.optim.muon import Muon
 from adamlab.optim.nadam import NAdam
@@ -47,6 +53,7 @@ __all__ = [
     "Optimizer", "MultiOptimizer", "build_optimizer", "parameter_groups",
     "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "NAdam", "RAdam", "Adamax",
     "Adadelta", "Rprop", "ASGD", "Adafactor", "Muon",
+    "Lion", "AdaBelief", "LAMB", "LARS", "ADOPT", "AdEMAMix",
     "OPTIMIZERS", "OptimizerSpec", "get_optimizer_spec", "make_optimizer", "register", "FAMILIES",
     "DECAYS",
     "clip_grad_norm_", "clip_grad_value_", "global_norm",

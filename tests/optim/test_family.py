@@ -1,0 +1,385 @@
+"""Adam's successors whose references are not torch.optim (Lion, AdaBelief, LAMB, LARS, ADOPT,
+AdEMAMix, Schedule-Free AdamW, Prodigy), against trajectories recorded from their references
+by scripts/make_family_golden.py (lion_pytorch, adabelief_pytorch, optax, schedulefree,
+prodigyopt), plus hand-computed steps, exact state round trips, float32 and bad input.
+
+No reference is imported here: the golden file holds the gradient stream and the parameters
+after steps 1, 5, 10, ..., 200 of every case; replayed through adamlab they must agree to a
+relative 1e-10.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adamlab import optim
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+META = json.loads((FIXTURES / "family_golden.json").read_text())
+ARRAYS = np.load(FIXTURES / "family_golden.npz", allow_pickle=False)
+CASES = {c["name"]: c for c in META["cases"]}
+CLASSES = sorted({c["class"] for c in META["cases"]})
+
+
+def split(flat: np.ndarray, dtype=np.float64) -> list[np.ndarray]:
+    out, i = [], 0
+    for shape in META["shapes"]:
+        n = int(np.prod(shape))
+        out.append(flat[i : i + n].reshape(shape).astype(dtype))
+        i += n
+    return out
+
+
+def kwargs_of(case: dict) -> dict:
+    kw = dict(case["kwargs"])
+    if "betas" in kw:
+        kw["betas"] = tuple(kw["betas"])
+    return kw
+
+
+def build(case: dict, params: list[np.ndarray]) -> optim.Optimizer:
+    return getattr(optim, case["class"])(params, **kwargs_of(case))
+
+
+def replay(case: dict, opt: optim.Optimizer, params, steps=None, start=0, on_step=None):
+    """Feed the recorded gradients (steps start+1 .. steps); yield (t, flat params) when the
+    golden file holds step t."""
+    recorded = set(META["recorded_steps"])
+    for t in range(start + 1, (steps or META["steps"]) + 1):
+        opt.step(split(ARRAYS["grads"][t - 1], params[0].dtype))
+        if on_step is not None:
+            on_step(t, opt)
+        if t in recorded:
+            yield t, np.concatenate([p.ravel() for p in params])
+
+
+def golden(case: dict, t: int) -> np.ndarray:
+    return ARRAYS[f"{case['name']}.params"][META["recorded_steps"].index(t)]
+
+
+# ------------------------------------------------------------------------ golden trajectories
+@pytest.mark.parametrize("name", list(CASES))
+def test_matches_the_reference_step_for_step(name):
+    case = CASES[name]
+    params = split(ARRAYS["init"])
+    opt = build(case, params)
+    n = 0
+    for t, got in replay(case, opt, params):
+        np.testing.assert_allclose(got, golden(case, t), rtol=1e-10, atol=1e-13,
+                                   err_msg=f"{name}: step {t}")
+        n += 1
+    assert n == len(META["recorded_steps"]) and META["steps"] >= 200
+
+
+def test_the_golden_data_covers_every_class_and_flag():
+    assert set(CLASSES) >= {"Lion", "AdaBelief", "LAMB", "LARS", "ADOPT", "AdEMAMix"}
+    flags = {(c["class"], k) for c in META["cases"] for k, v in c["kwargs"].items()
+             if k != "lr" and v != _default(c["class"], k)}
+    want = {("Lion", "weight_decay"), ("Lion", "decoupled_weight_decay"),
+            ("AdaBelief", "amsgrad"), ("AdaBelief", "rectify"), ("AdaBelief", "weight_decouple"),
+            ("AdaBelief", "fixed_decay"), ("AdaBelief", "degenerated_to_sgd"),
+            ("LAMB", "weight_decay"), ("LAMB", "eps_root"),
+            ("LARS", "nesterov"), ("LARS", "momentum"), ("LARS", "trust_coefficient"),
+            ("LARS", "weight_decay"), ("LARS", "eps"),
+            ("ADOPT", "use_clipping"), ("ADOPT", "nesterov"), ("ADOPT", "weight_decay"),
+            ("ADOPT", "decoupled_weight_decay"),
+            ("AdEMAMix", "alpha"), ("AdEMAMix", "betas"), ("AdEMAMix", "weight_decay")}
+    assert want <= flags, want - flags
+    assert META["optax_lion_vs_lion_pytorch"] < 1e-10  # optax.lion agrees with lion_pytorch
+
+
+def _default(cls: str, arg: str):
+    value = inspect.signature(getattr(optim, cls)).parameters[arg].default
+    return list(value) if isinstance(value, tuple) else value
+
+
+def test_the_weights_and_biases_in_two_groups_step_as_in_one():
+    """The golden runs use one group; split into weight and bias groups, not a bit changes."""
+    for case in CASES.values():
+        a, b = split(ARRAYS["init"]), split(ARRAYS["init"])
+        one = build(case, a)
+        two = getattr(optim, case["class"])([{"params": [b[0]]}, {"params": [b[1]]}],
+                                            **kwargs_of(case))
+        for _ in zip(replay(case, one, a, steps=20), replay(case, two, b, steps=20),
+                     strict=True):
+            pass
+        assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)), case["name"]
+
+
+# --------------------------------------------------------------------- hand-computed steps
+THETA = np.array([1.0, -2.0, 0.5, 3.0])
+G1 = np.array([0.5, -1.0, 2.0, -0.25])
+G2 = np.array([-1.0, 0.5, 1.0, 2.0])
+
+
+def one_step(cls, g=G1, theta=THETA, **kw):
+    p = theta.copy()
+    cls([p], **kw).step([g])
+    return p
+
+
+def test_lion_first_step_is_a_sign_step_after_decay():
+    # m_0 = 0: c_1 = (1 − β1)·g, sign(c_1) = sign(g); θ_1 = θ_0·(1 − α·λ) − α·sign(g)
+    p = one_step(optim.Lion, lr=0.1, weight_decay=0.5)
+    np.testing.assert_allclose(p, THETA * (1 - 0.1 * 0.5) - 0.1 * np.sign(G1), rtol=1e-15)
+    # decoupled_weight_decay: λ/α₀ — with the built lr α₀ = 0.1, θ·(1 − λ)
+    p = one_step(optim.Lion, lr=0.1, weight_decay=0.5, decoupled_weight_decay=True)
+    np.testing.assert_allclose(p, THETA * 0.5 - 0.1 * np.sign(G1), rtol=1e-15)
+
+
+def test_lion_second_step_interpolates_with_the_momentum():
+    p = THETA.copy()
+    opt = optim.Lion([p], lr=0.1, betas=(0.9, 0.99))
+    opt.step([G1])
+    opt.step([G2])
+    m1 = 0.01 * G1  # m_1 = (1 − β2)·g_1
+    c2 = 0.9 * m1 + 0.1 * G2  # c_2 = β1·m_1 + (1 − β1)·g_2
+    np.testing.assert_allclose(p, THETA - 0.1 * np.sign(G1) - 0.1 * np.sign(c2), rtol=1e-15)
+    np.testing.assert_allclose(opt.state[0]["exp_avg"], 0.99 * m1 + 0.01 * G2, rtol=1e-15)
+
+
+def test_cautious_lion_masks_disagreeing_coordinates_by_the_papers_rule():
+    """C-Lion (Liang et al. 2024): φ = 1[u ⊙ g > 0], u ← u ⊙ φ·n/(nnz + 1), per tensor."""
+    p = THETA.copy()
+    opt = optim.Lion([p], lr=0.1, betas=(0.5, 0.99), cautious=True)
+    opt.step([G1])  # m_0 = 0: u = sign(g) agrees everywhere: nnz = 4, scale 4/5
+    after1 = THETA - 0.1 * np.sign(G1) * 4 / 5
+    np.testing.assert_allclose(p, after1, rtol=1e-15)
+    p1 = p.copy()
+    # m_1 = (1 − β2)·g_1 = [0.005, −0.01, 0.02, −0.0025];
+    # coordinates 0 and 3: the momentum outweighs a small opposite gradient in c = ½m + ½g, so
+    # u = sign(c) = [+, +, −, −] disagrees with g = [−, +, −, +] there: φ = [0, 1, 1, 0]
+    g2 = np.array([-1e-4, 0.5, -1.0, 1e-4])
+    u = np.array([1.0, 1.0, -1.0, -1.0])
+    phi = np.array([0.0, 1.0, 1.0, 0.0])
+    opt.step([g2])
+    np.testing.assert_allclose(p, after1 - 0.1 * u * phi * 4 / (2 + 1), rtol=1e-15)
+    np.testing.assert_array_equal(p[[0, 3]], p1[[0, 3]])  # the masked ones did not move
+
+
+def test_cautious_masks_each_tensor_by_its_own_count():
+    w, b = np.ones((2, 2)), np.ones(3)
+    opt = optim.Lion([w, b], lr=1.0, cautious=True)
+    opt.step([np.array([[1.0, -1.0], [1.0, 1.0]]), np.ones(3)])
+    # first step: u = sign(g) agrees everywhere; w: n = 4, nnz = 4 -> 4/5; b: 3/4
+    np.testing.assert_allclose(w, 1 - np.array([[1.0, -1.0], [1.0, 1.0]]) * 4 / 5, rtol=1e-15)
+    np.testing.assert_allclose(b, 1 - 3 / 4, rtol=1e-15)
+
+
+def test_cautious_views_of_one_buffer_are_still_masked_tensor_by_tensor():
+    """Adjacent views (an MLP's layout) are merged into one flat run only when elementwise:
+    a cautious group is not, so each view keeps its own count."""
+    buf = np.ones(7)
+    w, b = buf[:4].reshape(2, 2), buf[4:]
+    opt = optim.Lion([w, b], lr=1.0, cautious=True)
+    gbuf = np.ones(7)
+    opt.step([gbuf[:4].reshape(2, 2), gbuf[4:]])
+    np.testing.assert_allclose(buf, [1 - 4 / 5] * 4 + [1 - 3 / 4] * 3, rtol=1e-15)
+
+
+def test_adabelief_rectified_first_step_is_sgd_with_momentum():
+    # ρ_1 = ρ_∞ − 2β2/(1 − β2) = 1 < 5: θ_1 = θ_0 − α/(1 − β1)·m_1 = θ_0 − α·g
+    p = one_step(optim.AdaBelief, lr=0.1)
+    np.testing.assert_allclose(p, THETA - 0.1 * G1, rtol=1e-14)
+    p = one_step(optim.AdaBelief, lr=0.1, degenerated_to_sgd=False)
+    np.testing.assert_array_equal(p, THETA)
+
+
+def test_adabelief_plain_first_step_by_hand():
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-16
+    p = one_step(optim.AdaBelief, lr=lr, rectify=False, weight_decay=0.5)
+    m = (1 - b1) * G1
+    s = (1 - b2) * (G1 - m) ** 2 + eps  # ε enters the state
+    decayed = THETA * (1 - lr * 0.5)  # weight_decouple=True: θ·(1 − αλ) first
+    expect = decayed - lr / (1 - b1) * m / (np.sqrt(s) / math.sqrt(1 - b2) + eps)
+    np.testing.assert_allclose(p, expect, rtol=1e-14)
+
+
+def test_adabelief_rectified_step_once_rho_reaches_5():
+    """With β2 = 0.5, ρ_∞ = 3 < 5 never; with β2 = 0.9, ρ_t ≥ 5 from t = 6 (the rectified
+    step with r_t, no √(1 − β2^t) in the denominator)."""
+    lr, b1, b2 = 0.01, 0.9, 0.9
+    p = THETA.copy()
+    opt = optim.AdaBelief([p], lr=lr, betas=(b1, b2), eps=1e-8)
+    m, s, theta = np.zeros(4), np.zeros(4), THETA.copy()
+    rho_inf = 2 / (1 - b2) - 1
+    for t in range(1, 9):
+        g = G1 if t % 2 else G2
+        opt.step([g])
+        m = b1 * m + (1 - b1) * g
+        s = b2 * s + (1 - b2) * (g - m) ** 2 + 1e-8
+        rho = rho_inf - 2 * t * b2**t / (1 - b2**t)
+        if rho >= 5:
+            r = math.sqrt((1 - b2**t) * (rho - 4) / (rho_inf - 4) * (rho - 2) / rho * rho_inf
+                          / (rho_inf - 2))
+            theta = theta - lr * r / (1 - b1**t) * m / (np.sqrt(s) + 1e-8)
+        else:
+            theta = theta - lr / (1 - b1**t) * m
+        np.testing.assert_allclose(p, theta, rtol=1e-12, err_msg=f"step {t}")
+    assert rho_inf - 2 * 8 * b2**8 / (1 - b2**8) >= 5  # the rectified branch was reached
+
+
+def test_lamb_first_step_by_hand():
+    W = np.array([[1.0, -2.0], [0.5, 3.0]])
+    g = np.array([[0.5, -1.0], [2.0, -0.25]])
+    p = W.copy()
+    optim.LAMB([p], lr=0.1, weight_decay=0.1).step([g])
+    u = g / (np.abs(g) + 1e-6) + 0.1 * W  # m̂ = g, v̂ = g²: u = g/(|g| + ε) + λθ
+    r = np.linalg.norm(W) / np.linalg.norm(u)  # per-tensor trust ratio
+    np.testing.assert_allclose(p, W - 0.1 * r * u, rtol=1e-14)
+
+
+def test_lars_first_steps_by_hand():
+    p = THETA.copy()
+    opt = optim.LARS([p], lr=2.0, momentum=0.5, trust_coefficient=0.01)
+    opt.step([G1])
+    u1 = -2.0 * 0.01 * np.linalg.norm(THETA) / np.linalg.norm(G1) * G1
+    np.testing.assert_allclose(p, THETA + u1, rtol=1e-14)
+    theta1 = p.copy()
+    opt.step([G2])
+    u2 = -2.0 * 0.01 * np.linalg.norm(theta1) / np.linalg.norm(G2) * G2
+    np.testing.assert_allclose(p, theta1 + u2 + 0.5 * u1, rtol=1e-14)  # b_2 = u_2 + μ·b_1
+
+
+def test_trust_ratio_is_one_at_a_zero_tensor():
+    p = np.zeros(3)
+    optim.LARS([p], lr=1.0, momentum=0.0).step([np.array([1.0, -2.0, 0.5])])
+    np.testing.assert_allclose(p, [-1.0, 2.0, -0.5], rtol=1e-15)  # r = 1, not 0
+
+
+def test_adopt_first_step_only_seeds_v_and_the_second_is_clipped():
+    p = THETA.copy()
+    opt = optim.ADOPT([p], lr=0.1)
+    opt.step([G1])
+    np.testing.assert_array_equal(p, THETA)
+    np.testing.assert_array_equal(opt.state[0]["nu"], G1**2)
+    g2 = np.array([-1.0, 0.5, 10.0, 2.0])
+    opt.step([g2])
+    x = np.clip(g2 / np.maximum(np.abs(G1), 1e-6), -1.0, 1.0)  # clip ±c^{1/4} = ±1 at c = 1
+    np.testing.assert_allclose(p, THETA - 0.1 * (1 - 0.9) * x, rtol=1e-15)
+    np.testing.assert_allclose(opt.state[0]["nu"], 0.0001 * g2**2 + 0.9999 * G1**2, rtol=1e-15)
+
+
+def test_adopt_unclipped_and_nesterov_second_step():
+    p = THETA.copy()
+    opt = optim.ADOPT([p], lr=0.1, use_clipping=False, nesterov=True)
+    opt.step([G1])
+    opt.step([G2])
+    x = G2 / np.abs(G1)
+    m = 0.1 * x
+    np.testing.assert_allclose(p, THETA - 0.1 * (0.1 * x + 0.9 * m), rtol=1e-15)
+
+
+def test_ademamix_first_step_by_hand():
+    lr, alpha, b3 = 0.1, 5.0, 0.9999
+    p = one_step(optim.AdEMAMix, lr=lr, weight_decay=0.5)
+    # m̂1 = g, m2 = (1 − β3)·g (not bias-corrected), ν̂ = g²
+    u = (G1 + alpha * (1 - b3) * G1) / (np.abs(G1) + 1e-8) + 0.5 * THETA
+    np.testing.assert_allclose(p, THETA - lr * u, rtol=1e-14)
+
+
+# ------------------------------------------------------------------- state, dtypes, inputs
+@pytest.mark.parametrize("name", list(CASES))
+def test_state_dict_round_trip_is_bit_for_bit(name):
+    case = CASES[name]
+    straight = split(ARRAYS["init"])
+    opt = build(case, straight)
+    for _ in replay(case, opt, straight, steps=30):
+        pass
+    first = split(ARRAYS["init"])
+    opt1 = build(case, first)
+    for _ in replay(case, opt1, first, steps=13):
+        pass
+    saved = opt1.state_dict()
+    resumed = [p.copy() for p in first]
+    opt2 = build(case, resumed)
+    opt2.load_state_dict(saved)
+    for _ in replay(case, opt2, resumed, steps=30, start=13):
+        pass
+    for a, b in zip(straight, resumed, strict=True):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_float32_keeps_its_dtype_and_follows_float64(name):
+    case = CASES[name]
+    p32 = split(ARRAYS["init"], np.float32)
+    opt = build(case, p32)
+    for _ in replay(case, opt, p32, steps=40):
+        pass
+    for p, s in zip(p32, opt.state, strict=True):
+        assert p.dtype == np.float32
+        assert all(v.dtype == np.float32 for v in s.values() if isinstance(v, np.ndarray))
+    # against float64 fed the same float32 gradients: 40 steps of float32 rounding
+    p64 = split(ARRAYS["init"].astype(np.float32).astype(np.float64))
+    opt64 = build(case, p64)
+    for t in range(1, 41):
+        opt64.step(split(ARRAYS["grads"][t - 1].astype(np.float32).astype(np.float64)))
+    for a, b in zip(p32, p64, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+# f(θ) = ½·Σ κ_i·(θ_i − c_i)², κ from 1 to 20: each optimizer at its own rate (linearly decayed
+# to 0 for the fixed-length steps of Lion, LAMB and LARS), to 1e-3 of the minimum.
+KAPPA = np.array([[1.0, 5.0, 20.0], [2.0, 10.0, 3.0]])
+CENTER = np.array([[0.5, -1.0, 2.0], [1.5, -0.5, 1.0]])
+# AdEMAMix's slow momentum (β3 = 0.9999) remembers the start for ~10⁴ steps: β3 = 0.99 here.
+CONVERGE = {"Lion": (0.05, 2000, True, {}), "AdaBelief": (0.05, 1000, False, {}),
+            "LAMB": (0.05, 1000, True, {}), "LARS": (2.0, 1000, True, {}),
+            "ADOPT": (0.05, 1000, False, {}),
+            "AdEMAMix": (0.05, 1000, False, {"betas": (0.9, 0.999, 0.99)})}
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_converges_on_a_small_quadratic(cls):
+    lr, steps, decayed, kwargs = CONVERGE[cls]
+    p = np.full((2, 3), 3.0)
+    opt = getattr(optim, cls)([p], lr=lr, **kwargs)
+    for t in range(steps):
+        if decayed:
+            opt.param_groups[0]["lr"] = lr * (1 - t / steps)
+        opt.step([KAPPA * (p - CENTER)])
+    assert np.max(np.abs(p - CENTER)) < 1e-3, cls
+
+
+BAD = [
+    (optim.Lion, {"lr": -1.0}, r"lr must be a finite number >= 0"),
+    (optim.Lion, {"betas": (0.9, 1.0)}, r"betas\[1\] must be a finite number in \[0.0, 1.0\)"),
+    (optim.Lion, {"weight_decay": math.nan}, r"weight_decay must be a finite number"),
+    (optim.Lion, {"lr": 0.0, "weight_decay": 0.1, "decoupled_weight_decay": True},
+     r"lr must be a finite number > 0.*divides weight_decay by the initial lr"),
+    (optim.AdaBelief, {"eps": 0.0}, r"eps must be a finite number > 0"),
+    (optim.AdaBelief, {"betas": (math.inf, 0.9)}, r"betas\[0\]"),
+    (optim.LAMB, {"eps_root": -1e-3}, r"eps_root must be a finite number >= 0"),
+    (optim.LARS, {"trust_coefficient": 0.0}, r"trust_coefficient must be a finite number > 0"),
+    (optim.LARS, {"momentum": 1.0}, r"momentum must be a finite number in \[0.0, 1.0\)"),
+    (optim.LARS, {"eps": -1.0}, r"eps must be a finite number >= 0"),
+    (optim.ADOPT, {"betas": (0.9, -0.1)}, r"betas\[1\]"),
+    (optim.AdEMAMix, {"betas": (0.9, 0.999)}, r"betas must be a triple \(beta1, beta2, beta3\)"),
+    (optim.AdEMAMix, {"betas": (0.9, 0.999, 1.0)}, r"betas\[2\] must be a finite number in"),
+    (optim.AdEMAMix, {"alpha": -1.0}, r"alpha must be a finite number >= 0"),
+    (optim.AdEMAMix, {"alpha": math.inf}, r"alpha must be a finite number"),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs, match", BAD,
+                         ids=[f"{c.__name__}-{next(iter(k))}" for c, k, _ in BAD])
+def test_bad_hyperparameters_raise_naming_the_parameter(cls, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        cls([np.zeros(3)], **kwargs)
+
+
+def test_a_bad_group_hyperparameter_names_its_group():
+    with pytest.raises(ValueError, match=r"LARS \(group 1\): momentum must be"):
+        optim.LARS([{"params": [np.zeros(2)]}, {"params": [np.zeros(2)], "momentum": 2.0}])
+
+
+def test_lars_accepts_eps_zero_and_alpha_above_one_is_ademamix_s_default():
+    optim.LARS([np.zeros(2)], eps=0.0).step([np.zeros(2)])
+    assert optim.AdEMAMix([np.zeros(2)]).defaults["alpha"] == 5.0
