@@ -1,8 +1,16 @@
 """The pieces the optimizers are assembled from, each one line of math.
 
-Every function works in place on NumPy arrays and reproduces the order of floating-point
-operations of the matching ``torch`` kernel (``lerp_``, ``addcmul_``, ``add(alpha=)``), so that
-trajectories agree with ``torch.optim`` to the last few bits, not just to the formula.
+Every function works in place on NumPy arrays and reproduces the floating-point operations of
+the matching ``torch`` kernel, so that trajectories agree with ``torch.optim`` bit for bit, not
+just to the formula. torch's CPU kernels for ``add(y, alpha=s)``, ``addcmul`` and ``lerp`` use
+the processor's fused multiply-add (measured with torch 2.13 in float64: every element, also
+the tail that is not a whole vector, is rounded once); the ``*_fma`` terms compute those with
+:func:`adamlab.optim._fma.fma`, rounded once as well. ``addcdiv`` is x + (s·y)/z, three
+roundings, in both.
+
+``direction``, ``lerp``, ``ema`` and ``ema_sq`` (no ``_fma``) are the same terms rounded twice:
+Adam's NumPy step and its compiled kernel (``_adam_kernel``, which repeats them) still use them,
+until the kernel follows (issue 16 §6); no other optimizer does.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+
+from adamlab.optim._fma import fma
 
 Scratch = Callable[[np.ndarray, int], np.ndarray]
 
@@ -71,3 +81,62 @@ def ema_sq(v: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
     np.multiply(g, 1 - beta, out=tmp)
     tmp *= g
     v += tmp
+
+
+# ---- torch's operations rounded as torch rounds them (fused multiply-add) --------------------
+
+
+def add_scaled(x: np.ndarray, y: np.ndarray, alpha: float, out: np.ndarray) -> np.ndarray:
+    """out ← x + α·y rounded once: torch's ``x.add(y, alpha=α)`` (``out`` may be x or y)."""
+    return fma(y, alpha, x, out)
+
+
+def addcmul(x: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float, out: np.ndarray,
+            tmp: np.ndarray) -> np.ndarray:
+    """out ← x + value·t1·t2 as torch's ``x.addcmul(t1, t2, value=value)``: (value·t1) rounded,
+    then ·t2 + x rounded once. ``tmp`` receives value·t1 (it may be t1, not x or t2)."""
+    np.multiply(t1, value, out=tmp)
+    return fma(tmp, t2, x, out)
+
+
+def direction_fma(
+    p: np.ndarray, g: np.ndarray, group: Mapping[str, Any], scratch: Scratch, l2: bool = True
+) -> np.ndarray:
+    """:func:`direction` as torch rounds it: L2 decay is ``grad.add(param, alpha=λ)``, g + λ·θ
+    rounded once. Returns ``g`` itself when nothing changes it, otherwise scratch array 0."""
+    maximize = group.get("maximize", False)
+    wd = group.get("weight_decay", 0.0)
+    decoupled = group.get("decoupled_weight_decay", False)
+    if wd != 0 and decoupled:
+        p *= 1 - group["lr"] * wd  # θ ← θ·(1 − αλ)
+    coupled = l2 and wd != 0 and not decoupled
+    if not (maximize or coupled):
+        return g
+    out = scratch(p, 0)
+    if maximize:
+        g = np.negative(g, out=out)  # g ← −g
+    if coupled:
+        add_scaled(g, p, wd, out)  # g ← g + λθ
+    return out
+
+
+def lerp_fma(a: np.ndarray, b: np.ndarray, w: float, out: np.ndarray, tmp: np.ndarray) -> None:
+    """out ← a + w·(b − a) as torch's ``torch.lerp(a, b, w)`` (``out`` may be ``a``): with
+    d = b − a, ``a + w·d`` for |w| < 0.5, else ``b − d·(1 − w)``, each rounded once."""
+    np.subtract(b, a, out=tmp)
+    if abs(w) < 0.5:
+        fma(tmp, w, a, out)
+    else:
+        one = out.dtype.type(1)
+        fma(tmp, -(one - out.dtype.type(w)), b, out)  # 1 − w in the arrays' dtype, as torch
+
+
+def ema_fma(m: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
+    """First moment, m ← β·m + (1 − β)·g, as torch's ``m.lerp_(g, 1 − β)``."""
+    lerp_fma(m, g, 1 - beta, m, tmp)
+
+
+def ema_sq_fma(v: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
+    """Second moment, v ← β·v + (1 − β)·g², as torch's ``v.mul_(β).addcmul_(g, g, 1 − β)``."""
+    v *= beta
+    addcmul(v, g, g, 1 - beta, v, tmp)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction
+from adamlab.optim._terms import add_scaled, direction_fma
 from adamlab.optim.base import Optimizer
 
 
@@ -23,6 +23,8 @@ class SGD(Optimizer):
         g_t ← g_t + μ·b_t  if nesterov  else  g_t ← b_t
         θ_t = θ_{t-1} − α·g_t
 
+    Each ``x + s·y`` above is rounded once, as torch's ``add(y, alpha=s)`` (a fused multiply-add on
+    CPU), so that the steps are torch's bit for bit.
     Defaults (PyTorch's): lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False.
     Nesterov needs momentum > 0 and dampening = 0.
     """
@@ -57,7 +59,7 @@ class SGD(Optimizer):
 
     def _update(self, p, g, state, group) -> None:
         lr, mu = group["lr"], group["momentum"]
-        g = direction(p, g, group, self._scratch)
+        g = direction_fma(p, g, group, self._scratch)
         state["step"] += 1
         if mu != 0:
             if "momentum_buffer" not in state:
@@ -67,12 +69,10 @@ class SGD(Optimizer):
             if state["step"] == 1:
                 buf[...] = g  # b_1 = g_1
             else:
-                buf *= mu  # b_t = μ·b_{t-1} + (1 − τ)·g_t
-                buf += np.multiply(g, 1 - group["dampening"], out=self._scratch(p, 1))
+                buf *= mu
+                add_scaled(buf, g, 1 - group["dampening"], buf)  # b_t = μ·b_{t-1} + (1 − τ)·g_t
             if group["nesterov"]:
-                nest = np.multiply(buf, mu, out=self._scratch(p, 1))
-                nest += g  # g ← g + μ·b_t
-                g = nest
+                g = add_scaled(g, buf, mu, self._scratch(p, 1))  # g ← g + μ·b_t
             else:
                 g = buf
-        p += np.multiply(g, -lr, out=self._scratch(p, 2))  # θ_t = θ_{t-1} − α·g_t
+        add_scaled(p, g, -lr, p)  # θ_t = θ_{t-1} − α·g_t

@@ -1,0 +1,92 @@
+"""Fused multiply-add, a·b + c rounded once, in NumPy (which has no ``fma``).
+
+torch's CPU kernels compute ``add(x, alpha=s)``, ``addcmul`` and ``lerp`` with the processor's
+fused multiply-add (``vec::fmadd``): ``x + s·y`` is rounded once, not twice. NumPy rounds
+``a*b`` and then the sum. To follow torch bit for bit the optimizers call :func:`fma`, which
+gives the correctly rounded a·b + c from ordinary NumPy operations (error-free
+transformations, Boldo & Melquiond, "Emulation of FMA and correctly rounded sums: proved
+algorithms using rounding to odd", IEEE Trans. Computers 57(4), 2008, algorithm 5)::
+
+    uh + ul = a·b           exactly  (Dekker's product, Veltkamp's split of a and b)
+    th + tl = c + uh        exactly  (Knuth's TwoSum)
+    v       = ○odd(tl + ul)          (rounded to odd: the neighbour whose last bit is 1)
+    fma     = ○(th + v)              (rounded to nearest: the once-rounded a·b + c)
+
+In float32 (and float16) the product of two values is exact in float64, so a·b + c is
+computed there, rounded to odd, and rounded to the dtype once more: rounding to odd with
+at least two extra bits and then to nearest is rounding to nearest once.
+
+Limits (where the splits cannot be exact): |a|, |b| ≥ ~1e300 or a·b + c not finite fall
+back to the twice-rounded a*b + c (the split would overflow); a product below ~1e-292 (float64)
+may be off by its last bits. Neither happens on an optimizer's usual values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["fma"]
+
+_SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant for 53-bit significands
+
+
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a = hi + lo exactly, each with at most 26 significant bits."""
+    c = a * _SPLIT
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """s + e = a + b exactly, with s = ○(a + b) (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _round_to_odd(s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """○odd(s + e) from s = ○(s + e) and its exact error e: s where exact or already odd,
+    else s's neighbour towards the exact value (which is then odd). Changes s in place."""
+    bits = s.view(np.int64)
+    move = (e != 0) & ((bits & 1) == 0)
+    with np.errstate(invalid="ignore"):
+        np.nextafter(s, np.copysign(np.inf, e), out=s, where=move)
+    return s
+
+
+def _fma64(a, b, c) -> np.ndarray:
+    a, b, c = (np.asarray(x, dtype=np.float64) for x in (a, b, c))
+    with np.errstate(over="ignore", invalid="ignore"):
+        ah, al = _split(a)
+        bh, bl = _split(b)
+        uh = a * b
+        ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl  # a·b − uh, exactly
+        th, tl = _two_sum(c, uh)
+        v = _round_to_odd(*_two_sum(tl, ul))
+        z = th + v
+    bad = ~np.isfinite(z)
+    if bad.any():  # a split overflowed (|a| or |b| ≳ 1e300), or a·b + c itself is not finite
+        z = np.where(bad, uh + c, z)
+    return z
+
+
+def _fma_narrow(a, b, c, dtype: np.dtype) -> np.ndarray:
+    """float32/float16: a·b is exact in float64; round a·b + c to odd there, then to dtype."""
+    a, b, c = (np.asarray(x, dtype=dtype).astype(np.float64) for x in (a, b, c))
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = _round_to_odd(*_two_sum(c, a * b))
+    return s
+
+
+def fma(a, b, c, out: np.ndarray) -> np.ndarray:
+    """out ← a·b + c rounded once, in ``out``'s dtype (arrays or scalars, broadcast; ``out``
+    may be one of them). Returns ``out``."""
+    dtype = out.dtype
+    if dtype == np.float64:
+        np.copyto(out, _fma64(a, b, c))
+    elif dtype.kind == "f" and np.finfo(dtype).nmant <= 23:
+        with np.errstate(over="ignore"):  # a result past the dtype's range is ±inf, as torch
+            np.copyto(out, _fma_narrow(a, b, c, dtype), casting="same_kind")
+    else:  # long double: no wider type to work in; twice rounded
+        np.add(np.multiply(a, b, dtype=dtype), c, out=out)
+    return out
