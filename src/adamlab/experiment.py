@@ -94,7 +94,8 @@ class Settings:
                 args[name] = getattr(self, name)
         if self.eps_hat:
             args["eps_hat"] = True
-        args.update(self.optimizer_args)
+        args.update({k: tuple(v) if isinstance(v, list) else v
+                     for k, v in self.optimizer_args.items()})
         return args
 
 

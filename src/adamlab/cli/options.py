@@ -136,7 +136,11 @@ OPTIM_OPTIONS = [
     ("--eps-hat", "eps_hat", dict(action="store_const", const=True,
                                   help="epsilon before bias correction (scikit-learn/Keras form)")),
     ("--weight-decay", "weight_decay", dict(type=nonneg_float,
-                                            help="weight decay (L2; decoupled for adamw)")),
+                                            help="weight decay (L2; decoupled for adamw), "
+                                                 "on the weight matrices only")),
+    ("--decay-biases", "decay_biases", dict(action="store_const", const=True,
+                                            help="apply --weight-decay to the biases too (as "
+                                                 "torch does over model.parameters())")),
     ("--momentum", "momentum", dict(type=nonneg_float, help="momentum (sgd, rmsprop)")),
     ("--l2", "l2", dict(type=nonneg_float, help="L2 penalty ½·l2·ΣW² added to the loss")),
 ]
@@ -162,6 +166,9 @@ TRAIN_OPTIONS = [
                                       help="also record the loss of every step (smoothed curve)")),
 ]
 ALL_OPTIONS = DATA_OPTIONS + MODEL_OPTIONS + OPTIM_OPTIONS + TRAIN_OPTIONS
+#: The flag of each Settings field the command line sets.
+FLAGS = {dest: flag for flag, dest, _ in ALL_OPTIONS} | {"optimizer": "--optimizer",
+                                                         "optimizer_args": "--optimizer-arg"}
 
 
 def add_options(parser: argparse.ArgumentParser, optimizer: bool = True) -> None:
@@ -173,22 +180,95 @@ def add_options(parser: argparse.ArgumentParser, optimizer: bool = True) -> None
             group.add_argument("--optimizer", dest="optimizer", default=None,
                                type=choice(OPTIMIZERS, "optimizer"),
                                help=f"{', '.join(OPTIMIZERS)} (default: adam)")
+        if title == "optimizer":
+            group.add_argument("--optimizer-arg", dest="optimizer_args", default=None,
+                               action="append", type=key_value, metavar="KEY=VALUE",
+                               help="another hyperparameter of the optimizer, by the name its "
+                                    "class takes (e.g. d0=1e-6); repeatable")
         for flag, dest, kwargs in table:
             group.add_argument(flag, dest=dest, default=None, **kwargs)
 
 
 def given(args: argparse.Namespace) -> dict[str, Any]:
     """The training options the user actually gave."""
-    names = [dest for _, dest, _ in ALL_OPTIONS] + ["optimizer"]
+    names = [dest for _, dest, _ in ALL_OPTIONS] + ["optimizer", "optimizer_args"]
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
 def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
+    """The run's Settings from the options given; ``--optimizer-arg`` pairs are checked against
+    and typed by the optimizer (each of ``--optimizers`` for compare and sweep)."""
     values = given(args)
     if values.get("batch_size") == "full":
         values["batch_size"] = None
+    if "optimizer_args" in values:
+        names = getattr(args, "optimizers", None) or [values.get("optimizer",
+                                                                 DEFAULTS.optimizer)]
+        values["optimizer_args"] = optimizer_args(values["optimizer_args"], names)
     values.update(overrides)
     try:
         return Settings.from_dict({**DEFAULTS.to_dict(), **values})
     except (TypeError, ValueError) as e:
         raise UsageError(str(e)) from None
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """``d0=1e-6`` -> ("d0", "1e-6")."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE like d0=1e-6, got {text!r}")
+    return key.strip(), value.strip()
+
+
+#: Arguments with a flag of their own: ``--optimizer-arg`` refuses them, naming the flag.
+FLAGGED = {"lr": "--lr", "betas": "--betas", "eps": "--eps", "weight_decay": "--weight-decay",
+           "momentum": "--momentum", "eps_hat": "--eps-hat"}
+
+
+def optimizer_args(pairs: list[tuple[str, str]], optimizers: list[str]) -> dict[str, Any]:
+    """The ``--optimizer-arg`` pairs as the optimizer's keyword arguments, each typed like its
+    default (bool, int, float, a tuple of numbers, text) and taken by every optimizer named;
+    anything else is a UsageError of one line naming the key and what the optimizer takes."""
+    out: dict[str, Any] = {}
+    for key, text in pairs:
+        if key in FLAGGED:
+            raise UsageError(f"--optimizer-arg {key}: give it as {FLAGGED[key]}")
+        value: Any = None
+        for name in optimizers:
+            spec = OPTIMIZERS[name]
+            takes = sorted(spec.arguments() - {"params"})
+            if key not in takes:
+                raise UsageError(f"--optimizer-arg {key}: {name} takes no argument {key!r}; "
+                                 f"it takes: {', '.join(takes)}")
+            value = _typed(key, text, spec.default(key), name)
+        out[key] = value
+    return out
+
+
+def _typed(key: str, text: str, default: Any, name: str) -> Any:
+    """``text`` read as the type of ``default``."""
+    where = f"--optimizer-arg {key}={text}"
+    if isinstance(default, bool):
+        words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+        if text.lower() not in words:
+            raise UsageError(f"{where}: {name}'s {key} is true or false")
+        return words[text.lower()]
+    if isinstance(default, (int, float)) or default is None:
+        kind: type = int if isinstance(default, int) else float
+        try:
+            value = kind(text)
+        except ValueError:
+            if default is None:  # no default to go by: a number if it reads as one, else text
+                return text
+            what = "a whole number" if kind is int else "a number"
+            raise UsageError(f"{where}: {name}'s {key} is {what} (default {default!r})") from None
+        if not math.isfinite(value):
+            raise UsageError(f"{where}: {name}'s {key} must be finite")
+        return value
+    if isinstance(default, (tuple, list)):
+        try:
+            return [float(t) for t in text.split(",")]
+        except ValueError:
+            raise UsageError(f"{where}: {name}'s {key} is numbers like "
+                             f"{','.join(str(v) for v in default)}") from None
+    return text

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from adamlab.cli.errors import RunError, UsageError
-from adamlab.cli.options import add_options, given, nonneg_int, positive_int, settings_from_args
+from adamlab.cli.options import (
+    FLAGS,
+    add_options,
+    given,
+    nonneg_int,
+    positive_int,
+    settings_from_args,
+)
 from adamlab.cli.progress import Progress
 from adamlab.data import DataError
 from adamlab.rundir import Lock, Run, Saved, new_run_dir, remove_temporaries
@@ -63,7 +70,7 @@ def resume(args: argparse.Namespace) -> int:
     out = Path(args.resume)
     extra_options = sorted(set(given(args)) - {"epochs"})
     if extra_options:
-        flags = ", ".join("--" + o.replace("_", "-") for o in extra_options)
+        flags = ", ".join(FLAGS[o] for o in extra_options)
         raise UsageError(f"--resume continues a run with its saved settings; drop {flags} "
                          "(only --epochs, --checkpoint-every, --trace and output options apply)")
     if args.out:
