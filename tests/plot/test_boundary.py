@@ -140,3 +140,45 @@ def test_a_range_of_one_ulp_is_drawn_without_warnings():
         warnings.simplefilter("error")
         lim = _limits(X, y, lambda Z: binary_proba(Z - [1e6, 0]))[0]
     assert lim[0] < 1e6 < np.nextafter(1e6, 2e6) < lim[1] and lim[1] - lim[0] < 1e-2
+
+
+def test_validation_points_look_unlike_training_points(tmp_path):
+    X, y = blobs(40, 2)
+    val = np.arange(0, 40, 4)
+    fig = decision_boundary(binary_proba, X, y, grid_size=30, validation=val,
+                            feature_names=("petal length", "petal width"))
+    ax = fig.axes[0]
+    assert legend_texts(ax) == ["class 0 (training)", "class 0 (validation)",
+                                "class 1 (training)", "class 1 (validation)"]
+    points = [c for c in ax.collections if c.get_label().startswith("class")]
+    train = [c for c in points if "training" in c.get_label()]
+    held = [c for c in points if "validation" in c.get_label()]
+    assert sum(len(c.get_offsets()) for c in held) == len(val)
+    assert sum(len(c.get_offsets()) for c in train) == 40 - len(val)
+    for c in held:  # open markers: no face, a coloured edge; the training dots are filled
+        assert np.all(c.get_facecolor()[:, 3] == 0) and np.all(c.get_edgecolor()[:, 3] > 0)
+    for c in train:
+        assert np.all(c.get_facecolor()[:, 3] > 0)
+    assert held[0].get_paths()[0] != train[0].get_paths()[0]  # and another shape
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("petal length", "petal width")
+    mask = np.zeros(40, dtype=bool)
+    mask[val] = True
+    same = decision_boundary(binary_proba, X, y, grid_size=30, validation=mask).axes[0]
+    assert legend_texts(same) == legend_texts(ax)
+    assert_saves_png(fig, tmp_path / "validation.png")
+
+
+def test_axis_names_from_a_tables_columns():
+    class Table(np.ndarray):  # a stand-in for a DataFrame: an array with columns
+        columns = ("sepal", "petal")
+
+    X, y = blobs(20, 2)
+    ax = decision_boundary(binary_proba, X.view(Table), y, grid_size=20).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("sepal", "petal")
+
+
+@pytest.mark.parametrize("bad", [np.array([0, 99]), np.array([True, False]), np.array([0.5])])
+def test_bad_validation_rows(bad):
+    X, y = blobs(20, 2)
+    with pytest.raises(ValueError, match="validation"):
+        decision_boundary(binary_proba, X, y, grid_size=10, validation=bad)

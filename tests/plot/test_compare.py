@@ -19,12 +19,13 @@ def runs(validation=True, classification=True):
 
 def test_two_panels_with_a_curve_and_band_per_optimizer(tmp_path):
     r = runs()
-    fig = comparison(r, title="moons")
+    fig = comparison(r, metric="loss", title="moons")
     assert isinstance(fig, Figure)
     assert fig.get_suptitle() == "moons"
     train, val = fig.axes
     assert (train.get_title(), val.get_title()) == ("training loss", "validation loss")
-    assert legend_texts(train) == ["adam (3 seeds)", "sgd (3 seeds)", "rmsprop (3 seeds)"]
+    assert legend_texts(train) == ["adam (3 seeds)", "sgd (3 seeds)", "rmsprop (3 seeds)",
+                                   "band: min–max over seeds"]
     assert val.get_legend() is None  # one legend is enough: the colours are shared
     for ax in (train, val):
         assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
@@ -37,9 +38,35 @@ def test_two_panels_with_a_curve_and_band_per_optimizer(tmp_path):
     assert_saves_png(fig, tmp_path / "comparison.png")
 
 
-def test_without_validation_one_panel():
+def test_without_validation_one_panel_per_metric():
     fig = comparison(runs(validation=False))
-    assert [ax.get_title() for ax in fig.axes] == ["training loss"]
+    assert [ax.get_title() for ax in fig.axes] == ["training loss", "training accuracy"]
+    assert comparison(runs(validation=False), metric="loss").axes[0].get_title() == \
+        "training loss"
+
+
+def test_loss_and_accuracy_by_default_and_a_caption_explaining_the_band(tmp_path):
+    r = runs()
+    fig = comparison(r)
+    assert [ax.get_title() for ax in fig.axes] == [
+        "training loss", "validation loss", "training accuracy", "validation accuracy"]
+    acc = fig.axes[2]
+    mean_sgd = np.mean([h["accuracy"] for h in r["sgd"]], axis=0)
+    np.testing.assert_allclose(acc.get_lines()[1].get_ydata(), mean_sgd)
+    band = acc.collections[1].get_paths()[0].vertices[:, 1]  # sgd's band: min..max by hand
+    lo = np.min([h["accuracy"] for h in r["sgd"]], axis=0)
+    hi = np.max([h["accuracy"] for h in r["sgd"]], axis=0)
+    assert band.min() == pytest.approx(lo.min()) and band.max() == pytest.approx(hi.max())
+    caption = " ".join(fig.get_supxlabel().split())
+    assert "mean over 3 seeds" in caption and "lowest to the highest" in caption
+    assert "stopped early" in caption
+    assert "standard deviation" in comparison(r, band="sd").get_supxlabel()
+    assert_saves_png(fig, tmp_path / "four.png")
+
+
+def test_regression_runs_show_loss_only_by_default():
+    fig = comparison(runs(classification=False))
+    assert [ax.get_title() for ax in fig.axes] == ["training loss", "validation loss"]
 
 
 def test_accuracy_metric_and_sd_band(tmp_path):

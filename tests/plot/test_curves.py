@@ -35,11 +35,10 @@ def test_classification_with_validation(history, tmp_path):
 def test_regression_without_validation_has_no_accuracy_panel_nor_val_curve(tmp_path):
     h = make_history(classification=False, validation=False, lr="constant")
     fig = learning_curves(h)
-    assert titles(fig) == ["loss", "learning rate"]
+    assert titles(fig) == ["loss"]  # a constant rate gets no panel of its own ...
+    assert fig.get_suptitle() == "learning curves  ·  constant learning rate α = 0.001"
     assert legend_texts(fig.axes[0]) == ["training"]
     assert len(fig.axes[0].get_lines()) == 1
-    assert fig.axes[1].get_yscale() == "linear"  # a constant rate: a flat line, not a log axis
-    assert any("constant" in t.get_text() for t in fig.axes[1].texts)
     assert_saves_png(fig, tmp_path / "regression.png")
 
 
@@ -143,3 +142,16 @@ def test_losses_near_float64s_limit_draw_without_warnings(tmp_path):
         fig = learning_curves(h)
         assert fig.axes[0].get_yscale() == "log"
         assert_saves_png(fig, tmp_path / "huge.png")
+
+
+def test_a_constant_rate_leaves_the_figure_to_the_curves():
+    """The loss and accuracy panels take the whole width: no third of it for a flat line."""
+    constant = learning_curves(make_history(lr="constant"), title="moons")
+    changing = learning_curves(make_history(lr="cosine"), title="moons")
+    assert titles(constant) == ["loss", "accuracy"] and constant.get_suptitle().endswith("0.001")
+    assert titles(changing) == ["loss", "accuracy", "learning rate"]
+    assert changing.get_suptitle() == "moons"
+    constant.draw_without_rendering()  # constrained layout places the panels when drawn
+    width = constant.get_figwidth()
+    share = [ax.get_position().width * width for ax in constant.axes]
+    assert sum(share) > 0.8 * width

@@ -61,6 +61,25 @@ def _name(c: Any) -> str:
     return str(c.item() if isinstance(c, np.generic) else c)
 
 
+def _validation_mask(validation: Any, n: int) -> np.ndarray:
+    """A boolean mask of the validation rows from indices or a mask (all False for None)."""
+    mask = np.zeros(n, dtype=bool)
+    if validation is None:
+        return mask
+    v = np.asarray(validation)
+    if v.dtype == bool:
+        if v.shape != (n,):
+            raise ValueError(f"decision_boundary: a validation mask must have shape ({n},), "
+                             f"got {v.shape}")
+        return v.copy()
+    if v.size and (not np.issubdtype(v.dtype, np.integer) or v.ndim != 1 or v.min() < 0
+                   or v.max() >= n):
+        raise ValueError(f"decision_boundary: validation must be row indices in [0, {n}) or a "
+                         "boolean mask of X's rows")
+    mask[v.astype(int)] = True
+    return mask
+
+
 def _class_index(y: np.ndarray, classes: list[Any]) -> np.ndarray:
     """Column index of each label: ``y`` holds labels from ``classes``, or codes 0..K−1."""
     index = {c: i for i, c in enumerate(classes)}
@@ -82,8 +101,9 @@ def decision_boundary(
     y: Any,
     title: str | None = None,
     classes: Sequence[Any] | None = None,
-    feature_names: Sequence[str] = ("x₀", "x₁"),
+    feature_names: Sequence[str] | None = None,
     grid_size: int = 200,
+    validation: Any = None,
 ) -> Figure:
     """Where a classifier puts each class, over the data it was trained on.
 
@@ -93,7 +113,20 @@ def decision_boundary(
 
     Binary: a filled contour of P(class 1) with the 0.5 contour drawn. K > 2: the region where
     each class is the most probable, shaded lighter where the top probability is low.
+
+    ``feature_names`` label the axes: give the data's column names (``Dataset.feature_names``);
+    a table with ``columns`` (a pandas DataFrame) brings its own; else x₀ and x₁.
+    ``validation`` (row indices, or a boolean mask of X's rows) marks the held-out points:
+    they are drawn as open triangles, the training points as filled circles, each named so
+    in the legend.
     """
+    if feature_names is None:
+        columns = getattr(X, "columns", None)
+        feature_names = tuple(map(str, columns)) if columns is not None and len(columns) == 2 \
+            else ("x₀", "x₁")
+    if len(feature_names) != 2:
+        raise ValueError(f"decision_boundary: feature_names must name 2 columns, got "
+                         f"{list(feature_names)!r}")
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -102,6 +135,7 @@ def decision_boundary(
         raise ValueError(f"decision_boundary: y must have shape ({X.shape[0]},), got {y.shape}")
     classes = list(np.unique(y)) if classes is None else list(classes)
     y_idx = _class_index(y, classes)
+    held_out = _validation_mask(validation, X.shape[0])
 
     xx, yy = _grid(X, grid_size)
     P = np.asarray(predict_proba(np.column_stack([xx.ravel(), yy.ravel()])), dtype=float)
@@ -145,10 +179,17 @@ def decision_boundary(
                   extent=(xx.min(), xx.max(), yy.min(), yy.max()), aspect="auto",
                   interpolation="bilinear")
     for i, c in enumerate(classes):
-        mask = y_idx == i
-        if mask.any():
-            ax.scatter(X[mask, 0], X[mask, 1], s=22, color=CLASS_COLORS[i % len(CLASS_COLORS)],
-                       edgecolors="k", linewidths=0.6, label=f"class {_name(c)}", zorder=3)
+        color = CLASS_COLORS[i % len(CLASS_COLORS)]
+        train = (y_idx == i) & ~held_out
+        val = (y_idx == i) & held_out
+        suffix = " (training)" if held_out.any() else ""
+        if train.any():
+            ax.scatter(X[train, 0], X[train, 1], s=22, color=color, edgecolors="k",
+                       linewidths=0.6, label=f"class {_name(c)}{suffix}", zorder=3)
+        if val.any():
+            ax.scatter(X[val, 0], X[val, 1], s=40, marker="^", facecolors="none",
+                       edgecolors=color, linewidths=1.5, label=f"class {_name(c)} (validation)",
+                       zorder=4)
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
     what = f"P(class {_name(classes[1])}), 0.5 contour" if P.ndim == 1 else "most probable class"

@@ -89,8 +89,9 @@ def learning_curves(
 
     Panels, each only when it has data: *loss* (training and, if any, validation; log scale
     when it spans more than a decade and a bit), *accuracy* (classification only), *learning
-    rate* (log scale when it varies), *loss per step* (from ``history_steps``, a dict with keys
-    ``step`` and ``loss``: drawn raw and faint under its debiased exponential moving average).
+    rate* (only when it changes, log scale; a constant rate is named in the title instead),
+    *loss per step* (from ``history_steps``, a dict with keys ``step`` and ``loss``: drawn raw
+    and faint under its debiased exponential moving average).
 
     ``smoothing`` is the β of that moving average (ŝ_t = s_t/(1 − β^t), see
     ``adamlab.plot.smoothing``); None picks β from the number of steps. Without a per-step
@@ -106,10 +107,12 @@ def learning_curves(
     step_loss = column(steps, "loss") if steps else np.empty(0)
     show_steps = has_data(step_loss)
     show_acc = has_data(acc) or has_data(val_acc)
-    show_lr = has_data(lr)
+    constant = _constant(lr)
+    show_lr = has_data(lr) and constant is None  # a flat line would waste a panel
 
     fig, axes = new_figure(1 + show_acc + show_lr + show_steps)
-    fig.suptitle(title or "learning curves")
+    fig.suptitle((title or "learning curves")
+                 + ("" if constant is None else f"  ·  constant learning rate α = {constant:g}"))
     it = iter(axes)
     epoch_beta = smoothing if not show_steps else None
 
@@ -159,6 +162,14 @@ def learning_curves(
     return fig
 
 
+def _constant(lr: np.ndarray) -> float | None:
+    """The learning rate when every finite value is the same, else None."""
+    finite = lr[np.isfinite(lr)]
+    if finite.size and finite.max() <= finite.min() * (1 + 1e-9):
+        return float(finite.max())
+    return None
+
+
 def _stairs(ax: Any, x: np.ndarray, lr: np.ndarray) -> None:
     """α held over each epoch: a flat step from e − ½ to e + ½ around epoch e (dots if few)."""
     edges = np.concatenate([x - 0.5, x[-1:] + 0.5]) if x.size else x
@@ -168,17 +179,12 @@ def _stairs(ax: Any, x: np.ndarray, lr: np.ndarray) -> None:
 
 
 def _draw_lr(ax: Any, x: np.ndarray, lr: np.ndarray) -> None:
-    """The learning rate as a step function; log scale if it varies, else a labelled flat line."""
+    """A learning rate that changes, as a step function (log scale when all are > 0)."""
     _stairs(ax, x, lr)
     finite = lr[np.isfinite(lr)]
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if finite.size and np.all(finite > 0) and finite.max() > finite.min() * (1 + 1e-9):
+    if finite.size and np.all(finite > 0):
         log_y(ax)
-    elif finite.size:
-        top = float(finite.max()) or 1.0
-        ax.set_ylim(0, 1.5 * top)
-        ax.text(0.5, 0.85, f"constant α = {top:g}", transform=ax.transAxes, ha="center",
-                color=LR_COLOR)
 
 
 def schedule(lrs: Sequence[float], title: str | None = None) -> Figure:

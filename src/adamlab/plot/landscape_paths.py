@@ -18,6 +18,40 @@ from matplotlib.ticker import LogFormatterMathtext
 from adamlab.plot.style import color_for, finish_axes, new_figure
 
 LINESTYLES = ("-", "--", ":", "-.")
+#: A marker shape per path, repeated along it (every ``marker_every(steps)`` steps).
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h")
+
+
+def path_widths(n: int) -> list[float]:
+    """Line widths of n paths in drawing order: the first the widest, each next one narrower
+    (by 2 pt, less past 4 paths: the widest stays 7.4 pt) and drawn over it, so that a path
+    running under a later one still shows, a border of 1 pt or more on each side of it
+    (momentum's path no longer hides SGD's on Rosenbrock, nor RMSprop's Adam's)."""
+    gap = 2.0 if n <= 4 else 6.0 / (n - 1)
+    return [1.4 + gap * (n - 1 - k) for k in range(n)]
+
+
+def draw_order(paths: Sequence[Mapping[str, Any]], fn: Any) -> list[int]:
+    """Indices of ``paths`` from the longest on the plot to the shortest: the longest is drawn
+    first and widest, so that a short path along the same route (SGD inside momentum's) lies
+    on top of it, whole, instead of under it."""
+    (x0, x1), (y0, y1) = fn.xlim, fn.ylim
+    lengths = []
+    for p in paths:
+        xy = np.asarray(p["xy"], dtype=float).reshape(-1, 2)
+        u = np.column_stack([(np.clip(xy[:, 0], x0, x1) - x0) / (x1 - x0),
+                             (np.clip(xy[:, 1], y0, y1) - y0) / (y1 - y0)])
+        lengths.append(float(np.sum(np.hypot(*np.diff(u, axis=0).T))) if len(u) > 1 else 0.0)
+    return sorted(range(len(paths)), key=lambda k: (-lengths[k], k))
+
+
+def marker_every(steps: int) -> int:
+    """A round number of steps between markers: about ten markers along the longest path."""
+    target = max(steps / 10, 1)
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
+        if step >= target:
+            return step
+    return int(10 ** np.ceil(np.log10(target)))
 
 
 def _function_of(paths: Sequence[Mapping[str, Any]]):
@@ -84,20 +118,36 @@ def landscape(paths: Sequence[Mapping[str, Any]], title: str | None = None) -> F
     Contours are log-spaced in f − f* (f* the global minimum's value), the start is a white
     circle, the known minima gold stars, each path's end a dot in its colour (a cross if the
     run diverged and left the plot).
+
+    Every path stays visible where paths run together: the longest on the plot is drawn first
+    and widest, each next one narrower on top (``draw_order``, ``path_widths``), and each
+    carries its own marker shape every ``marker_every(steps)`` steps, which also shows how far
+    it went in that many steps. The legend keeps the order of ``paths``.
     """
     fn = _function_of(paths)
     fig, (ax,) = new_figure(1, panel_size=(7.6, 6.0))
     _draw_background(fig, ax, fn)
-    for p, (label, color, style) in zip(paths, _labels(paths), strict=True):
+    steps = max(len(p["xy"]) - 1 for p in paths)
+    every = marker_every(steps)
+    order = draw_order(paths, fn)
+    widths = path_widths(len(paths))
+    for k, (p, (label, color, style)) in enumerate(zip(paths, _labels(paths), strict=True)):
         xy = np.asarray(p["xy"], dtype=float).reshape(-1, 2)
-        ax.plot(xy[:, 0], xy[:, 1], color=color, linestyle=style, linewidth=1.8, label=label,
-                zorder=4)
+        rank = order.index(k)
+        z = 4 + rank / (len(paths) + 1)  # later paths over earlier ones, all under the markers
+        marker = MARKERS[k % len(MARKERS)]
+        ax.plot(xy[:, 0], xy[:, 1], color=color, linestyle=style, linewidth=widths[rank],
+                label=label, zorder=z, gid=f"path:{k}", solid_capstyle="round",
+                marker=marker, markevery=(every, every), markersize=5.5,
+                markeredgecolor="white", markeredgewidth=0.7)
         end = "X" if p.get("diverged") else "o"
         ax.plot(xy[-1, 0], xy[-1, 1], marker=end, markersize=7, color=color,
                 markeredgecolor="k", markeredgewidth=0.6, zorder=6, clip_on=True)
     _draw_start(ax, paths)
-    steps = max(len(p["xy"]) - 1 for p in paths)
     finish_axes(ax, title or f"{fn.name}: {steps} steps", "x", "y", legend=False)
+    ax.text(0.99, 0.01, f"a marker every {every} steps", transform=ax.transAxes, ha="right",
+            va="bottom", fontsize="small", color="0.15",
+            bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0, "pad": 2})
     _legend_below(fig, ax)
     return fig
 
@@ -143,8 +193,9 @@ def landscape_animation(
     _draw_background(fig, ax, fn)
     arrays = [np.asarray(p["xy"], dtype=float).reshape(-1, 2) for p in paths]
     moving = []
-    for (label, color, style) in _labels(paths):
-        line = ax.plot([], [], color=color, linestyle=style, linewidth=1.8, label=label)[0]
+    for (label, color, style), width in zip(_labels(paths), path_widths(len(paths)),
+                                            strict=True):
+        line = ax.plot([], [], color=color, linestyle=style, linewidth=width, label=label)[0]
         head = ax.plot([], [], marker="o", markersize=7, color=color, markeredgecolor="k",
                        markeredgewidth=0.6)[0]
         moving.append((line, head))
