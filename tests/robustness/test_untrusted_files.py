@@ -407,7 +407,7 @@ def test_a_mid_epoch_state_loads_and_finishes_its_epoch():
     """Control for the table below: the untouched state loads where it stopped."""
     arrays, meta = _mid_epoch_state()
     t = Trainer.from_state(arrays, meta)
-    assert t._partial["batch"] == 2 and t.step_count == 2
+    assert t.position.batch == 2 and t.step_count == 2
     X, y = blobs()
     t.fit(X, y, epochs=1)
     assert t.epoch == 1 and t.step_count == 4

@@ -59,7 +59,7 @@ def test_resume_mid_epoch_is_bit_identical(tmp_path):
         t.fit(X, y, epochs=3, val_fraction=0.25, checkpoint_path=path, checkpoint_every_steps=8,
               callbacks=[Kill()])
     resumed = Trainer.from_checkpoint(path)
-    assert resumed.epoch == 1 and resumed.step_count == 8 and resumed._partial["batch"] == 2
+    assert resumed.epoch == 1 and resumed.step_count == 8 and resumed.position.batch == 2
     resumed.fit(X, y, epochs=2, val_fraction=0.25)
     assert np.array_equal(resumed.model.params, ref.model.params)
     assert resumed.history["loss"] == ref.history["loss"]
@@ -95,7 +95,7 @@ def test_resume_on_other_data_mid_epoch_is_refused(tmp_path):
     path = str(tmp_path / "ck.npz")
     t = Trainer(make_model(), "adam", batch_size=16, seed=0)
     t.fit(X, y, epochs=0)
-    t._partial = None
+    t._position = None
     from adamlab.train import Callback
 
     class Stop(Exception):

@@ -36,7 +36,7 @@ def test_l2_per_sample_divides_each_batch_penalty_by_its_size():
     for (start, m), loss in zip([(0, 40), (40, 40), (80, 20)], seen.losses, strict=True):
         got = replay.loss_and_grad(X[start:start + m], y[start:start + m], l2=0.3 / m)
         assert got == loss
-        opt.step([replay.grads])
+        opt.step(replay.gradients_for(opt.params))
     np.testing.assert_array_equal(replay.params, model.params)
 
 

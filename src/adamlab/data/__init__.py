@@ -21,7 +21,7 @@ from adamlab.data.files import load_data, load_file
 from adamlab.data.labels import MAX_AUTO_CLASSES, LabelEncoder
 from adamlab.data.registry import DATASETS, DatasetSpec, get_dataset_spec, load_dataset
 from adamlab.data.rows import Rows
-from adamlab.data.split import train_val_split
+from adamlab.data.split import train_val_split, validation_split
 from adamlab.data.standardize import Standardizer
 
 __all__ = [
@@ -40,5 +40,6 @@ __all__ = [
     "Standardizer",
     "LabelEncoder",
     "train_val_split",
+    "validation_split",
     "Rows",
 ]

@@ -76,3 +76,20 @@ def train_val_split(
     val = np.sort(np.concatenate(val_parts)).astype(np.int64)
     train = np.setdiff1d(np.arange(n, dtype=np.int64), val, assume_unique=True)
     return train, val
+
+
+#: A run with seed ``s`` draws its validation rows from ``np.random.default_rng([s, SPLIT_STREAM])``
+#: (its other streams: 0 the initial weights, 2 the shuffling order, 3 the dropout masks).
+SPLIT_STREAM = 1
+
+
+def validation_split(
+    y: Any, val_fraction: float, seed: int, stratify: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """A training run's ``(train, val)`` rows: ``train_val_split`` of ``y`` from the run's own
+    generator stream, so that the trainer and the CLI hold out the same rows for a seed.
+    ``stratify``: whether ``y`` is a classification target (by class when it holds labels)."""
+    y = np.asarray(y)
+    rng = np.random.default_rng([seed, SPLIT_STREAM])
+    rows = np.empty((len(y) if y.ndim else 0, 0))  # only its length is used
+    return train_val_split(rows, y, val_fraction, rng, stratify=stratify)

@@ -7,13 +7,14 @@
     model.params -= 0.1 * model.grads         # any optimizer can step the one array
 
 Registries shared by the estimator, the CLI and the docs: ``ACTIVATIONS`` (hidden units),
-``LOSSES`` (by loss name) and ``HEADS`` (``MLP(output=...)`` -> loss), ``INITIALIZERS``.
+``LOSSES`` (by loss name), ``HEADS`` (``MLP(output=...)`` -> loss), ``TASKS`` (task -> loss),
+``INITIALIZERS``.
 """
 
 from adamlab.nn.activations import ACTIVATIONS, Activation, get_activation
 from adamlab.nn.init import INITIALIZERS
 from adamlab.nn.layers import ActivationLayer, Dense, Dropout, Layer
-from adamlab.nn.losses import HEADS, LOSSES, Loss, get_loss, sigmoid, softmax
+from adamlab.nn.losses import HEADS, LOSSES, TASKS, Loss, get_loss, sigmoid, softmax
 from adamlab.nn.mlp import MLP
 from adamlab.nn.workspace import Workspace
 
@@ -24,6 +25,7 @@ __all__ = [
     "get_activation",
     "LOSSES",
     "HEADS",
+    "TASKS",
     "Loss",
     "get_loss",
     "sigmoid",

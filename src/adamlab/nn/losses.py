@@ -21,8 +21,11 @@ loss                       head        ``ℓ_i``
 ``squared_error``          identity    ``Σ_k (z_ik - y_ik)² / (2k)``        (regression)
 =========================  ==========  =====================================================
 
-``HEADS`` maps an ``MLP``'s ``output=`` name to its loss; ``loss.link`` turns logits into
-what ``predict_proba`` returns.
+``HEADS`` maps an ``MLP``'s ``output=`` name to its loss, ``TASKS`` a task (``"binary"``,
+``"multiclass"``, ``"regression"``) to the loss a run of that task trains (``TASKS[task].head``
+is the output to build, ``model.loss_fn.task`` the task of a model, ``loss.classifies``
+whether it has classes: accuracy, class weights, stratified splits); ``loss.link`` turns logits
+into what ``predict_proba`` returns.
 """
 
 from __future__ import annotations
@@ -36,10 +39,12 @@ __all__ = [
     "SquaredError",
     "LOSSES",
     "HEADS",
+    "TASKS",
     "get_loss",
     "sigmoid",
     "softmax",
     "normalized_weights",
+    "l2_penalty",
 ]
 
 
@@ -84,9 +89,18 @@ def normalized_weights(sample_weight: np.ndarray | None, n: int, dtype) -> np.nd
     return w / total
 
 
+def l2_penalty(weights: np.ndarray, l2: float) -> float:
+    """``½ λ Σ W²`` over ``weights``, the flat view of every weight matrix (no bias) that an
+    objective ``L + ½ λ Σ_l ‖W_l‖²`` penalises; its gradient is ``λ W``."""
+    if l2 == 0:
+        return 0.0
+    return 0.5 * float(l2) * float(np.dot(weights, weights))
+
+
 # ----------------------------------------------------------------------------- base
 class Loss:
-    """Base: subclasses set ``name``/``head`` and implement ``targets``, ``link`` and ``_terms``.
+    """Base: subclasses set ``name``/``head``/``task``/``classifies`` and implement ``targets``,
+    ``link`` and ``_terms``.
 
     ``_terms(z, t, grad)`` returns the per-sample losses ``ℓ`` (shape ``(n,)``) and, when
     ``grad`` is an array, writes the per-sample gradients ``∂ℓ_i/∂z_i`` into it. The base
@@ -95,6 +109,9 @@ class Loss:
 
     name: str = ""
     head: str = ""
+    #: The task a run with this loss solves, and whether its targets are classes.
+    task: str = ""
+    classifies: bool = False
 
     def targets(self, y: np.ndarray, n_outputs: int, dtype) -> np.ndarray:
         """``y`` checked and converted to the array ``_terms`` expects."""
@@ -208,6 +225,7 @@ class BinaryCrossEntropy(Loss):
 
     name = "binary_cross_entropy"
     head = "sigmoid"
+    task, classifies = "binary", True  # also multi-label: one sigmoid per label
 
     def targets(self, y, n_outputs, dtype):
         t = _float_targets(y, n_outputs, dtype, "a sigmoid output")
@@ -255,6 +273,7 @@ class SoftmaxCrossEntropy(Loss):
 
     name = "softmax_cross_entropy"
     head = "softmax"
+    task, classifies = "multiclass", True
 
     def targets(self, y, n_outputs, dtype):
         y = np.asarray(y)
@@ -310,6 +329,7 @@ class SquaredError(Loss):
 
     name = "squared_error"
     head = "identity"
+    task, classifies = "regression", False
 
     def targets(self, y, n_outputs, dtype):
         t = _float_targets(y, n_outputs, dtype, "an identity (regression) output")
@@ -336,6 +356,9 @@ LOSSES: dict[str, Loss] = {
 
 #: ``MLP(output=...)`` name -> the loss that goes with that output head.
 HEADS: dict[str, Loss] = {loss.head: loss for loss in LOSSES.values()}
+
+#: Task (``Dataset.task``) -> the loss a run of that task trains; ``.head`` is its output.
+TASKS: dict[str, Loss] = {loss.task: loss for loss in LOSSES.values()}
 
 
 def get_loss(name: str) -> Loss:

@@ -5,6 +5,14 @@ counts) and holds no state, so resuming only needs ``t``. ``LRScheduler`` applie
 optimizer's groups (each group from its own ``initial_lr``); ``ReduceLROnPlateau`` is the one
 rule that depends on the metrics seen so far, and round-trips its state through ``state_dict``.
 
+Both are *schedulers* with one interface, called once per epoch by a training loop that need
+not know which it holds::
+
+    scheduler = make_scheduler("plateau", optimizer, epochs=100)
+    scheduler.step(val_loss)          # a rule of the epoch count alone ignores the metric
+
+``SCHEDULES`` is the registry of the names a user types (one ``ScheduleSpec`` row each).
+
 Values equal ``torch.optim.lr_scheduler``'s ``StepLR``, ``ExponentialLR`` and
 ``CosineAnnealingLR`` for the same arguments (PyTorch computes cosine recursively; the closed
 form used here agrees with it to rounding).
@@ -13,7 +21,7 @@ form used here agrees with it to rounding).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,12 +29,25 @@ from adamlab.optim.base import Optimizer
 
 __all__ = [
     "Schedule", "Constant", "StepLR", "ExponentialLR", "CosineAnnealingLR",
-    "LRScheduler", "ReduceLROnPlateau", "SCHEDULES", "make_schedule",
+    "Scheduler", "LRScheduler", "ReduceLROnPlateau", "ScheduleSpec", "SCHEDULES",
+    "make_schedule", "make_scheduler",
 ]
 
 
 class Schedule(Protocol):
     def __call__(self, t: int, base_lr: float) -> float: ...
+
+
+class Scheduler(Protocol):
+    """What a training loop calls: ``step(metric)`` once per epoch, and the state I/O.
+
+    ``kind`` names the scheduler's entry in a trainer checkpoint (``schedule_state.<kind>``)."""
+
+    kind: str
+
+    def step(self, metric: float | None = None) -> None: ...
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state: Mapping[str, Any]) -> None: ...
 
 
 def _check(name: str, arg: str, value: Any, ok: Any, what: str, integer: bool = False) -> None:
@@ -110,6 +131,8 @@ class LRScheduler:
     ``schedule(0, initial_lr)``; every ``step()`` advances ``t`` and sets ``schedule(t, …)``.
     """
 
+    kind = "lr_scheduler"
+
     def __init__(self, optimizer: Optimizer, schedule: Schedule) -> None:
         self.optimizer, self.schedule, self.t = optimizer, schedule, 0
         for group in optimizer.param_groups:
@@ -120,7 +143,8 @@ class LRScheduler:
         for group in self.optimizer.param_groups:
             group["lr"] = self.schedule(self.t, group["initial_lr"])
 
-    def step(self) -> None:
+    def step(self, metric: float | None = None) -> None:
+        """Advance one epoch (``metric`` is accepted for the common interface, and unused)."""
         self.t += 1
         self._apply()
 
@@ -147,6 +171,8 @@ class ReduceLROnPlateau:
     ``patience`` epochs without one, lr ← max(lr·factor, min_lr), skipped when the change is
     below ``eps``; then ``cooldown`` epochs are ignored. Defaults are PyTorch's.
     """
+
+    kind = "plateau"
 
     def __init__(
         self,
@@ -175,10 +201,14 @@ class ReduceLROnPlateau:
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
         self.cooldown, self.min_lr, self.eps = cooldown, min_lr, eps
-        self.best = math.inf if mode == "min" else -math.inf
+        self.best = self._worst
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
         self.t = 0
+
+    @property
+    def _worst(self) -> float:
+        return math.inf if self.mode == "min" else -math.inf
 
     def _is_better(self, a: float) -> bool:
         if self.mode == "min":
@@ -187,7 +217,10 @@ class ReduceLROnPlateau:
         return a > (self.best * (1 + self.threshold) if self.threshold_mode == "rel"
                     else self.best + self.threshold)
 
-    def step(self, metric: float) -> None:
+    def step(self, metric: float | None = None) -> None:
+        if metric is None:
+            raise ValueError("ReduceLROnPlateau.step needs the metric it follows "
+                             "(e.g. the epoch's validation loss)")
         metric = float(metric)
         self.t += 1
         if self._is_better(metric):
@@ -208,28 +241,89 @@ class ReduceLROnPlateau:
     def lrs(self) -> list[float]:
         return [g["lr"] for g in self.optimizer.param_groups]
 
-    _STATE = ("best", "num_bad_epochs", "cooldown_counter", "t")
+    _COUNTS = ("num_bad_epochs", "cooldown_counter", "t")
 
     def state_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._STATE} | {"lrs": self.lrs}
+        """JSON-able: ``best`` is None before the first finite metric (JSON has no infinity)."""
+        best = None if math.isinf(self.best) else self.best
+        return {"best": best, **{k: getattr(self, k) for k in self._COUNTS}, "lrs": self.lrs}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self.best = float(state["best"])
-        self.num_bad_epochs = int(state["num_bad_epochs"])
-        self.cooldown_counter = int(state["cooldown_counter"])
-        self.t = int(state["t"])
-        for group, lr in zip(self.optimizer.param_groups, state["lrs"], strict=True):
+        """The inverse of ``state_dict``, checked first (a checkpoint file may be hostile)."""
+        name = "ReduceLROnPlateau.load_state_dict"
+        best = state["best"]
+        if best is not None:
+            _check(name, "best", best, lambda v: True, "a finite number or null")
+        for k in self._COUNTS:
+            _check(name, k, state[k], lambda v: v >= 0, "an integer >= 0", True)
+        lrs = state["lrs"]
+        if not isinstance(lrs, list) or len(lrs) != len(self.optimizer.param_groups):
+            raise ValueError(f"{name}: lrs must be a list of {len(self.optimizer.param_groups)} "
+                             f"learning rate(s), one per group, got {lrs!r:.60}")
+        for lr in lrs:
+            _check(name, "lrs[...]", lr, lambda v: v >= 0, "a finite number >= 0")
+        self.best = self._worst if best is None else float(best)
+        self.num_bad_epochs, self.cooldown_counter, self.t = (int(state[k]) for k in self._COUNTS)
+        for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
             group["lr"] = float(lr)
 
 
+# ----------------------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """One row of ``SCHEDULES``: what a name means, and how a run of ``epochs`` builds it.
+
+    ``schedule(epochs, warmup, gamma, step_size, eta_min)`` builds a rule of the epoch count
+    alone (a ``Schedule``); a rule that follows a metric has none and builds its scheduler from
+    the optimizer with ``follows(optimizer)``. ``warmup``: whether the rule takes a warmup.
+    """
+
+    summary: str
+    schedule: Callable[[int, int, float | None, int | None, float], Schedule] | None = None
+    follows: Callable[[Optimizer], Scheduler] | None = None
+    warmup: bool = False
+
+    @property
+    def needs_metric(self) -> bool:
+        """True for a rule that cannot be drawn before training (it follows a metric)."""
+        return self.schedule is None
+
+
 #: Names a user types (``--schedule cosine``) -> how to build the schedule from the run's length.
-SCHEDULES: dict[str, str] = {
-    "constant": "the same learning rate throughout",
-    "step": "multiply by gamma (0.1) every step_size epochs (default: a third of the run)",
-    "exponential": "multiply by gamma (0.95) every epoch",
-    "cosine": "cosine decay to eta_min over the run, after an optional linear warmup",
-    "plateau": "multiply by factor (0.1) when the validation loss stops improving",
+SCHEDULES: dict[str, ScheduleSpec] = {
+    "constant": ScheduleSpec(
+        "the same learning rate throughout",
+        schedule=lambda epochs, warmup, gamma, step_size, eta_min: Constant()),
+    "step": ScheduleSpec(
+        "multiply by gamma (0.1) every step_size epochs (default: a third of the run)",
+        schedule=lambda epochs, warmup, gamma, step_size, eta_min: StepLR(
+            step_size or max(1, epochs // 3), 0.1 if gamma is None else gamma)),
+    "exponential": ScheduleSpec(
+        "multiply by gamma (0.95) every epoch",
+        schedule=lambda epochs, warmup, gamma, step_size, eta_min: ExponentialLR(
+            0.95 if gamma is None else gamma)),
+    "cosine": ScheduleSpec(
+        "cosine decay to eta_min over the run, after an optional linear warmup",
+        schedule=lambda epochs, warmup, gamma, step_size, eta_min: CosineAnnealingLR(
+            max(1, epochs), eta_min, warmup),
+        warmup=True),
+    "plateau": ScheduleSpec(
+        "multiply by factor (0.1) when the validation loss stops improving",
+        follows=lambda optimizer: ReduceLROnPlateau(optimizer, factor=0.1, patience=5)),
 }
+
+
+def get_schedule_spec(name: str, warmup: int = 0) -> ScheduleSpec:
+    """The row of ``name`` (case and spaces ignored); a ValueError naming the choices, or
+    saying that ``warmup`` needs another schedule."""
+    key = str(name).strip().lower()
+    if key not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}; choose one of: {', '.join(SCHEDULES)}")
+    spec = SCHEDULES[key]
+    if warmup and not spec.warmup:
+        with_warmup = ", ".join(k for k, s in SCHEDULES.items() if s.warmup)
+        raise ValueError(f"warmup is supported by the {with_warmup!r} schedule only, not {name!r}")
+    return spec
 
 
 def make_schedule(
@@ -241,18 +335,17 @@ def make_schedule(
     eta_min: float = 0.0,
 ) -> Schedule | None:
     """Build the named stateless schedule for a run of ``epochs``; ``"plateau"`` returns None
-    (it needs the optimizer and the metrics: use ``ReduceLROnPlateau``)."""
-    key = str(name).strip().lower()
-    if key not in SCHEDULES:
-        raise ValueError(f"unknown schedule {name!r}; choose one of: {', '.join(SCHEDULES)}")
-    if warmup and key != "cosine":
-        raise ValueError(f"warmup is supported by the 'cosine' schedule only, not {name!r}")
-    if key == "constant":
-        return Constant()
-    if key == "step":
-        return StepLR(step_size or max(1, epochs // 3), 0.1 if gamma is None else gamma)
-    if key == "exponential":
-        return ExponentialLR(0.95 if gamma is None else gamma)
-    if key == "cosine":
-        return CosineAnnealingLR(max(1, epochs), eta_min, warmup)
-    return None
+    (it needs the optimizer and the metrics: use ``make_scheduler``)."""
+    spec = get_schedule_spec(name, warmup)
+    if spec.schedule is None:
+        return None
+    return spec.schedule(epochs, warmup, gamma, step_size, eta_min)
+
+
+def make_scheduler(name: str, optimizer: Optimizer, epochs: int, warmup: int = 0) -> Scheduler:
+    """The named rule applied to ``optimizer`` for a run of ``epochs``, behind the one
+    ``step(metric)`` interface (an ``LRScheduler`` or a ``ReduceLROnPlateau``)."""
+    spec = get_schedule_spec(name, warmup)
+    if spec.schedule is None:
+        return spec.follows(optimizer)
+    return LRScheduler(optimizer, spec.schedule(epochs, warmup, None, None, 0.0))

@@ -3,7 +3,9 @@
 from adamlab.train.callbacks import Callback, EarlyStopping
 from adamlab.train.checkpoint import CheckpointError, fingerprint
 from adamlab.train.history import History
-from adamlab.train.trainer import DivergenceError, Trainer, class_weights
+from adamlab.train.state import EpochPosition
+from adamlab.train.trainer import DivergenceError, Trainer
+from adamlab.train.weights import class_weights
 
 __all__ = ["Trainer", "History", "Callback", "EarlyStopping", "DivergenceError", "CheckpointError",
-           "fingerprint", "class_weights"]
+           "fingerprint", "class_weights", "EpochPosition"]

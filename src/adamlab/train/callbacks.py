@@ -41,9 +41,12 @@ class EarlyStopping(Callback):
 
     ``mode`` is "min", "max" or "auto" (max for accuracies, min otherwise). With
     ``restore_best_weights=True`` (the default) the weights of the best epoch are restored at
-    the end of training *whether or not it stopped early*. State is reset at every fit, except
-    when it comes from a checkpoint (``load_state_dict``): then the run goes on as if it had
-    not been interrupted, and one that had stopped stays stopped (it trains no further epoch).
+    the end of training *whether or not it stopped early*. The weights kept are the evaluation
+    weights (``Trainer.evaluation_weights``: an optimizer's eval-mode weights, schedule-free's
+    average), those the monitored validation metric was measured with. State is reset at every
+    fit, except when it comes from a checkpoint (``load_state_dict``): then the run goes on as
+    if it had not been interrupted, and one that had stopped stays stopped (it trains no
+    further epoch).
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
@@ -119,7 +122,8 @@ class EarlyStopping(Callback):
         if self.best_epoch is None or self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = self.trainer.model.params.copy()
+                with self.trainer.evaluation_weights():
+                    self.best_weights = self.trainer.model.params.copy()
             return
         self.wait += 1
         if self.wait >= self.patience:
@@ -128,4 +132,4 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
         if self.restore_best_weights and self.best_weights is not None:
-            self.trainer.model.params[...] = self.best_weights
+            self.trainer.use_weights(self.best_weights)

@@ -165,7 +165,8 @@ def _check_members(path: Path) -> None:
 def pack_state(
     state: Mapping[str, Any], prefix: str
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Split an optimizer ``state_dict`` into arrays (``prefix.i.name``) and JSON metadata."""
+    """Split an optimizer ``state_dict`` into arrays (``prefix.i.name``) and JSON metadata
+    (its groups, its scalars, and its mode, ``training``, when it has one)."""
     arrays: dict[str, np.ndarray] = {}
     scalars: dict[str, dict[str, Any]] = {}
     for i, s in state["state"].items():
@@ -177,7 +178,10 @@ def pack_state(
                 scalars[str(i)][k] = v
     groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()}
               for g in state["param_groups"]]
-    return arrays, {"param_groups": groups, "scalars": scalars}
+    meta = {"param_groups": groups, "scalars": scalars}
+    if "training" in state:
+        meta["training"] = state["training"]
+    return arrays, meta
 
 
 def unpack_state(
@@ -196,4 +200,7 @@ def unpack_state(
         if key.startswith(prefix + "."):
             i, name = key[len(prefix) + 1:].split(".", 1)
             state.setdefault(int(i), {})[name] = a
-    return {"state": state, "param_groups": meta["param_groups"]}
+    out = {"state": state, "param_groups": meta["param_groups"]}
+    if "training" in meta:
+        out["training"] = meta["training"]
+    return out

@@ -46,16 +46,18 @@ OPTIONAL: dict[str, tuple[str, bool]] = {
 }
 OPTIMIZER = {"name": (STRING, False), "class": (STRING, False),
              "param_groups": (ARRAY, False), "scalars": (OBJECT, False)}
-SCHEDULE_STATE = {"epochs": (COUNT, True), "lr_scheduler": (OBJECT, True),
-                  "plateau": (OBJECT, True)}
+#: ... and its layout, written since parameter groups (``adamlab.train.state``): one part per
+#: optimizer (two for a MultiOptimizer), each its class and per group its parameters' names.
+OPTIMIZER_OPTIONAL = {"parts": (ARRAY, False)}
+PART = {"class": (STRING, False), "groups": (ARRAY, False)}
+#: The kinds of scheduler (``Scheduler.kind``) a checkpoint has an entry for.
+SCHEDULERS = ("lr_scheduler", "plateau")
+SCHEDULE_STATE = {"epochs": (COUNT, True), **{k: (OBJECT, True) for k in SCHEDULERS}}
 #: The state of the callbacks adamlab ships that keep theirs in JSON (a user's callback checks
 #: its own in ``load_state_dict``; ``AdamTrace`` checks its arrays there).
 CALLBACKS = {"EarlyStopping": {"best": (NUMBER, True), "best_epoch": (COUNT, True),
                                "wait": (COUNT, False), "stopped_epoch": (COUNT, True)}}
 RNG = {"shuffle": (OBJECT, False), "dropout": (OBJECT, False)}
-PARTIAL = {"batch": (COUNT, False), "n_batches": (COUNT, False), "correct": (COUNT, False),
-           "loss_sum": (NUMBER, False), "grad_norm_sum": (NUMBER, False),
-           "seconds": (NUMBER, False)}
 
 
 def kind(value: Any) -> str:
@@ -110,6 +112,7 @@ def check_meta(meta: Mapping[str, Any]) -> None:
     fields(meta, TOP)
     fields(meta, OPTIONAL, optional=True)
     fields(meta["optimizer"], OPTIMIZER, "optimizer.")
+    fields(meta["optimizer"], OPTIMIZER_OPTIONAL, "optimizer.", optional=True)
     for i, scalars in meta["optimizer"]["scalars"].items():
         field(scalars, f"optimizer.scalars.{i}", OBJECT)
     fields(meta["schedule_state"], SCHEDULE_STATE, "schedule_state.")
@@ -118,32 +121,28 @@ def check_meta(meta: Mapping[str, Any]) -> None:
         field(state, f"callbacks.{name}", OBJECT)
         if name in CALLBACKS:
             fields(state, CALLBACKS[name], f"callbacks.{name}.")
-    if meta["partial"] is not None:
-        fields(meta["partial"], PARTIAL, "partial.")
+    # the partial (mid-epoch) fields: adamlab.train.state.EpochPosition.from_state
 
 
-def check_arrays(arrays: Mapping[str, np.ndarray], dtype: np.dtype, partial: bool) -> None:
+def check_arrays(arrays: Mapping[str, np.ndarray], dtype: np.dtype) -> None:
     """Weights and optimizer moments in the checkpoint's ``dtype`` (refused, not cast: int64
-    weights were never written by adamlab); a mid-epoch order that is a permutation."""
+    weights were never written by adamlab)."""
     if "params" not in arrays:
         raise CheckpointError("the checkpoint has no 'params' array")
     own = ["params", *sorted(k for k in arrays if k.startswith("optimizer."))]
-    if partial:
-        for k in ("partial.perm", "partial.theta_start"):
-            if k not in arrays:
-                raise CheckpointError(f"a mid-epoch checkpoint needs the array {k!r}")
-        own.append("partial.theta_start")
     for k in own:
-        if arrays[k].dtype != dtype:
-            raise CheckpointError(f"array {k!r} has dtype {arrays[k].dtype}, the checkpoint's "
-                                  f"dtype is {dtype} (adamlab saves them alike; refused, not cast)")
-    if partial:
-        perm = arrays["partial.perm"]
-        if (perm.ndim != 1 or perm.dtype.kind not in "iu"
-                or not np.array_equal(np.sort(perm), np.arange(len(perm)))):
-            raise CheckpointError("array 'partial.perm' must be a permutation of 0…n-1 "
-                                  "(the order of the unfinished epoch)")
-        if arrays["partial.theta_start"].shape != arrays["params"].shape:
-            raise CheckpointError(f"array 'partial.theta_start' has shape "
-                                  f"{arrays['partial.theta_start'].shape}, params "
-                                  f"{arrays['params'].shape}")
+        _same_dtype(k, arrays[k], dtype)
+
+
+def _same_dtype(name: str, a: np.ndarray, dtype: np.dtype) -> None:
+    if a.dtype != dtype:
+        raise CheckpointError(f"array {name!r} has dtype {a.dtype}, the checkpoint's "
+                              f"dtype is {dtype} (adamlab saves them alike; refused, not cast)")
+
+
+def like_params(name: str, a: np.ndarray, params: np.ndarray) -> None:
+    """An array of weights (the evaluation weights, an epoch's starting weights): the dtype and
+    shape of ``params``."""
+    _same_dtype(name, a, params.dtype)
+    if a.shape != params.shape:
+        raise CheckpointError(f"array {name!r} has shape {a.shape}, params {params.shape}")
