@@ -112,6 +112,8 @@ class Prepared:
     standardizer: Standardizer | None
     model: MLP
     trainer: Trainer
+    #: The dataset rows held out for validation (None: no validation split).
+    val_rows: np.ndarray | None = None
 
     def fit(
         self, epochs: int | None = None, callbacks: list[Callback] | tuple = (), **kw: Any
@@ -193,7 +195,7 @@ def prepare(
                           schedule=s.schedule, warmup=s.warmup, clip_norm=s.clip_norm, l2=s.l2,
                           batch_size=s.batch_size, seed=s.seed, schedule_epochs=s.epochs,
                           log_steps=s.log_steps, **groups)
-    return Prepared(s, ds, X_train, y_train, X_val, y_val, scaler, trainer.model, trainer)
+    return Prepared(s, ds, X_train, y_train, X_val, y_val, scaler, trainer.model, trainer, va)
 
 
 def _check_fits(X: np.ndarray, dtype: np.dtype, names: Any) -> None:

@@ -190,13 +190,17 @@ class Run:
                 out / "learning_curves.png")
         if outputs.draws_boundary(p.dataset.n_features, p.dataset.task):
             X, y = p.dataset.X, p.dataset.y
+            held_out = np.zeros(len(y), dtype=bool)
+            if p.val_rows is not None:
+                held_out[p.val_rows] = True
             if len(y) > 5000:  # a readable scatter, and no full read of a memory-mapped file
                 keep = np.sort(np.random.default_rng(0).choice(len(y), 5000, replace=False))
-                X, y = np.asarray(X[keep]), y[keep]
+                X, y, held_out = np.asarray(X[keep]), y[keep], held_out[keep]
             fig = plot.decision_boundary(
                 p.predict_proba, X, y,
                 title=f"{p.dataset.name}: decision boundary after {p.trainer.epoch} epochs",
-                classes=p.dataset.classes)
+                classes=p.dataset.classes, feature_names=p.dataset.feature_names,
+                validation=held_out if held_out.any() else None)
             directory.save_figure(fig, out / outputs.BOUNDARY)
         trace = self._trace
         if trace is not None and trace.data.get("step"):
