@@ -8,7 +8,7 @@ carries the dict without reading it.
 
 On disk (JSON)::
 
-    {"version": 2,                       # absent in runs of adamlab 0.1: version 1
+    {"version": 2,                       # absent before parameter groups: version 1
      "settings": {...},                  # experiment.Settings.to_dict()
      "target": "label" | null,           # the data's target column (Dataset.target)
      "standardizer": {"mean": [...], "scale": [...]} | null,
