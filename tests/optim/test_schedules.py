@@ -23,6 +23,7 @@ from adamlab.optim import (
     StepLR,
     make_schedule,
 )
+from adamlab.optim.schedules import make_scheduler
 
 DATA = Path(__file__).resolve().parent.parent / "fixtures"
 RECORDED = json.loads((DATA / "torch_optim_golden.json").read_text())["schedules"]
@@ -162,3 +163,63 @@ def test_make_schedule_names():
 def test_bad_schedule_arguments_raise(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ------------------------------------------------------------- the one scheduler interface
+@pytest.mark.parametrize("name", [n for n in SCHEDULES if not SCHEDULES[n].needs_metric])
+def test_make_scheduler_applies_the_named_schedule_and_ignores_the_metric(name):
+    opt = sgd()
+    scheduler = make_scheduler(name, opt, 12)
+    schedule = make_schedule(name, 12)
+    got = [opt.param_groups[0]["lr"]]
+    for metric in range(11):
+        scheduler.step(float(metric))
+        got.append(opt.param_groups[0]["lr"])
+    assert got == [schedule(t, BASE_LR) for t in range(12)]
+    assert scheduler.kind == "lr_scheduler"
+
+
+def test_make_scheduler_plateau_follows_the_metric():
+    """The trainer's plateau rule: factor 0.1 after 5 epochs without improvement."""
+    opt = sgd()
+    scheduler = make_scheduler("plateau", opt, 100)
+    assert scheduler.kind == "plateau" and SCHEDULES["plateau"].needs_metric
+    lrs = []
+    for metric in [1.0] + [2.0] * 6:
+        scheduler.step(metric)
+        lrs.append(opt.param_groups[0]["lr"])
+    assert lrs == [BASE_LR] * 6 + [pytest.approx(BASE_LR * 0.1, rel=1e-15)]
+    with pytest.raises(ValueError, match="needs the metric it follows"):
+        scheduler.step()
+
+
+def test_warmup_is_refused_by_every_schedule_but_cosine():
+    for name in SCHEDULES:
+        if name == "cosine":
+            make_scheduler(name, sgd(), 10, warmup=2)
+        else:
+            with pytest.raises(ValueError, match="warmup is supported by the 'cosine'"):
+                make_scheduler(name, sgd(), 10, warmup=2)
+
+
+def test_plateau_state_before_any_metric_is_json_and_round_trips():
+    plateau = ReduceLROnPlateau(sgd(), mode="max")
+    state = plateau.state_dict()
+    assert state["best"] is None  # -inf has no JSON form
+    back = ReduceLROnPlateau(sgd(), mode="max")
+    back.load_state_dict(json.loads(json.dumps(state, allow_nan=False)))
+    assert back.best == -math.inf and back.state_dict() == state
+
+
+@pytest.mark.parametrize("edit, match", [
+    ({"best": "0.5"}, "best must be a finite number or null"),
+    ({"num_bad_epochs": -1}, "num_bad_epochs must be an integer >= 0"),
+    ({"t": 1.5}, "t must be an integer >= 0"),
+    ({"lrs": [0.1, 0.1]}, "lrs must be a list of 1 learning rate"),
+    ({"lrs": [-0.1]}, r"lrs\[...\] must be a finite number >= 0"),
+])
+def test_plateau_refuses_a_bad_state(edit, match):
+    plateau = ReduceLROnPlateau(sgd())
+    plateau.step(1.0)
+    with pytest.raises(ValueError, match=match):
+        plateau.load_state_dict({**plateau.state_dict(), **edit})

@@ -103,3 +103,29 @@ def test_atomic_write_leaves_no_temporary_and_replaces(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", real_replace)
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["f.bin"]
+
+
+def test_a_plateau_run_checkpointed_inside_its_first_epoch_resumes(tmp_path):
+    """Before any epoch's metric the plateau rule's best is infinite, which JSON cannot hold."""
+    X, y = make_blobs()
+    whole = Trainer(make_model(), "adam", schedule="plateau", batch_size=16, seed=1)
+    whole.fit(X, y, epochs=2)
+    path = tmp_path / "ck.npz"
+
+    class Stop(Exception):
+        pass
+
+    from adamlab.train import Callback
+
+    class Kill(Callback):
+        def on_batch_end(self, step, logs):
+            if step == 3:
+                raise Stop
+
+    t = Trainer(make_model(), "adam", schedule="plateau", batch_size=16, seed=1)
+    with pytest.raises(Stop):
+        t.fit(X, y, epochs=2, checkpoint_path=path, checkpoint_every_steps=1, callbacks=[Kill()])
+    resumed = Trainer.from_checkpoint(path)
+    assert resumed.position.batch == 2  # the kill came before step 3's checkpoint
+    resumed.fit(X, y, epochs=2)
+    np.testing.assert_array_equal(resumed.model.params, whole.model.params)
