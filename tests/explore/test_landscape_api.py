@@ -133,3 +133,34 @@ def test_bad_landscape_requests_say_what_is_wrong(body, words):
 def test_surface_refuses_a_huge_grid():
     with pytest.raises(BadRequest, match="'n'"):
         surface({"function": "beale", "n": "100000"})
+
+
+def test_every_registered_optimizer_runs_in_the_explorer():
+    """The registry grows while adamlab does: each row the page offers runs a path and an
+    epoch of the playground, and its Δθ is the difference of its points."""
+    from adamlab.explore.landscape_api import optimizer_rows
+    from adamlab.explore.playground import Playground
+
+    for row in optimizer_rows():
+        (p,) = landscape({"function": "beale", "optimizers": [{"name": row["name"]}],
+                          "steps": 20})["paths"]
+        xy = p["xy"]
+        for k, d in enumerate(p["internals"]["step"]):
+            assert d == pytest.approx([xy[k + 1][0] - xy[k][0], xy[k + 1][1] - xy[k][1]])
+        out = Playground.from_request({"dataset": "xor", "optimizer": row["name"],
+                                       "n_samples": 40, "hidden": [3]}).epoch()
+        assert "row" in out or "diverged" in out, row["name"]
+
+
+def test_a_row_registered_while_serving_is_offered_at_once():
+    from adamlab.optim import OPTIMIZERS, Adam, OptimizerSpec, register
+
+    register("adam-explore-test", OptimizerSpec(Adam, {"amsgrad": True}, "a test row"))
+    try:
+        assert "adam-explore-test" in [r["name"] for r in meta()["optimizers"]]
+        out = landscape({"function": "beale", "steps": 5,
+                         "optimizers": [{"name": "adam-explore-test", "lr": 0.1}]})
+        ref = run_path("beale", "amsgrad", lr=0.1, steps=5)
+        assert out["paths"][0]["xy"] == ref["xy"]
+    finally:
+        OPTIMIZERS.pop("adam-explore-test", None)

@@ -16,8 +16,9 @@ recomputed::
     Δθ_t      θ_t − θ_{t-1}, the step the optimizer took, per coordinate
 
 m̂ and v̂ are Adam's bias-corrected moments as defined in Kingma & Ba (2015); NAdam and RAdam
-keep the same buffers but use them differently, and their Δθ is their own. An optimizer with
-no β (SGD, RMSprop, Adagrad) reports its state arrays as they are (``buffers``).
+keep the same buffers but use them differently, and their Δθ is their own. Any other optimizer
+(SGD, RMSprop, Adagrad, Lion, AdaBelief, ...) reports its state arrays as they are
+(``buffers``, by their names in ``opt.state``).
 """
 
 from __future__ import annotations
@@ -74,9 +75,10 @@ def optimizer_settings(name: str, lr: float, body: Mapping[str, Any]) -> dict[st
     args = spec.arguments()
     kwargs: dict[str, Any] = {"lr": lr}
     if "betas" in args:
-        b1, b2 = spec.default("betas")
-        kwargs["betas"] = (number(body, "beta1", *LIMITS["beta1"], default=b1),
-                           number(body, "beta2", *LIMITS["beta2"], default=b2))
+        default = tuple(spec.default("betas"))  # (β1, β2), or more (AdEMAMix's β3)
+        kwargs["betas"] = (number(body, "beta1", *LIMITS["beta1"], default=default[0]),
+                           number(body, "beta2", *LIMITS["beta2"], default=default[1]),
+                           *default[2:])
     if "eps" in args and "eps" in body:
         kwargs["eps"] = number(body, "eps", *LIMITS["eps"])
     if "weight_decay" in args and spec.decay != "none" and "weight_decay" in body:
@@ -168,16 +170,14 @@ def trace_path(function: str, name: str, settings: Mapping[str, Any], steps: int
                       "step": delta[:n].tolist()},
     }
     internals = out["internals"]
-    if betas is not None and "exp_avg" in bufs:
+    if betas is not None and "exp_avg" in bufs and "exp_avg_sq" in bufs:  # Adam's moments
         t = t_of[:n].astype(np.float64)
         bc1 = 1 - betas[0] ** t  # 1 − β1^t
         bc2 = 1 - betas[1] ** t  # 1 − β2^t
-        v = bufs["max_exp_avg_sq" if amsgrad else "exp_avg_sq"][:n] if "exp_avg_sq" in bufs \
-            else None
+        v = bufs["max_exp_avg_sq" if amsgrad else "exp_avg_sq"][:n]
         internals["bc1"], internals["bc2"] = bc1.tolist(), bc2.tolist()
         internals["m_hat"] = (bufs["exp_avg"][:n] / bc1[:, None]).tolist()  # m̂ = m/(1 − β1^t)
-        if v is not None:
-            internals["v_hat"] = (v / bc2[:, None]).tolist()  # v̂ = v/(1 − β2^t)
+        internals["v_hat"] = (v / bc2[:, None]).tolist()  # v̂ = v/(1 − β2^t)
     else:
         internals["buffers"] = {b: a[:n].tolist() for b, a in bufs.items()}
     return out

@@ -180,13 +180,12 @@ class Playground:
                                "grad": _quantiles(np.abs(self.probe.grad)),
                                "step": _quantiles(np.abs(self.probe.delta))}
         betas = group.get("betas")
-        if betas is not None and "exp_avg" in state and t > 0:
+        if betas is not None and "exp_avg" in state and "exp_avg_sq" in state and t > 0:
             bc1, bc2 = 1 - betas[0] ** t, 1 - betas[1] ** t  # 1 − β1^t, 1 − β2^t
             out["bc1"], out["bc2"] = bc1, bc2
             out["m_hat"] = _quantiles(np.abs(state["exp_avg"]) / bc1)  # |m̂| = |m|/(1 − β1^t)
-            v = state.get("max_exp_avg_sq" if group.get("amsgrad") else "exp_avg_sq")
-            if v is not None:
-                out["v_hat"] = _quantiles(v / bc2)  # v̂ = v/(1 − β2^t)
+            v = state["max_exp_avg_sq" if group.get("amsgrad") else "exp_avg_sq"]
+            out["v_hat"] = _quantiles(v / bc2)  # v̂ = v/(1 − β2^t)
         return out
 
 

@@ -341,7 +341,17 @@ function drawInspect() {
     }
     return v;
   });
-  for (const [key, label] of FIELDS) {
+  // the state arrays of optimizers without Adam's moments, by their names in opt.state
+  const buffers = [...new Set(state.ls.paths.flatMap((p) => Object.keys(p.internals.buffers || {})))];
+  state.ls.paths.forEach((p, i) => {
+    const j = Math.min(k, p.xy.length - 1) - 1;
+    for (const b of buffers) {
+      const a = (p.internals.buffers || {})[b];
+      if (a && j >= 0) { values[i][`buf:${b}-0`] = a[j][0]; values[i][`buf:${b}-1`] = a[j][1]; }
+    }
+  });
+  const rows = FIELDS.concat(buffers.flatMap((b) => [[`buf:${b}-0`, `${b}₀`], [`buf:${b}-1`, `${b}₁`]]));
+  for (const [key, label] of rows) {
     const tr = html("tr");
     tr.appendChild(html("th", { scope: "row" }, label));
     state.ls.paths.forEach((p, i) => tr.appendChild(html("td", { id: `cell-${p.optimizer}-${key}` }, fmt(values[i][key]))));
