@@ -10,6 +10,7 @@ import numpy as np
 from adamlab import _jit
 from adamlab.optim._terms import direction, ema, ema_sq
 from adamlab.optim.base import Optimizer
+from adamlab.optim.cautious import cautious_
 
 
 class Adam(Optimizer):
@@ -39,6 +40,15 @@ class Adam(Optimizer):
     Defaults (PyTorch's): lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
     amsgrad=False, decoupled_weight_decay=False. (Keras' default ε is 1e-7; scikit-learn's 1e-8.)
 
+    ``cautious=True`` (Liang et al. 2024, arXiv:2411.16085; "C-AdamW" with decoupled decay)
+    steps only the coordinates where the momentum agrees with the gradient, rescaled to keep
+    the mean step, as the authors' code does (``optim/cautious.py``)::
+
+        φ = 1[m_t ⊙ g_t > 0];   θ_t = θ_{t-1} − α/(1 − β1^t) · (m_t ⊙ φ·n/(Σφ + 1)) / denom
+
+    The count Σφ runs over each parameter tensor, so a cautious group is stepped tensor by
+    tensor (NumPy path; not fused).
+
     ``fused`` chooses how the step is computed, never what it computes: ``None`` (default) uses
     the compiled one-pass kernel of ``_adam_kernel`` when numba is installed (``pip install
     adamlab[fast]``) and the NumPy code below otherwise; ``True`` requires numba; ``False``
@@ -48,6 +58,7 @@ class Adam(Optimizer):
     """
 
     buffers = ("exp_avg", "exp_avg_sq")
+    added_later = {"cautious": False}
 
     def __init__(
         self,
@@ -61,13 +72,14 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
         eps_hat: bool = False,
+        cautious: bool = False,
         fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
             dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                  maximize=maximize, decoupled_weight_decay=decoupled_weight_decay,
-                 eps_hat=eps_hat),
+                 eps_hat=eps_hat, cautious=cautious),
         )
         self.fused = fused
         kernels = _jit.load(fused, self._name, "adamlab.optim._adam_kernel")
@@ -79,19 +91,22 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = np.zeros_like(p)
         return state
 
-    def _fusable(self, p: np.ndarray, g: np.ndarray) -> bool:
+    def _elementwise(self, group: Mapping[str, Any]) -> bool:
+        return not group["cautious"]
+
+    def _fusable(self, p: np.ndarray, g: np.ndarray, group: Mapping[str, Any]) -> bool:
         return (self._kernel is not None and g.dtype == p.dtype and p.flags.c_contiguous
-                and g.flags.c_contiguous)
+                and g.flags.c_contiguous and not group["cautious"])
 
     def _update_keeping(self, p, g, state, group, previous) -> None:
-        if (self._fusable(p, g) and previous.dtype == p.dtype and previous.shape == p.shape
-                and previous.flags.c_contiguous):
+        if (self._fusable(p, g, group) and previous.dtype == p.dtype
+                and previous.shape == p.shape and previous.flags.c_contiguous):
             self._fused_update(p, g, state, group, previous)  # θ copied in the same pass
         else:
             super()._update_keeping(p, g, state, group, previous)
 
     def _update(self, p, g, state, group) -> None:
-        if self._fusable(p, g):
+        if self._fusable(p, g, group):
             self._fused_update(p, g, state, group)
             return
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -113,6 +128,11 @@ class Adam(Optimizer):
             step_size = lr / bias_correction1  # α/(1 − β1^t)
             denom /= bias_correction2**0.5  # √v̂_t = √v_t / √(1 − β2^t)
         denom += eps
+        if group["cautious"]:  # m ← m ⊙ φ·n/(Σφ + 1), φ = 1[m ⊙ g > 0]  (a copy: m is state)
+            masked = self._scratch(p, 3)
+            np.copyto(masked, m)
+            cautious_(masked, g, self._scratch(p, 4))
+            m = masked
         update = np.multiply(m, -step_size, out=self._scratch(p, 2))
         update /= denom
         p += update  # θ_t = θ_{t-1} − step_size·m_t/denom
@@ -151,9 +171,11 @@ class AdamW(Adam):
         *,
         maximize: bool = False,
         eps_hat: bool = False,
+        cautious: bool = False,
         fused: bool | None = None,
     ) -> None:
         super().__init__(
             params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-            maximize=maximize, decoupled_weight_decay=True, eps_hat=eps_hat, fused=fused,
+            maximize=maximize, decoupled_weight_decay=True, eps_hat=eps_hat, cautious=cautious,
+            fused=fused,
         )
