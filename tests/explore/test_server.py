@@ -139,3 +139,29 @@ def test_stream_sends_one_event_per_epoch_then_done(server, client):
     assert len(last["boundary"]) == 40 * 40 and last["boundary"] != first["boundary"]
     status, out = client.get(f"/api/train/stream?session={s}&epochs=100000")
     assert status == 400 and "'epochs'" in out["error"]
+
+
+def test_ipv6_loopback_serves_too():
+    import socket
+    import threading
+
+    from adamlab.explore import make_server
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        srv = make_server("::1", 0)
+    except OSError as e:
+        pytest.skip(f"cannot bind ::1 here: {e}")
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        assert srv.url.startswith("http://[::1]:")
+        conn = http.client.HTTPConnection("::1", srv.server_address[1], timeout=5)
+        conn.request("GET", "/api/meta")
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)

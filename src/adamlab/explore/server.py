@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import socket
 import sys
 import time
 import traceback
@@ -63,6 +64,8 @@ class ExploreServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> None:
+        if ":" in host:  # an IPv6 address such as ::1
+            self.address_family = socket.AF_INET6
         super().__init__((host, port), Handler)
         self.sessions = SessionStore()
         self.quiet = quiet
