@@ -1,0 +1,14 @@
+"""Population training: many small networks of one architecture trained as one stacked
+computation, each member's numbers those of its single run.
+
+``run_population(list_of_settings)`` returns what ``experiment.run`` returns for each, in
+order. Inside: ``stack`` (K networks' forward and backward as batched products), ``steps``
+(the elementwise optimizers' updates with per-member hyperparameters), ``kinds`` (members
+grouped by kind of optimizer), ``loop`` (the epochs: data order, schedules, early stopping,
+divergence, per member), ``run`` (grouping into populations, memory-bounded chunks, the
+fallback to single runs).
+"""
+
+from adamlab.population.run import member_bytes, population_key, run_population, unsupported
+
+__all__ = ["run_population", "unsupported", "population_key", "member_bytes"]

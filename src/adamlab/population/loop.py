@@ -1,0 +1,261 @@
+"""The training loop of one population: ``Trainer.fit``'s epochs, for K members at once.
+
+Every member is a prepared single run (``experiment.prepare``: its data, split, scaling,
+initial weights and optimizer), and keeps everything of its own: its shuffling generator
+(``default_rng([seed, 2])``, one permutation per epoch, as the trainer draws it), its
+learning-rate scheduler (the real one, stepped with its own metric), its early stopping (the
+real ``EarlyStopping`` callback) and its history. Per step, as ``Trainer._run_epoch``::
+
+    loss, ∇ = forward/backward of every member on its own batch     (StackedMLP)
+    a member whose loss or gradient norm is not finite diverges: its weights before the last
+    step are restored and it leaves the population; the others go on, untouched
+    θ_prev ← θ; every kind of optimizer steps its members           (Kind.step)
+
+At an epoch's end each member gets its history row (``train.metrics.epoch_row``), its
+validation loss, its schedule step and its early-stopping check; members that are done leave
+the stack (their rows are dropped, so the rest runs on fewer). The columns ``time`` and the
+result's ``seconds`` are the population's wall time shared equally among its live members.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from adamlab.experiment import Prepared, summarize
+from adamlab.optim.schedules import make_scheduler
+from adamlab.population.kinds import Alone, Kind, matches, member_key
+from adamlab.population.stack import StackedMLP
+from adamlab.train import EarlyStopping, History, metrics
+from adamlab.train.inputs import batch_size_for
+from adamlab.train.state import EpochPosition
+
+__all__ = ["Member", "train_population"]
+
+
+class Member:
+    """One run of the population: its prepared pieces and what happens to it."""
+
+    def __init__(self, index: int, prepared: Prepared, seconds: float) -> None:
+        self.index, self.p = index, prepared
+        s = prepared.settings
+        self.optimizer = prepared.trainer.optimizer
+        self.scheduler = make_scheduler(s.schedule, self.optimizer, s.epochs, warmup=s.warmup)
+        self.rng = np.random.default_rng([s.seed, 2])  # the trainer's shuffling generator
+        self.history = History()
+        self.epochs, self.steps, self.target = 0, 0, s.epochs
+        self.status, self.error = "ok", None
+        self.stop_training = False
+        self.early = None
+        if s.early_stopping is not None:
+            self.early = EarlyStopping(monitor=prepared._monitor(), patience=s.early_stopping)
+            self.early.set_trainer(_EarlyStoppingView(self))
+            self.early.on_train_begin({"resumed": False})
+        self.row: np.ndarray | None = None  # the member's weights while in the stack
+        self.restored: np.ndarray | None = None  # the weights a divergence left
+        self.seconds = seconds
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def key(self) -> tuple:
+        return member_key(self.optimizer, self.p.model.params)
+
+    def finish(self, weights: np.ndarray) -> dict[str, Any]:
+        """The result ``experiment.run`` gives for this run."""
+        if self.restored is not None:
+            weights = self.restored
+        if self.early is not None:
+            self.early.on_train_end({"epoch": self.epochs})  # best weights, if kept
+            weights = self.row if self.row is not None else weights
+        self.p.model.params[...] = weights
+        trainer = self.p.trainer
+        trainer.history, trainer.epoch, trainer.step_count = self.history, self.epochs, self.steps
+        out = summarize(self.p)
+        out.update(status=self.status, error=self.error, settings=self.p.settings.to_dict(),
+                   seconds=self.seconds, history=self.history.to_dict()["epochs"])
+        return out
+
+    def diverged(self, what: str, value: float, batch: int | None) -> None:
+        """``Trainer._diverged``'s message (the weights are restored by the caller)."""
+        where = f"epoch {self.epochs + 1}" + (f", batch {batch + 1}" if batch is not None else "")
+        lr = self.lr
+        self.status = "diverged"
+        self.error = (
+            f"training diverged at {where} (step {self.steps + 1}): {what} is {value}; "
+            f"the weights of the last finite step were restored. Try a smaller learning rate "
+            f"(now {lr:g}; e.g. {lr / 10:g}) or gradient clipping (clip_norm=1.0).")
+
+
+class _EarlyStoppingView:
+    """What ``EarlyStopping`` asks of a trainer, for one member (its weights: ``row``)."""
+
+    def __init__(self, member: Member) -> None:
+        self.member = member
+
+    @property
+    def model(self) -> Any:
+        return self
+
+    @property
+    def params(self) -> np.ndarray:
+        return self.member.row
+
+    @property
+    def stop_training(self) -> bool:
+        return self.member.stop_training
+
+    @stop_training.setter
+    def stop_training(self, value: bool) -> None:
+        self.member.stop_training = value
+
+    def evaluation_weights(self) -> Any:
+        import contextlib
+
+        return contextlib.nullcontext()
+
+    def use_weights(self, weights: np.ndarray) -> None:
+        self.member.row = weights.copy()
+
+
+def train_population(members: list[Member], kernels: Any) -> dict[int, dict[str, Any]]:
+    """Train the members (same architecture, data shapes and batch size) to their ends;
+    results by member index."""
+    members = sorted(members, key=lambda m: repr(m.key()))  # each kind on adjacent rows
+    first = members[0].p
+    model, dtype = first.model, first.model.dtype
+    loss_fn = model.loss_fn
+    stack = StackedMLP(model, np.stack([m.p.model.params for m in members]), kernels)
+    X = np.stack([m.p.X_train for m in members])
+    T = np.stack([loss_fn.targets(m.p.y_train, model.n_outputs, dtype) for m in members])
+    has_val = first.X_val is not None
+    if has_val:
+        Xv = np.stack([m.p.X_val for m in members])
+        Tv = np.stack([loss_fn.targets(m.p.y_val, model.n_outputs, dtype) for m in members])
+    kinds = _kinds(members, dtype)
+    n = X.shape[1]
+    bs = batch_size_for(first.trainer.batch_size, n)
+    n_batches = -(-n // bs)
+    prev = np.empty_like(stack.params)
+    results: dict[int, dict[str, Any]] = {}
+    step = 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        while members:
+            t0 = time.perf_counter()
+            K = len(members)
+            rows = np.arange(K)[:, None]
+            perm = np.stack([m.rng.permutation(n) for m in members])
+            theta_start = stack.params.copy()
+            alive = np.ones(K, dtype=bool)
+            loss_sum, gn_sum = np.zeros(K), np.zeros(K)
+            correct = np.zeros(K, dtype=np.int64)
+            for b in range(n_batches):
+                idx = perm[:, b * bs:(b + 1) * bs]
+                tb = T[rows, idx]
+                loss = stack.loss_and_grad(X[rows, idx], tb)
+                loss = loss.astype(np.float64)
+                gn = stack.grad_norms()
+                for k in np.flatnonzero(alive & ~(np.isfinite(loss) & np.isfinite(gn))):
+                    what, value = (("the training loss", loss[k]) if not math.isfinite(loss[k])
+                                   else ("the gradient norm", gn[k]))
+                    members[k].steps = step
+                    members[k].diverged(what, float(value), b)
+                    _restore(members[k], stack.params[k], prev[k], step)
+                    alive[k] = False
+                correct += stack.correct(stack.logits, tb)
+                np.copyto(prev, stack.params)  # θ before the step, to undo a divergence
+                step += 1
+                for kind in kinds:
+                    kind.step(stack.params, stack.grads, step)
+                loss_sum += loss
+                gn_sum += gn
+            if has_val:
+                val_loss, val_acc = stack.evaluate(Xv, Tv)
+            share = (time.perf_counter() - t0) / K
+            for k, m in enumerate(members):
+                m.seconds += share
+                if not alive[k]:
+                    continue
+                pos = EpochPosition(perm[k], theta_start[k], batch=n_batches,
+                                    n_batches=n_batches, correct=int(correct[k]),
+                                    loss_sum=float(loss_sum[k]), grad_norm_sum=float(gn_sum[k]),
+                                    seconds=share)
+                row = metrics.epoch_row(m.epochs + 1, pos, stack.params[k], n,
+                                        loss_fn.classifies, m.lr)
+                if has_val:
+                    row["val_loss"], row["val_accuracy"] = float(val_loss[k]), float(val_acc[k])
+                    if not math.isfinite(row["val_loss"]):
+                        m.steps = step
+                        m.diverged("the validation loss", row["val_loss"], None)
+                        _restore(m, stack.params[k], prev[k], step)
+                        alive[k] = False
+                        continue
+                m.epochs += 1
+                m.history.append_epoch(row)
+                m.scheduler.step(row["val_loss"] if has_val else row["loss"])
+                if m.early is not None:
+                    m.row = stack.params[k]
+                    m.early.on_epoch_end(m.epochs, dict(row))
+                    m.row = None
+            done = [k for k, m in enumerate(members)
+                    if not alive[k] or m.stop_training or m.epochs >= m.target]
+            for k in done:
+                if alive[k]:
+                    members[k].steps = step
+                results[members[k].index] = members[k].finish(stack.params[k].copy())
+            if done:
+                keep = np.array([k for k in range(K) if k not in set(done)], dtype=np.intp)
+                members = [members[k] for k in keep]
+                if not members:
+                    break
+                stack.take(keep)
+                prev = prev[keep]
+                X, T = X[keep], T[keep]
+                if has_val:
+                    Xv, Tv = Xv[keep], Tv[keep]
+                kinds = _take_kinds(kinds, keep)
+            for kind in kinds:
+                kind.refresh()
+    return results
+
+
+def _restore(member: Member, row: np.ndarray, before: np.ndarray, steps_taken: int) -> None:
+    """Keep the weights of the last finite step (none taken yet: the initial weights)."""
+    member.restored = (before if steps_taken else row).copy()
+
+
+def _kinds(members: list[Member], dtype: np.dtype) -> list[Kind | Alone]:
+    """Consecutive members of one key form a kind, stepped together where the stacked update
+    steps like their optimizer (``kinds.matches``), else one by one by their own."""
+    kinds: list[Kind | Alone] = []
+    start = 0
+    while start < len(members):
+        key = members[start].key()
+        stop = start
+        while stop < len(members) and members[stop].key() == key:
+            stop += 1
+        group = members[start:stop]
+        first = group[0]
+        update = None if key[1] == "alone" else matches(first.optimizer, first.p.model)
+        if update is not None:
+            kinds.append(Kind([m.optimizer for m in group], first.p.model.params, start, dtype,
+                              update))
+        else:
+            kinds.append(Alone(group, start))
+        start = stop
+    return kinds
+
+
+def _take_kinds(kinds: list[Kind | Alone], keep: np.ndarray) -> list[Kind | Alone]:
+    out, start = [], 0
+    for kind in kinds:
+        local = keep[(keep >= kind.start) & (keep < kind.stop)] - kind.start
+        if local.size:
+            kind.take(local, start)
+            start += local.size
+            out.append(kind)
+    return out

@@ -1,0 +1,166 @@
+"""``run_population``: many runs' settings in, ``experiment.run``'s results out, trained as
+stacked populations.
+
+::
+
+    from adamlab.experiment import Settings
+    from adamlab.population import run_population
+
+    grid = [Settings(data="moons", hidden=[16, 16], optimizer=o, lr=lr, seed=s, epochs=50)
+            for o in ("adam", "sgd") for lr in (1e-3, 1e-2) for s in range(5)]
+    results = run_population(grid)          # results[i] is experiment.run(grid[i])
+
+Each run is prepared as its single run is (``experiment.prepare``: data, split, scaling,
+initial weights, optimizer), so that its numbers are the single run's. Runs that can train
+together (the same architecture, dtype, data shapes and batch size: ``population_key``) form a
+population, split into chunks whose working memory stays under ``memory_mb``
+(``member_bytes``). A run the population cannot train (``unsupported``: dropout, gradient
+clipping, an L2 penalty, class weights, per-step logs, streamed data, an optimizer without a
+stacked update) is run alone by ``experiment.run`` (``fallback=True``), or refused with a
+ValueError naming it (``fallback=False``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from adamlab import _jit
+from adamlab.experiment import Prepared, Settings, load, prepare
+from adamlab.experiment import run as run_single
+from adamlab.population.kinds import unsupported_optimizer
+from adamlab.population.loop import Member, train_population
+from adamlab.train.inputs import batch_size_for
+
+__all__ = ["run_population", "unsupported", "population_key", "member_bytes"]
+
+#: The default working-memory budget of one population chunk, in MiB.
+MEMORY_MB = 256.0
+
+
+def unsupported(settings: Settings) -> str | None:
+    """Why these settings cannot train in a population (None: they can), before preparing."""
+    s = settings
+    reasons = [what for what, bad in (
+        ("dropout", s.dropout > 0), ("gradient clipping (clip_norm)", s.clip_norm is not None),
+        ("an L2 penalty (l2)", s.l2 != 0), ("class weights", s.class_weight is not None),
+        ("per-step logs (log_steps)", s.log_steps), ("memory-mapped data (mmap)", bool(s.mmap)),
+    ) if bad]
+    return ", ".join(reasons) + " (not stacked yet)" if reasons else None
+
+
+def _prepared_unsupported(p: Prepared) -> str | None:
+    if not isinstance(p.X_train, np.ndarray):
+        return "streamed (memory-mapped) data"
+    return unsupported_optimizer(p.trainer.optimizer)
+
+
+def population_key(p: Prepared) -> tuple:
+    """What the members of one population share."""
+    m = p.model
+    n_val = None if p.X_val is None else len(p.y_val)
+    return (m.n_inputs, m.hidden, m.n_outputs, m.activation, m.output, m.dtype.name,
+            m.kernels is not None, len(p.y_train), n_val,
+            batch_size_for(p.trainer.batch_size, len(p.y_train)))
+
+
+def member_bytes(p: Prepared) -> int:
+    """Working memory of one member: its data (train and validation, features and targets),
+    its weights, gradients and copies (the epoch's start, the step's previous), its optimizer's
+    state and scratch (≤ 6 arrays like the weights) and its activations (a batch's, and the
+    whole validation set's: forward, backward, scratch)."""
+    m = p.model
+    item = m.dtype.itemsize
+    n_tr, n_val = len(p.y_train), 0 if p.X_val is None else len(p.y_val)
+    data = (n_tr + n_val) * (m.n_inputs + m.n_outputs) * item + (n_tr + n_val) * 8
+    weights = 10 * m.n_params * item
+    width = m.n_inputs + sum(m.hidden) + m.n_outputs
+    bs = batch_size_for(p.trainer.batch_size, n_tr)
+    acts = (6 * bs + 2 * min(n_val, 8192)) * width * item
+    return int(data + weights + acts)
+
+
+def _dataset_key(s: Settings) -> tuple:
+    return (s.data, s.target, s.n_samples, s.noise, s.seed if s.data_seed is None else s.data_seed,
+            s.mmap)
+
+
+def run_population(
+    settings: Iterable[Settings | Mapping[str, Any]],
+    *,
+    memory_mb: float = MEMORY_MB,
+    fallback: bool = True,
+) -> list[dict[str, Any]]:
+    """Train every run; ``results[i]`` is what ``experiment.run(settings[i])`` returns
+    (history, final metrics, status, error, settings, params_sha256), with ``seconds`` the
+    run's share of its population's time."""
+    runs = _settings_list(settings)
+    if not (isinstance(memory_mb, (int, float)) and not isinstance(memory_mb, bool)
+            and memory_mb > 0):
+        raise ValueError(f"memory_mb must be a number > 0 (MiB), got {memory_mb!r}")
+    results: dict[int, dict[str, Any]] = {}
+    alone: list[int] = []
+    datasets: dict[tuple, Any] = {}
+    pops: dict[tuple, list[Member]] = {}
+    for i, s in enumerate(runs):
+        why = unsupported(s)
+        if why is None:
+            t0 = time.perf_counter()
+            key = _dataset_key(s)
+            try:
+                if key not in datasets:
+                    datasets[key] = load(s)
+                p = prepare(s, dataset=datasets[key])
+            except ValueError as e:
+                raise type(e)(f"settings[{i}]: {e}") from None
+            why = _prepared_unsupported(p)
+            if why is None:
+                member = Member(i, p, time.perf_counter() - t0)
+                pops.setdefault(population_key(p), []).append(member)
+                continue
+        if not fallback:
+            raise ValueError(f"settings[{i}] cannot train in a population: {why}; run it "
+                             "alone (experiment.run) or pass fallback=True")
+        alone.append(i)
+    kernels = _kernels()
+    budget = memory_mb * 2**20
+    for members in pops.values():
+        size = max(1, int(budget // member_bytes(members[0].p)))
+        for a in range(0, len(members), size):
+            chunk = members[a:a + size]
+            results.update(train_population(chunk, kernels if chunk[0].p.model.kernels else None))
+    for i in alone:
+        results[i] = run_single(runs[i])
+    return [results[i] for i in range(len(runs))]
+
+
+def _settings_list(settings: Any) -> list[Settings]:
+    if isinstance(settings, (Settings, Mapping, str)) or not isinstance(settings, Iterable):
+        raise ValueError("run_population takes a list of Settings (or of settings dicts), "
+                         f"got {type(settings).__name__}")
+    out = []
+    for i, s in enumerate(settings):
+        if isinstance(s, Mapping):
+            try:
+                s = Settings.from_dict(dict(s))
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"settings[{i}]: {e}") from None
+        if not isinstance(s, Settings):
+            raise ValueError(f"settings[{i}] must be a Settings or a dict of settings, "
+                             f"got {type(s).__name__}")
+        out.append(s)
+    if not out:
+        raise ValueError("run_population needs at least one run's settings")
+    return out
+
+
+def _kernels() -> Any:
+    """The population's compiled loops when numba is available, else None."""
+    if not _jit.available():
+        return None
+    from adamlab.population import _kernels
+
+    return _kernels
