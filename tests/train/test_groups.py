@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from trainkit import make_blobs, make_model
 
-from adamlab.optim import AdamW, MultiOptimizer
+from adamlab.optim import Adam, AdamW, MultiOptimizer
 from adamlab.train import CheckpointError, Trainer, fingerprint
 from adamlab.train import checkpoint as ckpt
 
@@ -86,17 +86,27 @@ def test_a_grouped_checkpoint_resumes_bit_for_bit(tmp_path, build):
 
 
 def test_a_multi_optimizer_checkpoint_resumes_bit_for_bit(tmp_path):
-    """Muon over the hidden matrices, AdamW over the rest: two parts in the layout."""
+    """Two optimizers over disjoint parts (as Muon + AdamW): two parts in the layout."""
+    def trainer():
+        model = make_model(hidden=(6, 5))
+        views = dict(model.named_parameters())
+        hidden = ["dense0.weight", "dense1.weight"]
+        rest = [n for n in views if n not in hidden]
+        opt = MultiOptimizer([
+            Adam([{"params": [views[n] for n in hidden], "param_names": hidden}], lr=0.03),
+            AdamW([{"params": [views[n] for n in rest], "param_names": rest}], lr=0.02)])
+        return Trainer(model, opt, batch_size=16, seed=2)
+
     X, y = make_blobs()
-    whole = Trainer(make_model(hidden=(6, 5)), "muon", lr=0.02, batch_size=16, seed=2)
+    whole = trainer()
     whole.fit(X, y, epochs=3)
-    half = Trainer(make_model(hidden=(6, 5)), "muon", lr=0.02, batch_size=16, seed=2)
-    assert isinstance(half.optimizer, MultiOptimizer)
+    half = trainer()
     half.fit(X, y, epochs=1, checkpoint_path=tmp_path / "c.npz")
     _, meta = ckpt.load(tmp_path / "c.npz")
-    assert [p["class"] for p in meta["optimizer"]["parts"]] == ["Muon", "AdamW"]
+    assert [p["class"] for p in meta["optimizer"]["parts"]] == ["Adam", "AdamW"]
     assert meta["optimizer"]["parts"][0]["groups"] == [["dense0.weight", "dense1.weight"]]
     resumed = Trainer.from_checkpoint(tmp_path / "c.npz")
+    assert isinstance(resumed.optimizer, MultiOptimizer)
     resumed.fit(X, y, epochs=2)
     np.testing.assert_array_equal(resumed.model.params, whole.model.params)
 
@@ -140,3 +150,25 @@ def test_a_tampered_layout_is_refused_naming_the_field(edit, fragment):
     edit(meta["optimizer"])
     with pytest.raises(CheckpointError, match=fragment):
         Trainer.from_state(arrays, meta)
+
+
+def test_the_adam_trace_follows_the_whole_buffer_whatever_the_groups():
+    """A grouped AdamW with decay_biases=True steps like one over the flat buffer: its trace
+    (tracked indices of model.params, moments, step-size quantiles) is the same, number for
+    number."""
+    from adamlab.train.trace import AdamTrace
+
+    X, y = make_blobs()
+    traces = []
+    for build in ("grouped", "flat"):
+        model = make_model()
+        opt = ("adamw" if build == "grouped"
+               else AdamW([model.params], lr=0.02, weight_decay=0.1))
+        t = Trainer(model, opt, lr=0.02 if build == "grouped" else None, decay_biases=True,
+                    optimizer_args={"weight_decay": 0.1} if build == "grouped" else None)
+        assert len(t.optimizer.params) == (4 if build == "grouped" else 1)
+        trace = AdamTrace(n_tracked=40)
+        t.fit(X, y, epochs=2, callbacks=[trace])
+        traces.append(trace.data)
+    assert traces[0]["tracked"] == list(range(model.params.size))
+    assert traces[0] == traces[1]

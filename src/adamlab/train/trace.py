@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from adamlab.train.callbacks import Callback
+from adamlab.train.layout import flat_state
 
 QUANTILES = (5, 25, 50, 75, 95)
 KEYS = ("step", "lr", "beta1", "beta2", "eps", "eps_hat", "bias_correction1", "bias_correction2",
@@ -25,8 +26,10 @@ KEYS = ("step", "lr", "beta1", "beta2", "eps", "eps_hat", "bias_correction1", "b
 
 
 class AdamTrace(Callback):
-    """Trace the first parameter array of an optimizer with Adam's moments (Adam, AdamW, AMSGrad,
-    NAdam, RAdam: anything keeping ``exp_avg`` and ``exp_avg_sq``)."""
+    """Trace every parameter of an optimizer with Adam's moments (Adam, AdamW, AMSGrad, NAdam,
+    RAdam: anything keeping ``exp_avg`` and ``exp_avg_sq``), in the layout of the model's flat
+    buffer (``tracked`` indexes ``model.params``) whatever its parameter groups; β, ε and the
+    learning rate are the first group's."""
 
     def __init__(self, every: int = 1, n_tracked: int = 6) -> None:
         if every < 1 or n_tracked < 1:
@@ -42,7 +45,7 @@ class AdamTrace(Callback):
                 f"trace records Adam's moments; {type(opt).__name__} has none "
                 "(use adam, adamw, amsgrad, nadam or radam)"
             )
-        n = opt.params[0].size
+        n = self.trainer.model.params.size
         if self.data:  # a second fit, or a resumed run, continues the same trace
             if max(self.data["tracked"]) >= n:
                 raise ValueError(f"the trace follows parameters up to index "
@@ -70,7 +73,8 @@ class AdamTrace(Callback):
         lr, eps = group["lr"], group["eps"]
         b1, b2 = d["beta1"], d["beta2"]
         bc1, bc2 = 1 - b1**t, 1 - b2**t
-        m, v = state["exp_avg"].ravel(), state["exp_avg_sq"].ravel()
+        model = self.trainer.model
+        m, v = flat_state(model, opt, "exp_avg"), flat_state(model, opt, "exp_avg_sq")
         idx = d["tracked"]
         g = self.trainer.model.grads.ravel()
         d["step"].append(t)
@@ -148,9 +152,9 @@ class AdamTrace(Callback):
         if n and (np.any(np.diff(arrays["step"]) <= 0) or arrays["step"][0] < 1):
             raise bad("'step' must be increasing step counts >= 1")
         trainer = getattr(self, "trainer", None)
-        if trainer is not None and max(tracked) >= trainer.optimizer.params[0].size:
+        if trainer is not None and max(tracked) >= trainer.model.params.size:
             raise bad(f"'tracked' names parameter {max(tracked)}, but the model has "
-                      f"{trainer.optimizer.params[0].size}")
+                      f"{trainer.model.params.size}")
         values = {**constants, **{k: arrays[k].tolist() for k in shapes}}
         self.every = every
         self.data = {k: values[k] for k in KEYS}  # in the order on_train_begin makes them

@@ -47,6 +47,7 @@ from adamlab.train.inputs import (
     fit_data,
     gather,
 )
+from adamlab.train.layout import views_like
 
 
 class DivergenceError(RuntimeError):
@@ -113,7 +114,7 @@ class Trainer:
         # once: the optimizer steps adjacent views in one pass (raises for a foreign array).
         self._grads = model.gradients_for(self.optimizer.params)
         self._last_good = np.empty_like(model.params)
-        self._previous = _views_like(model, self.optimizer.params, self._last_good)
+        self._previous = views_like(model, self.optimizer.params, self._last_good)
         self._stepped = False  # whether _last_good holds weights of this process's steps
         self.schedule_name, self.warmup = schedule, warmup
         self.clip_norm, self.l2 = clip_norm, float(l2)
@@ -385,12 +386,3 @@ class Trainer:
     def from_state(cls, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Trainer:
         """The inverse of ``state()``: a trainer that continues exactly where that one was."""
         return state.restore(cls, arrays, meta, where="inconsistent trainer state")
-
-
-def _views_like(model: Any, params: Sequence[np.ndarray], buffer: np.ndarray
-                ) -> tuple[np.ndarray, ...]:
-    """The views of ``buffer`` (laid out like ``model.params``) matching ``params``, as
-    ``model.gradients_for`` gives the gradients' (the flat ``params`` maps to all of it)."""
-    views = model.views(buffer)
-    names = {id(view): name for name, view in model.named_parameters()}
-    return tuple(buffer if p is model.params else views[names[id(p)]] for p in params)
