@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.data import DataError, Dataset, Rows, Standardizer, load_data, train_val_split
+from adamlab.data import DataError, Dataset, Rows, Standardizer, load_data
 from adamlab.data.rows import row_blocks
+from adamlab.data.split import validation_split
 from adamlab.nn import MLP
+from adamlab.nn.losses import TASKS
 from adamlab.train import Callback, EarlyStopping, Trainer
-
-HEAD_FOR_TASK = {"binary": "sigmoid", "multiclass": "softmax", "regression": "identity"}
 
 
 @dataclass
@@ -134,9 +134,10 @@ class Prepared:
         return m if self.X_val is not None or not m.startswith("val_") else m[4:]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Model outputs for raw (unstandardised) features."""
+        """Model outputs for raw (unstandardised) features, from the evaluation weights."""
         Xs = X if self.standardizer is None else self.standardizer.transform(X)
-        return self.model.predict_proba(np.asarray(Xs, dtype=self.model.dtype))
+        with self.trainer.evaluation_weights():
+            return self.model.predict_proba(np.asarray(Xs, dtype=self.model.dtype))
 
 
 #: ``.npy`` files larger than this are memory-mapped and streamed (``Settings.mmap=None``).
@@ -161,7 +162,8 @@ def prepare(
     s = settings
     _validate(s)
     ds = dataset if dataset is not None else load(s)
-    if ds.task != "regression" and ds.n_classes is not None and ds.n_classes < 2:
+    classifies = TASKS[ds.task].classifies  # the loss of the task: its head, its classes
+    if classifies and ds.n_classes is not None and ds.n_classes < 2:
         raise ValueError(
             f"{ds.name}: only one class in the target; classification needs two or more")
     X, y = ds.X, ds.y
@@ -170,8 +172,7 @@ def prepare(
         _check_fits(X, dtype, ds.feature_names)
     tr = va = None
     if s.val_fraction:
-        tr, va = train_val_split(X, y, s.val_fraction, np.random.default_rng([s.seed, 1]),
-                                 stratify=ds.task != "regression")
+        tr, va = validation_split(y, s.val_fraction, s.seed, stratify=classifies)
     if isinstance(X, np.memmap):  # stream: rows are read, standardised and cast batch by batch
         scaler = Standardizer().fit(Rows(X, tr)) if s.standardize else None
         X_train = Rows(X, tr, scaler, dtype)
@@ -188,7 +189,7 @@ def prepare(
     if trainer is None:
         n_out = ds.n_classes if ds.task == "multiclass" else 1
         model = MLP(ds.n_features, tuple(s.hidden), n_out, activation=s.activation,
-                    output=HEAD_FOR_TASK[ds.task], dropout=s.dropout, dtype=dtype,
+                    output=TASKS[ds.task].head, dropout=s.dropout, dtype=dtype,
                     rng=np.random.default_rng([s.seed, 0]))
         groups = {"decay_biases": True} if s.decay_biases else {}  # the default otherwise
         trainer = Trainer(model, s.optimizer, optimizer_args=s.optimizer_kwargs(),

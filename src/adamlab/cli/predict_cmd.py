@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise RunError(str(e)) from None
     out = saved.predict_proba(X)
     classes = None if d.data.classes is None else list(d.data.classes)
-    text, metrics = _table(out, d.data.task, classes, y_raw)
+    text, metrics = _table(out, classes, y_raw)
     if args.output:
         write_text(Path(args.output), text)
     else:
@@ -70,11 +70,13 @@ def _same(label: Any, truth: Any) -> bool:
         return str(label) == str(truth)
 
 
-def _table(out: np.ndarray, task: str, classes: list[Any] | None, y_raw: np.ndarray | None):
+def _table(out: np.ndarray, classes: list[Any] | None, y_raw: np.ndarray | None):
+    """Predictions (no classes: regression), else probabilities and labels, as CSV text; and
+    the RMSE or accuracy when the data had the target."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     metrics: dict[str, float] = {}
-    if task == "regression":
+    if classes is None:
         cols = (["prediction"] if out.shape[1] == 1
                 else [f"prediction_{j}" for j in range(out.shape[1])])
         w.writerow(cols)

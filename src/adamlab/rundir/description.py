@@ -29,6 +29,7 @@ import numpy as np
 
 from adamlab.data import DataError, Dataset, Standardizer
 from adamlab.experiment import Prepared, Settings
+from adamlab.nn.losses import TASKS
 from adamlab.train import CheckpointError, schema
 
 #: The description format this adamlab writes (and the newest it reads).
@@ -142,7 +143,8 @@ def _data(data: dict[str, Any], model: ModelShape) -> DataDescription:
         raise CheckpointError(f"field 'extra.data.task' must be {model.task!r} for this model's "
                               f"output, got {schema.kind(data.get('task'))}")
     classes = data.get("classes")
-    if model.task != "regression":
+    classifies = TASKS[model.task].classifies
+    if classifies:
         k = max(n_out, 2)  # one sigmoid output scores two classes
         if not (isinstance(classes, list) and len(classes) == k and all(
                 isinstance(c, (str, int, float)) for c in classes)):
@@ -153,7 +155,7 @@ def _data(data: dict[str, Any], model: ModelShape) -> DataDescription:
     return DataDescription(
         str(data.get("name", "")), model.task,
         n_samples if isinstance(n_samples, int) else 0, n_in, tuple(names),
-        None if model.task == "regression" or classes is None else tuple(classes))
+        tuple(classes) if classifies else None)
 
 
 def _standardizer(state: Any, model: ModelShape) -> Standardizer | None:

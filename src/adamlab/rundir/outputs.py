@@ -25,6 +25,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from adamlab.nn.losses import TASKS
+
 CHECKPOINT = "checkpoint.npz"
 SUMMARY = "summary.json"
 #: Outputs of every run that trained an epoch, besides the checkpoint and summary.json.
@@ -37,7 +39,7 @@ MAX_SUMMARY_BYTES = 2**20
 
 def draws_boundary(n_features: int, task: str) -> bool:
     """Whether a run writes decision_boundary.png: classification on two features."""
-    return n_features == 2 and task != "regression"
+    return n_features == 2 and TASKS[task].classifies
 
 
 def expected(n_features: int, task: str, traced: bool) -> list[str]:

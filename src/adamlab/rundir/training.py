@@ -23,6 +23,7 @@ from adamlab.experiment import Prepared, Settings, prepare, summarize
 from adamlab.rundir import directory, outputs
 from adamlab.rundir.description import ModelShape, RunDescription
 from adamlab.train import Callback, DivergenceError, Trainer, fingerprint
+from adamlab.train.inputs import batch_size_for
 from adamlab.train.trace import AdamTrace
 
 #: Trace records kept per run, at most (``AdamTrace(every=...)`` thins them to this).
@@ -75,11 +76,13 @@ class Saved:
                                         fingerprint(t.model.params), epochs)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """The model's outputs for raw features (standardised as in training)."""
+        """The model's outputs for raw features (standardised as in training), from its
+        evaluation weights (an optimizer's eval mode: schedule-free's average)."""
         s = self.description.standardizer
         Xs = X if s is None else s.transform(X)
         model = self.trainer.model
-        return model.predict_proba(np.asarray(Xs, dtype=model.dtype))
+        with self.trainer.evaluation_weights():
+            return model.predict_proba(np.asarray(Xs, dtype=model.dtype))
 
 
 @dataclass
@@ -142,7 +145,8 @@ class Run:
         cbs = list(callbacks)
         if trace or self.traced:
             n = len(self.prepared.y_train)
-            steps = math.ceil(n / (self.settings.batch_size or n)) * self.settings.epochs
+            batches = math.ceil(n / batch_size_for(self.settings.batch_size, n))
+            steps = batches * self.settings.epochs
             self._trace = AdamTrace(every=max(1, steps // TRACE_RECORDS))
             cbs.append(self._trace)
         t0 = time.perf_counter()
