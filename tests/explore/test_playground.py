@@ -24,9 +24,12 @@ def test_epochs_train_and_report_adam_state():
     assert inner["t"] == 10 * batches  # one optimizer step per batch
     assert inner["bc1"] == pytest.approx(1 - 0.85 ** inner["t"])
     assert inner["bc2"] == pytest.approx(1 - 0.999 ** inner["t"])
-    state = play.trainer.optimizer.state[0]
-    assert inner["m_hat"][2] == pytest.approx(
-        np.median(np.abs(state["exp_avg"])) / inner["bc1"])
+    states = play.trainer.optimizer.state  # one entry per weight matrix and bias vector
+    m = np.concatenate([np.abs(st["exp_avg"]).ravel() for st in states])
+    v = np.concatenate([st["exp_avg_sq"].ravel() for st in states])
+    assert m.size == d["n_params"]  # over all the model's parameters
+    assert inner["m_hat"][2] == pytest.approx(np.median(m) / inner["bc1"])
+    assert inner["v_hat"][4] == pytest.approx(np.percentile(v, 95) / inner["bc2"])
     assert inner["step"][4] > 0 and inner["grad"][4] > 0
     assert len(last["boundary"]) == GRID * GRID
 

@@ -131,7 +131,7 @@ def trace_path(function: str, name: str, settings: Mapping[str, Any], steps: int
         opt = make_optimizer(name, [theta], **settings)
     except ValueError as e:  # the optimizer's own check (e.g. an eps too small for float64)
         raise BadRequest(f"{name}: {e}") from None
-    state, group = opt.state[0], opt.param_groups[0]
+    state, group = opt.state[0], opt.param_groups[0]  # read again after every step
     betas = group.get("betas")
     amsgrad = bool(group.get("amsgrad", False))
     x0, x1, y0, y1 = fn.box()
@@ -148,6 +148,7 @@ def trace_path(function: str, name: str, settings: Mapping[str, Any], steps: int
         grad[:] = fn.gradient(theta[0], theta[1])
         with np.errstate(over="ignore", invalid="ignore"):
             opt.step([grad])
+        state = opt.state[0]  # the property brings the state up to date (adamlab.optim.base)
         x, y = float(theta[0]), float(theta[1])
         finite = math.isfinite(x) and math.isfinite(y)
         if not (finite and x0 <= x <= x1 and y0 <= y <= y1):

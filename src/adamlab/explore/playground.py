@@ -172,20 +172,30 @@ class Playground:
                 "internals": self.internals()}
 
     def internals(self) -> dict[str, Any]:
-        """The optimizer's state after the last step (see the module docstring)."""
+        """The optimizer's state after the last step, over all its parameters (the model's
+        weight matrices and bias vectors, one ``opt.state`` entry each; see the module
+        docstring)."""
         opt = self.trainer.optimizer
-        state, group = opt.state[0], opt.param_groups[0]
-        t = int(state["step"])
+        states = opt.state
+        groups = [g for g in opt.param_groups for _ in g["params"]]  # each parameter's group
+        group = groups[0]
+        t = int(states[0]["step"])
         out: dict[str, Any] = {"t": t, "lr": float(group["lr"]),
                                "grad": _quantiles(np.abs(self.probe.grad)),
                                "step": _quantiles(np.abs(self.probe.delta))}
-        betas = group.get("betas")
-        if betas is not None and "exp_avg" in state and "exp_avg_sq" in state and t > 0:
-            bc1, bc2 = 1 - betas[0] ** t, 1 - betas[1] ** t  # 1 − β1^t, 1 − β2^t
-            out["bc1"], out["bc2"] = bc1, bc2
-            out["m_hat"] = _quantiles(np.abs(state["exp_avg"]) / bc1)  # |m̂| = |m|/(1 − β1^t)
-            v = state["max_exp_avg_sq" if group.get("amsgrad") else "exp_avg_sq"]
-            out["v_hat"] = _quantiles(v / bc2)  # v̂ = v/(1 − β2^t)
+        adam = all(g.get("betas") is not None and "exp_avg" in st and "exp_avg_sq" in st
+                   for g, st in zip(groups, states, strict=True))
+        if adam and t > 0:
+            m_hat, v_hat = [], []
+            for g, st in zip(groups, states, strict=True):
+                (beta1, beta2), ts = g["betas"][:2], int(st["step"])
+                v = st["max_exp_avg_sq" if g.get("amsgrad") else "exp_avg_sq"]
+                m_hat.append(np.abs(st["exp_avg"]).ravel() / (1 - beta1**ts))  # |m|/(1 − β1^t)
+                v_hat.append(v.ravel() / (1 - beta2**ts))  # v̂ = v/(1 − β2^t)
+            beta1, beta2 = group["betas"][:2]
+            out["bc1"], out["bc2"] = 1 - beta1**t, 1 - beta2**t
+            out["m_hat"] = _quantiles(np.concatenate(m_hat))
+            out["v_hat"] = _quantiles(np.concatenate(v_hat))
         return out
 
 
