@@ -142,3 +142,20 @@ def test_a_tampered_evaluation_weights_array_is_refused(tmp_path, registered):
     arrays["eval_params"] = arrays["eval_params"][:3]
     with pytest.raises(ckpt.CheckpointError, match="'eval_params' has shape"):
         Trainer.from_state(arrays, meta)
+
+
+def test_a_checkpoint_after_early_stopping_keeps_the_eval_mode(tmp_path, registered):
+    """Training ends in eval mode on the best average; the checkpoint says so, and the resumed
+    run goes on exactly as the one in memory does."""
+    X, y = make_blobs()
+    t = averaged(make_model())
+    t.fit(X[:90], y[:90], epochs=3, validation_data=(X[90:], y[90:]),
+          callbacks=[EarlyStopping(patience=50)], checkpoint_path=tmp_path / "c.npz")
+    arrays, meta = ckpt.load(tmp_path / "c.npz")
+    assert meta["optimizer"]["training"] is False
+    np.testing.assert_array_equal(arrays["eval_params"], t.model.params)
+    resumed = Trainer.from_checkpoint(tmp_path / "c.npz")
+    assert not resumed.optimizer.training
+    for trainer in (t, resumed):
+        trainer.fit(X[:90], y[:90], epochs=1)
+    np.testing.assert_array_equal(resumed.model.params, t.model.params)
