@@ -14,7 +14,8 @@ Which optimizer (``stochastic_optimizer``)::
 
 scikit-learn's names map onto the optimizer's own arguments wherever the optimizer has them::
 
-    learning_rate_init -> lr        beta_1, beta_2 -> betas        epsilon -> eps
+    learning_rate_init -> lr        beta_1, beta_2 -> betas        epsilon -> eps (a number;
+                                                                   Adafactor's pair is its own)
     eps_hat            -> eps_hat   (Adam and AdamW only: ε added to √v before bias correction,
                                      scikit-learn's and Keras' form; False is PyTorch's)
     weight_decay       -> decoupled weight decay θ ← θ·(1 − α·λ) (AdamW's; on every parameter,
@@ -92,8 +93,8 @@ def optimizer_arguments(est: Any) -> dict[str, Any]:
     if "betas" in accepted:
         # beta_1, beta_2; a third beta (AdEMAMix's slow momentum) keeps the row's default
         args["betas"] = (float(est.beta_1), float(est.beta_2), *spec.default("betas")[2:])
-    if "eps" in accepted:
-        args["eps"] = float(est.epsilon)
+    if "eps" in accepted and not isinstance(spec.default("eps"), tuple):
+        args["eps"] = float(est.epsilon)  # (Adafactor's pair (ε₁, ε₂) keeps its own defaults)
     if est.eps_hat:
         if "eps_hat" not in accepted:
             raise ValueError(
@@ -116,19 +117,27 @@ def optimizer_arguments(est: Any) -> dict[str, Any]:
     return args
 
 
-def update_hyperparameters(optimizer: Optimizer, args: dict[str, Any]) -> None:
+def update_hyperparameters(optimizer: Optimizer, args: dict[str, Any],
+                           decay_biases: bool = False) -> None:
     """Apply changed arguments to a running optimizer, keeping its state (warm start).
 
     A new ``lr`` becomes each group's base rate (``initial_lr``, which a schedule scales) and
-    its current rate; the other arguments replace the group's values. Unchanged values are left
-    alone, so a warm start with the same parameters continues the run bit for bit.
+    its current rate; the other arguments replace the group's values, except that a group of
+    biases only keeps ``weight_decay = 0`` unless ``decay_biases`` (the trainer's grouping).
+    Unchanged values are left alone, so a warm start with the same parameters continues the
+    run bit for bit.
     """
-    for group in optimizer.param_groups:
+    groups = [g for part in getattr(optimizer, "parts", [optimizer]) for g in part.param_groups]
+    for group in groups:
+        names = group.get("param_names") or ()
+        biases = bool(names) and all(n.endswith(".bias") for n in names)
         for key, value in args.items():
             if key == "lr":
                 if value != group.get("initial_lr", group["lr"]):
                     group["lr"] = value
                     if "initial_lr" in group:
                         group["initial_lr"] = value
+            elif key == "weight_decay" and biases and not decay_biases:
+                continue
             elif key in group and group[key] != value:
                 group[key] = tuple(value) if key == "betas" else value

@@ -78,7 +78,7 @@ def configure(est: Any, n_train: int) -> None:
     trainer.shuffle = bool(est.shuffle)
     trainer.l2 = float(est.alpha)
     trainer.clip_norm = None if est.clip_norm is None else float(est.clip_norm)
-    update_hyperparameters(trainer.optimizer, optimizer_arguments(est))
+    update_hyperparameters(trainer.optimizer, optimizer_arguments(est), bool(est.decay_biases))
 
 
 def run(est: Any, X, t, sw, val, epochs: int, X_given, y_given, sample_weight) -> None:
