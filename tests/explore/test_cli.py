@@ -42,6 +42,7 @@ def test_prints_the_url_first_serves_and_stops_on_ctrl_c():
 def test_json_url_and_a_warning_beyond_loopback():
     proc = _start("--host", "0.0.0.0", "--json", "--quiet")
     first = json.loads(proc.stdout.readline())
+    assert first["url"].startswith("http://127.0.0.1:")  # bound to all: the URL to open here
     port = first["url"].rsplit(":", 1)[1].strip("/")
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/meta", timeout=10) as r:
         assert r.status == 200
@@ -49,7 +50,22 @@ def test_json_url_and_a_warning_beyond_loopback():
     assert code == 0 and "warning" in err and "0.0.0.0" in err
 
 
-def test_a_bad_port_is_a_usage_error():
-    r = subprocess.run([sys.executable, "-m", "adamlab", "explore", "--port", "99999"],
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2 and "port" in r.stderr and "Traceback" not in r.stderr
+def test_a_bad_port_is_a_usage_error(capsys):
+    from adamlab.cli import main
+
+    assert main(["explore", "--port", "99999"]) == 2
+    err = capsys.readouterr().err
+    assert "port" in err and "Traceback" not in err
+
+
+def test_a_port_in_use_is_a_failed_run(capsys):
+    import socket
+
+    from adamlab.cli import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        assert main(["explore", "--port", str(s.getsockname()[1])]) == 1
+    err = capsys.readouterr().err
+    assert "cannot serve on 127.0.0.1" in err and "Traceback" not in err

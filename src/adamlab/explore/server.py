@@ -74,6 +74,7 @@ class ExploreServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(str(host), host)  # all: open this one
         shown = f"[{host}]" if ":" in str(host) else host
         return f"http://{shown}:{port}/"
 
