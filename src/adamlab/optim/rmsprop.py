@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction, ema, ema_sq
+from adamlab.optim._terms import add_scaled, addcmul, direction_fma, ema_fma, ema_sq_fma
 from adamlab.optim.base import Optimizer
 
 
@@ -27,10 +27,11 @@ class RMSprop(Optimizer):
     Where adamlab differs from torch (docs/optimizers.md §6): ``alpha`` must be < 1 (at 1, v
     stays 0), ``eps`` > 0 in the parameters' dtype, and the centered variance is clamped at 0
     where rounding makes it negative (torch: √ of a negative, NaN); the clamp changes only
-    values torch makes NaN. Otherwise the steps are torch's up to rounding (torch's ``addcmul_``
-    rounds once, ``ema_sq`` twice), but where v_t − ḡ_t² is pure cancellation (a gradient that
-    stops changing) that rounding is amplified: with a constant gradient the two differ by a
-    relative 1e-10 after 21 steps and by 9% at step 51 at alpha 0.5 (torch's NaN: step 52).
+    values torch makes NaN. Otherwise the steps are torch's operations rounded as torch rounds
+    them: every ``x + s·y·z`` (torch's ``addcmul``, ``lerp`` and ``add(alpha=)``) once, as its
+    fused multiply-add does, so also v_t − ḡ_t², where rounding twice was amplified by the
+    cancellation. Bit for bit wherever torch's √ is correctly rounded (on x86 it is Intel MKL's,
+    one ulp low for ~0.7% of inputs: docs/optimizers.md §6).
     Defaults (PyTorch's): lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False.
     (Keras' RMSprop defaults to rho=0.9, epsilon=1e-7, and puts ε inside the square root.)
     """
@@ -70,15 +71,13 @@ class RMSprop(Optimizer):
                              "optimizer was built (momentum 0 or centered off); "
                              "build a new optimizer")
         state["step"] += 1
-        g = direction(p, g, group, self._scratch)
+        g = direction_fma(p, g, group, self._scratch)
         tmp, avg = self._scratch(p, 1), self._scratch(p, 2)
-        ema_sq(state["square_avg"], g, a, tmp)  # v_t = a·v + (1 − a)·g²
+        ema_sq_fma(state["square_avg"], g, a, tmp)  # v_t = a·v + (1 − a)·g²
         if group["centered"]:
             gbar = state["grad_avg"]
-            ema(gbar, g, a, tmp)  # ḡ_t = a·ḡ + (1 − a)·g
-            np.multiply(gbar, -1, out=avg)
-            avg *= gbar
-            avg += state["square_avg"]
+            ema_fma(gbar, g, a, tmp)  # ḡ_t = a·ḡ + (1 − a)·g
+            addcmul(state["square_avg"], gbar, gbar, -1, avg, tmp)  # v_t − ḡ_t²
             # v_t − ḡ_t² is a variance (≥ 0), but once g stops changing it is a difference of
             # two equal numbers that rounding can make negative: torch takes √ of it (NaN);
             # adamlab takes it as 0. Where it is ≥ 0, max(x, 0) = x: the clamp changes nothing
@@ -92,7 +91,7 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= mu
             buf += np.divide(g, avg, out=tmp)  # b_t = μ·b + g/d
-            p += np.multiply(buf, -lr, out=tmp)  # θ_t = θ − α·b_t
+            add_scaled(p, buf, -lr, p)  # θ_t = θ − α·b_t
         else:
             update = np.multiply(g, -lr, out=tmp)
             update /= avg
