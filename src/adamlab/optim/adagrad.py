@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction
+from adamlab.optim._terms import addcmul, direction_fma
 from adamlab.optim.base import Optimizer
 
 
@@ -48,12 +48,11 @@ class Adagrad(Optimizer):
     def _update(self, p, g, state, group) -> None:
         state["step"] += 1
         t = state["step"]
-        g = direction(p, g, group, self._scratch)
+        g = direction_fma(p, g, group, self._scratch)
         clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])  # α_t
         s = state["sum"]
         tmp, std = self._scratch(p, 1), self._scratch(p, 2)
-        np.multiply(g, g, out=tmp)
-        s += tmp  # s_t = s_{t-1} + g_t²
+        addcmul(s, g, g, 1, s, tmp)  # s_t = s_{t-1} + g_t²  (one rounding, torch's addcmul_)
         np.sqrt(s, out=std)
         std += group["eps"]
         update = np.multiply(g, -clr, out=tmp)
