@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction, ema
+from adamlab.optim._terms import direction_fma, ema_fma
 from adamlab.optim.base import Optimizer
 
 
@@ -45,10 +45,10 @@ class Adamax(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         state["step"] += 1
         t = state["step"]
-        g = direction(p, g, group, self._scratch)
+        g = direction_fma(p, g, group, self._scratch)
         m, u = state["exp_avg"], state["exp_inf"]
         tmp = self._scratch(p, 1)
-        ema(m, g, beta1, tmp)  # m_t
+        ema_fma(m, g, beta1, tmp)  # m_t
         u *= beta2
         np.abs(g, out=tmp)
         tmp += eps
