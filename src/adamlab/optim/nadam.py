@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction, ema, ema_sq
+from adamlab.optim._terms import direction_fma, ema_fma, ema_sq_fma
 from adamlab.optim.base import Optimizer
 
 
@@ -57,15 +57,15 @@ class NAdam(Optimizer):
         state["step"] += 1
         t = state["step"]
         bias_correction2 = 1 - beta2**t
-        g = direction(p, g, group, self._scratch)
+        g = direction_fma(p, g, group, self._scratch)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))  # μ_t
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))  # μ_{t+1}
         state["mu_product"] *= mu  # Π_t = Π_{t-1}·μ_t
         mu_product = state["mu_product"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
         tmp = self._scratch(p, 1)
-        ema(m, g, beta1, tmp)  # m_t
-        ema_sq(v, g, beta2, tmp)  # v_t
+        ema_fma(m, g, beta1, tmp)  # m_t
+        ema_sq_fma(v, g, beta2, tmp)  # v_t
         denom = np.divide(v, bias_correction2, out=tmp)
         np.sqrt(denom, out=denom)
         denom += eps  # d_t = √(v_t/(1 − β2^t)) + ε
