@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction, ema, ema_sq
+from adamlab.optim._terms import direction_fma, ema_fma, ema_sq_fma
 from adamlab.optim.base import Optimizer
 
 
@@ -61,11 +61,11 @@ class RAdam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         state["step"] += 1
         t = state["step"]
-        g = direction(p, g, group, self._scratch)
+        g = direction_fma(p, g, group, self._scratch)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         tmp = self._scratch(p, 1)
-        ema(m, g, beta1, tmp)  # m_t
-        ema_sq(v, g, beta2, tmp)  # v_t
+        ema_fma(m, g, beta1, tmp)  # m_t
+        ema_sq_fma(v, g, beta2, tmp)  # v_t
         bias_correction1 = 1 - beta1**t
         bias_correction2 = 1 - beta2**t
         update = np.divide(m, bias_correction1, out=self._scratch(p, 2))  # m̂_t
@@ -78,7 +78,9 @@ class RAdam(Optimizer):
             ) ** 0.5  # r_t
             adaptive = np.sqrt(v, out=tmp)
             adaptive += eps
-            np.divide(bias_correction2**0.5, adaptive, out=adaptive)  # √(1 − β2^t)/(√v_t + ε)
+            # √(1 − β2^t)/(√v_t + ε) as torch divides a number by a tensor: (1/x)·s, two roundings
+            np.reciprocal(adaptive, out=adaptive)
+            adaptive *= bias_correction2**0.5
             update *= adaptive
             update *= rect
         p -= update
