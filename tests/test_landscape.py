@@ -135,7 +135,7 @@ def test_adam_reaches_the_minimum(name):
 
 def test_every_optimizer_runs_on_every_function_with_its_default_rate():
     for name in NAMES:
-        for p in run_paths(name, list(OPTIMIZERS)):
+        for p in run_paths(name, [n for n, s in OPTIMIZERS.items() if not s.matrices]):
             assert not p["diverged"], (name, p["optimizer"])
             assert len(p["xy"]) == FUNCTIONS[name].steps + 1
             assert p["f"][-1] < p["f"][0], (name, p["optimizer"])  # and gets somewhere

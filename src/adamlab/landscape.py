@@ -203,6 +203,13 @@ def run_path(
     ``steps + 1`` rows. Every number returned is finite, so the result is strict JSON.
     """
     fn = get_function(function_name)
+    spec = OPTIMIZERS.get(str(optimizer_name).strip().lower())
+    if spec is not None and spec.matrices:
+        raise ValueError(
+            f"run_path: {optimizer_name!r} is defined on weight matrices only (it orthogonalises "
+            "a 2-D update), and a point (x, y) is not one; run it on a model's hidden weights "
+            f"(adamlab train --optimizer {str(optimizer_name).strip().lower()}) and use e.g. "
+            f"{spec.fallback!r} here")
     steps = fn.steps if steps is None else steps
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"run_path: steps must be an integer >= 0, got {steps!r}")

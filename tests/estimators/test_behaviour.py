@@ -102,6 +102,7 @@ def test_every_optimizer_of_the_registry_trains(name):
     lr = 0.05 if name in ("sgd", "momentum", "nesterov", "adagrad") else 0.01
     lr = max(lr, OPTIMIZERS[name].default_lr())  # a rate that is a multiplier (LARS: 1)
     lr = {"adadelta": 3.0}.get(name, lr)  # its steps start at ~lr·√ε·g/√(v + ε): lr 1 is slow
+    lr = {"adadelta": 3.0}.get(name, lr)  # its steps start at ~lr·√ε·g/√(v + ε): lr 1 is slow
     clf = MLPClassifier(optimizer=name, learning_rate_init=lr, **{**SETTINGS, "max_iter": 15})
     clf.fit(X, y)
     built = clf._trainer.optimizer  # a matrix-only row: its class, then its fallback's

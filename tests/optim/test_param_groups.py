@@ -8,7 +8,8 @@ import pytest
 from adamlab import optim
 from adamlab.optim import OPTIMIZERS, LRScheduler, StepLR, make_optimizer
 
-NAMES = list(OPTIMIZERS)
+# a matrix-only row (Muon) refuses these vectors: tests/optim/test_torch_family.py has its own
+NAMES = [n for n, s in OPTIMIZERS.items() if not s.matrices]
 
 
 def grads(n, shapes, seed=0):
@@ -16,7 +17,7 @@ def grads(n, shapes, seed=0):
     return [[rng.normal(size=s) for s in shapes] for _ in range(n)]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if OPTIMIZERS[n].decay != "none"])
 def test_bias_without_weight_decay_steps_as_if_alone(name):
     rng = np.random.default_rng(5)
     w0, b0 = rng.normal(size=(3, 2)), rng.normal(size=2)
@@ -60,7 +61,12 @@ def test_changing_lr_between_steps_takes_effect():
     np.testing.assert_allclose(p, before - 0.01 * g, rtol=1e-15)
 
 
-@pytest.mark.parametrize("name", NAMES)
+# Where lr only seeds the state, as in torch: Rprop's step sizes start at lr and then adapt
+# (lr is not read again); ASGD steps with the η it computed a step earlier.
+LR_SEEDS_STATE = {"rprop", "asgd"}
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in LR_SEEDS_STATE])
 def test_lr_zero_freezes_the_group_but_the_other_moves(name):
     a, b = np.ones(3), np.ones(2)
     opt = make_optimizer(name, [{"params": [a]}, {"params": [b]}], lr=0.01, weight_decay=0.0)

@@ -351,5 +351,5 @@ def test_muon_refuses_a_vector_naming_it_and_the_fallback():
     with pytest.raises(ValueError, match=r"params\[1\] \(dense0.bias\).*2-D"):
         Muon([{"params": [np.zeros((3, 2)), np.zeros(2)],
                "param_names": ["dense0.weight", "dense0.bias"]}])
-    with pytest.raises(ValueError, match=r"adamw"):
-        optim.make_optimizer("muon", [np.zeros(3)])
+    with pytest.raises(ValueError, match=r"build_optimizer does: AdamW"):
+        Muon([np.zeros((2, 2)), np.zeros(3)])

@@ -38,7 +38,8 @@ _EXPLORE = int(os.environ.get("ADAMLAB_PROPERTY_EXAMPLES", "0"))
 SETTINGS = settings(max_examples=_EXPLORE or 25, deadline=None, derandomize=not _EXPLORE,
                     suppress_health_check=[HealthCheck.too_slow])
 PER_OPTIMIZER = settings(SETTINGS, max_examples=_EXPLORE or 12)
-NAMES = list(OPTIMIZERS)
+# a matrix-only row (Muon) refuses the 1-D problems below
+NAMES = [n for n, s in OPTIMIZERS.items() if not s.matrices]
 
 
 def log_uniform(lo: float, hi: float):
@@ -71,6 +72,15 @@ HYPER = {
     "lr_decay": st.floats(0.0, 1.0),
     "initial_accumulator_value": st.floats(0.0, 1.0),
     "fused": st.sampled_from([None, False] + ([True] if _has_numba() else [])),
+    # issue 13, torch.optim's others: ASGD's alpha is a power (any >= 0; the draw above is a
+    # subset), Adafactor's eps a pair (ε₁ or None, ε₂): drawn below
+    "rho": st.floats(0.0, 1.0),
+    "etas": st.tuples(st.floats(0.01, 0.99), st.floats(1.01, 3.0)),
+    "step_sizes": st.tuples(st.floats(0.0, 1e-3), st.floats(1e-3, 50.0)),
+    "lambd": st.floats(0.0, 1.0),
+    "t0": st.floats(0.0, 1e6),
+    "beta2_decay": st.floats(-1.0, 0.0),
+    "d": st.floats(1.0, 10.0),
     # issue 13 (Lion, AdaBelief, LAMB, LARS, ADOPT, AdEMAMix): AdEMAMix's alpha weighs its slow
     # momentum (any alpha >= 0 is valid; the draw above is a subset) and its betas are a triple
     "cautious": st.booleans(),
@@ -97,6 +107,8 @@ def optimizer_setups(draw, names=NAMES):
         kwargs["dampening"] = 0.0  # SGD's Nesterov needs momentum > 0 and no dampening
         if "momentum" not in spec.fixed:
             kwargs["momentum"] = draw(st.floats(0.01, 0.99))
+    if "eps" in kwargs and isinstance(spec.default("eps"), tuple):  # Adafactor's (ε₁, ε₂)
+        kwargs["eps"] = (draw(st.none() | log_uniform(1e-12, 1e-3)), draw(st.floats(0.0, 1e-2)))
     if kwargs.get("centered"):  # its variance can be ~0 (always, at alpha 0): steps of lr·g/eps,
         kwargs.pop("weight_decay", None)  # which weight decay feeds back (torch alike): unbounded
     dtype = draw(st.sampled_from([np.float64, np.float32]))

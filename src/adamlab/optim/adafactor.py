@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 
 from adamlab.optim._terms import direction, lerp
+from adamlab.optim._tuples import TupleHyperparameters
 from adamlab.optim.base import EPS_ZERO_NAN, Optimizer, _check_number
 
 
-class Adafactor(Optimizer):
+class Adafactor(TupleHyperparameters, Optimizer):
     r"""Adafactor (Shazeer & Stern 2018, arXiv:1804.04235), as ``torch.optim.Adafactor``.
 
     No first moment; for a matrix G (n×m, or the last two axes of a larger array) the second
@@ -48,6 +49,7 @@ class Adafactor(Optimizer):
     """
 
     elementwise = False
+    tuple_hyperparameters = ("eps",)
 
     def __init__(
         self,
@@ -62,8 +64,7 @@ class Adafactor(Optimizer):
     ) -> None:
         super().__init__(
             params,
-            dict(lr=lr, beta2_decay=beta2_decay, eps=tuple(eps) if isinstance(eps, Sequence)
-                 and not isinstance(eps, str) else eps, d=d, weight_decay=weight_decay,
+            dict(lr=lr, beta2_decay=beta2_decay, eps=eps, d=d, weight_decay=weight_decay,
                  maximize=maximize),
         )
 

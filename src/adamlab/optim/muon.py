@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from adamlab.optim._terms import direction, lerp
+from adamlab.optim._tuples import TupleHyperparameters
 from adamlab.optim.base import Optimizer, _check_number
 
 #: Keller Jordan's quintic Newton–Schulz coefficients (a, b, c), torch's defaults.
@@ -54,7 +55,7 @@ def adjusted_lr(lr: float, adjust_lr_fn: str | None, shape: tuple[int, ...]) -> 
     return lr * (0.2 * math.sqrt(max(rows, cols)))
 
 
-class Muon(Optimizer):
+class Muon(TupleHyperparameters, Optimizer):
     r"""Muon (Jordan et al. 2024, kellerjordan.github.io/posts/muon; at scale: Liu et al. 2025,
     arXiv:2502.16982), as ``torch.optim.Muon`` computes it, for 2-D parameters only::
 
@@ -86,6 +87,7 @@ class Muon(Optimizer):
     """
 
     elementwise = False
+    tuple_hyperparameters = ("ns_coefficients",)
     matrices = True
     buffers = ("momentum_buffer",)
 
@@ -106,9 +108,8 @@ class Muon(Optimizer):
         super().__init__(
             params,
             dict(lr=lr, weight_decay=weight_decay, momentum=momentum, nesterov=nesterov,
-                 ns_coefficients=tuple(ns_coefficients)
-                 if isinstance(ns_coefficients, Sequence) else ns_coefficients,
-                 eps=eps, ns_steps=ns_steps, adjust_lr_fn=adjust_lr_fn, maximize=maximize),
+                 ns_coefficients=ns_coefficients, eps=eps, ns_steps=ns_steps,
+                 adjust_lr_fn=adjust_lr_fn, maximize=maximize),
         )
 
     def _validate_hyperparameters(self, h: Mapping[str, Any], where: str) -> None:

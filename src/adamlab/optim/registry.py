@@ -25,11 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adamlab.optim.adabelief import AdaBelief
+from adamlab.optim.adadelta import Adadelta
+from adamlab.optim.adafactor import Adafactor
 from adamlab.optim.adagrad import Adagrad
 from adamlab.optim.adam import Adam, AdamW
 from adamlab.optim.adamax import Adamax
 from adamlab.optim.ademamix import AdEMAMix
 from adamlab.optim.adopt import ADOPT
+from adamlab.optim.asgd import ASGD
 from adamlab.optim.base import Optimizer
 from adamlab.optim.lamb import LAMB
 from adamlab.optim.lars import LARS
@@ -37,6 +40,7 @@ from adamlab.optim.lion import Lion
 from adamlab.optim.nadam import NAdam
 from adamlab.optim.radam import RAdam
 from adamlab.optim.rmsprop import RMSprop
+from adamlab.optim.rprop import Rprop
 from adamlab.optim.sgd import SGD
 
 __all__ = ["OptimizerSpec", "OPTIMIZERS", "FAMILIES", "DECAYS", "register", "get_optimizer_spec",
@@ -147,6 +151,24 @@ for _name, _spec in {
     "adagrad": OptimizerSpec(Adagrad, {}, "Adagrad (Duchi et al. 2011)", family="adagrad",
                              reference=_TORCH + "Adagrad", paper="Duchi, Hazan & Singer 2011",
                              color="#17becf"),
+}.items():
+    register(_name, _spec)
+
+# ---- torch.optim's other optimizers (issue 13: adadelta, rprop, asgd, adafactor, muon)
+for _name, _spec in {
+    "adadelta": OptimizerSpec(Adadelta, {}, "Adadelta (Zeiler 2012): steps in the units of θ, lr 1",
+                              family="adagrad", reference=_TORCH + "Adadelta",
+                              paper="Zeiler 2012, arXiv:1212.5701", color="#843c39"),
+    "rprop": OptimizerSpec(Rprop, {}, "Rprop: per-element step sizes from gradient signs",
+                           decay="none", reference=_TORCH + "Rprop",
+                           paper="Riedmiller & Braun 1993, ICNN", color="#8c6d31"),
+    "asgd": OptimizerSpec(ASGD, {}, "averaged SGD with a decaying step (its average in state)",
+                          family="sgd", reference=_TORCH + "ASGD",
+                          paper="Polyak & Juditsky 1992, SIAM J. Control Optim.",
+                          color="#7b4173"),
+    "adafactor": OptimizerSpec(Adafactor, {}, "Adafactor: factored second moment, relative steps",
+                               decay="decoupled", reference=_TORCH + "Adafactor",
+                               paper="Shazeer & Stern 2018, arXiv:1804.04235", color="#b5cf6b"),
 }.items():
     register(_name, _spec)
 

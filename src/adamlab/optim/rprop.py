@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 
 from adamlab.optim._terms import direction
+from adamlab.optim._tuples import TupleHyperparameters
 from adamlab.optim.base import Optimizer, _check_number
 
 
-class Rprop(Optimizer):
+class Rprop(TupleHyperparameters, Optimizer):
     r"""Resilient backpropagation (Riedmiller & Braun 1993), as ``torch.optim.Rprop``.
 
     Only the sign of the gradient is used; each element keeps its own step size s::
@@ -35,6 +36,7 @@ class Rprop(Optimizer):
     """
 
     buffers = ("prev", "step_size")
+    tuple_hyperparameters = ("etas", "step_sizes")
 
     def __init__(
         self,
@@ -47,7 +49,7 @@ class Rprop(Optimizer):
     ) -> None:
         super().__init__(
             params,
-            dict(lr=lr, etas=_tuple(etas), step_sizes=_tuple(step_sizes), maximize=maximize),
+            dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize),
         )
 
     def _validate_hyperparameters(self, h: Mapping[str, Any], where: str) -> None:
@@ -95,8 +97,3 @@ def _pair(name: str, arg: str, value: Any, what: str) -> tuple[Any, Any]:
     if isinstance(value, str) or not isinstance(value, Sequence) or len(value) != 2:
         raise ValueError(f"{name}: {arg} must be a pair {what}, got {value!r}")
     return value[0], value[1]
-
-
-def _tuple(value: Any) -> Any:
-    """A pair as a tuple (a list from a JSON file, say); anything else as given, for the check."""
-    return tuple(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
