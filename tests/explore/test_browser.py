@@ -163,6 +163,19 @@ def test_moving_a_slider_redraws_and_the_numbers_are_adamlabs(page, shots):
         text = shown[f"cell-adam-{key}"]
         assert float(text) == pytest.approx(float(value), rel=2e-5, abs=1e-12), key
     page.save_screenshot(str(shots / "landscape-inspect.png"))
+    # hovering Adam's 300th point inspects the step of the point under the pointer
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    svg = page.find_element("id", "ls-svg")
+    x, y = map(float, _points(page, "adam").split(" ")[300].split(","))
+    width, height = svg.size["width"], svg.size["height"]
+    ActionChains(page).move_to_element_with_offset(
+        svg, x / 560 * width - width / 2, y / 460 * height - height / 2).perform()
+    _wait(page, "document.getElementById('ls-t').textContent !== '25'")
+    step = int(_js(page, "document.getElementById('ls-t').textContent"))
+    xy = _js(page, "document.getElementById('cell-adam-x').textContent + ' ' + "
+                   "document.getElementById('cell-adam-y').textContent")
+    assert step > 0 and xy != f"{shown['cell-adam-x']} {shown['cell-adam-y']}"
     assert _severe(page) == []
 
 
@@ -190,6 +203,21 @@ def test_training_updates_the_boundary_and_the_curves(page, shots):
     assert int(_js(page, "document.getElementById('pg-epoch').textContent")) == epochs
     page.save_screenshot(str(shots / "playground.png"))
     assert _severe(page) == []
+    # a second tab is a second session: its own run, from epoch 0
+    first, url = page.current_window_handle, page.current_url
+    page.switch_to.new_window("tab")
+    try:
+        page.get(url)
+        _wait(page, "document.body.dataset.ready === 'true'")
+        page.find_element("id", "tab-playground").click()
+        page.find_element("id", "pg-step").click()
+        _wait(page, "document.getElementById('pg-epoch').textContent === '1'")
+        assert _severe(page) == []
+    finally:
+        page.close()
+        page.switch_to.window(first)
+    page.find_element("id", "pg-step").click()  # the first tab's run goes on where it was
+    _wait(page, f"document.getElementById('pg-epoch').textContent === '{epochs + 1}'")
 
 
 def test_the_article_view_draws_both_curves(page, shots):
