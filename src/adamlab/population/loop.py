@@ -29,7 +29,7 @@ from adamlab.experiment import Prepared, summarize
 from adamlab.optim.schedules import make_scheduler
 from adamlab.population.kinds import Alone, Kind, matches, member_key
 from adamlab.population.stack import StackedMLP
-from adamlab.train import EarlyStopping, History, metrics
+from adamlab.train import EarlyStopping, History, metrics, threads
 from adamlab.train.inputs import batch_size_for
 from adamlab.train.state import EpochPosition
 
@@ -143,7 +143,9 @@ def train_population(members: list[Member], kernels: Any) -> dict[int, dict[str,
     prev = np.empty_like(stack.params)
     results: dict[int, dict[str, Any]] = {}
     step = 0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    small = threads.blas_threads(bs, stack.layout.shapes)  # the products' threads, as a run's
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
+            threads.limited(small):
         while members:
             t0 = time.perf_counter()
             K = len(members)
