@@ -74,3 +74,51 @@ def test_resume_refuses_an_optimizer_arg_by_its_flag(tmp_path, capsys):
     run = next(tmp_path.iterdir())
     refused(capsys, ["train", "--resume", str(run), "--optimizer-arg", "amsgrad=true"],
             "drop --optimizer-arg")
+
+
+@pytest.mark.parametrize("argv, typed", [
+    (["--optimizer", "prodigy", "--optimizer-arg", "d0=1e-5", "--optimizer-arg",
+      "safeguard_warmup=true"], {"d0": 1e-5, "safeguard_warmup": True}),
+    (["--optimizer", "schedulefree", "--optimizer-arg", "warmup_steps=3"], {"warmup_steps": 3}),
+    (["--optimizer", "ademamix", "--betas", "0.9,0.999,0.9999"], {}),
+], ids=["prodigy", "schedulefree", "three betas"])
+def test_the_new_family_takes_its_hyperparameters_typed(tmp_path, capsys, argv, typed):
+    from adamlab.optim import OPTIMIZERS
+
+    if argv[1] not in OPTIMIZERS:
+        pytest.skip(f"{argv[1]} is not registered")
+    summary = train(tmp_path, capsys, *SMALL, *argv)
+    assert summary["settings"]["optimizer_args"] == typed
+    assert all(type(summary["settings"]["optimizer_args"][k]) is type(v) for k, v in typed.items())
+
+
+def test_an_integer_hyperparameter_refuses_a_fraction(tmp_path, capsys):
+    from adamlab.optim import OPTIMIZERS
+
+    if "schedulefree" not in OPTIMIZERS:
+        pytest.skip("schedulefree is not registered")
+    refused(capsys, ["train", *SMALL, "--optimizer", "schedulefree", "--optimizer-arg",
+                     "warmup_steps=2.5", "--out", str(tmp_path / "x")],
+            "warmup_steps", "a whole number")
+
+
+def test_a_row_registered_at_run_time_takes_its_own_hyperparameter(tmp_path, capsys):
+    """The choices and the arguments are read from the registry when the command runs."""
+    from adamlab.optim import OPTIMIZERS, SGD, OptimizerSpec, register
+
+    class Scaled(SGD):
+        """SGD with its step scaled by ``gain`` (a test's toy): θ ← θ − gain·α·g."""
+
+        def __init__(self, params, lr=0.05, gain=2.0, weight_decay=0.0):
+            super().__init__(params, lr=lr * gain, weight_decay=weight_decay)
+
+    register("toygain", OptimizerSpec(Scaled, {}, "a test's toy", family="sgd"))
+    try:
+        half = train(tmp_path, capsys, *SMALL, "--optimizer", "toygain", "--lr", "0.1",
+                     "--optimizer-arg", "gain=0.5")
+        sgd = train(tmp_path, capsys, *SMALL, "--optimizer", "sgd", "--lr", "0.05")
+        assert half["params_sha256"] == sgd["params_sha256"]  # 0.5 · 0.1 = 0.05
+        refused(capsys, ["train", *SMALL, "--optimizer", "toygain", "--optimizer-arg",
+                         "gains=1", "--out", str(tmp_path / "x")], "it takes: gain, lr")
+    finally:
+        del OPTIMIZERS["toygain"]

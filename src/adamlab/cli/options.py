@@ -34,13 +34,15 @@ def int_list(text: str) -> list[int]:
 
 
 def float_pair(text: str) -> list[float]:
+    """``0.9,0.999`` -> [0.9, 0.999]: two numbers in [0, 1), or three (AdEMAMix's β3)."""
     try:
         values = [float(t) for t in text.split(",")]
     except ValueError:
         values = []
-    if len(values) != 2 or not all(0 <= v < 1 for v in values):
+    if len(values) not in (2, 3) or not all(0 <= v < 1 for v in values):
         raise argparse.ArgumentTypeError(
-            f"expected two numbers in [0, 1) like 0.9,0.999, got {text!r}")
+            f"expected two numbers in [0, 1) like 0.9,0.999 (three for a third beta), "
+            f"got {text!r}")
     return values
 
 
@@ -131,7 +133,8 @@ MODEL_OPTIONS = [
 OPTIM_OPTIONS = [
     ("--lr", "lr", dict(type=positive_float, help="learning rate (default 0.01)")),
     ("--betas", "betas", dict(type=float_pair, metavar="B1,B2",
-                              help="Adam's betas (default 0.9,0.999)")),
+                              help="Adam's betas (default 0.9,0.999; B1,B2,B3 for an "
+                                   "optimizer with three)")),
     ("--eps", "eps", dict(type=nonneg_float, help="epsilon (default: the optimizer's)")),
     ("--eps-hat", "eps_hat", dict(action="store_const", const=True,
                                   help="epsilon before bias correction (scikit-learn/Keras form)")),
