@@ -9,6 +9,7 @@ file). Everything about the data that can be wrong is checked here, before the f
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 import numpy as np
@@ -16,17 +17,21 @@ import numpy as np
 from adamlab.data.split import validation_split
 from adamlab.train.weights import training_weights, validation_weights
 
-__all__ = ["batch_size_for", "check_batch_size", "check_data", "data_fingerprint", "fit_data",
+__all__ = ["batch_size_for", "check_settings", "check_data", "data_fingerprint", "fit_data",
            "gather"]
 
 
-def check_batch_size(batch_size: Any) -> int | None:
-    """``batch_size`` if it is an integer >= 1 or None (the whole training set), else a
-    ValueError."""
+def check_settings(batch_size: Any, clip_norm: Any, l2: Any) -> None:
+    """A ValueError unless ``batch_size`` is an integer >= 1 or None (the whole training set),
+    ``clip_norm`` a finite number > 0 or None, ``l2`` a finite number >= 0."""
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                    or batch_size < 1):
         raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
-    return batch_size
+    if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0
+                                      and math.isfinite(clip_norm)):
+        raise ValueError(f"clip_norm must be a finite number > 0, got {clip_norm!r}")
+    if not (isinstance(l2, (int, float)) and math.isfinite(l2) and l2 >= 0):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
 
 
 def batch_size_for(batch_size: int | None, n: int) -> int:

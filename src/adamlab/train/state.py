@@ -27,7 +27,7 @@ from adamlab.train import checkpoint as ckpt
 from adamlab.train import schema
 from adamlab.train.history import History
 
-__all__ = ["EpochPosition", "snapshot", "restore", "load", "FLAT"]
+__all__ = ["EpochPosition", "snapshot", "restore", "load", "give_state", "FLAT"]
 
 #: The layout name of the model's whole flat parameter buffer (``model.params``).
 FLAT = "params"
@@ -128,6 +128,14 @@ def snapshot(trainer: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         "extra": trainer.extra,
     }
     return arrays, meta
+
+
+def give_state(callback: Any, saved: dict[str, tuple[dict[str, np.ndarray], dict[str, Any]]]
+               ) -> None:
+    """Hand ``callback`` its state from a checkpoint (``saved``, by class name), once."""
+    state = saved.pop(type(callback).__name__, None)
+    if state is not None and hasattr(callback, "load_state_dict"):
+        callback.load_state_dict(*state)
 
 
 def _callback_states(callbacks: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

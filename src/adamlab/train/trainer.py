@@ -41,8 +41,8 @@ from adamlab.train.callbacks import Callback
 from adamlab.train.history import History
 from adamlab.train.inputs import (
     batch_size_for,
-    check_batch_size,
     check_data,
+    check_settings,
     data_fingerprint,
     fit_data,
     gather,
@@ -92,13 +92,9 @@ class Trainer:
         l2_per_sample: bool = False,
         decay_biases: bool = False,
     ) -> None:
-        self.batch_size = check_batch_size(batch_size)
-        if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0
-                                          and math.isfinite(clip_norm)):
-            raise ValueError(f"clip_norm must be a finite number > 0, got {clip_norm!r}")
-        if not (isinstance(l2, (int, float)) and math.isfinite(l2) and l2 >= 0):
-            raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+        check_settings(batch_size, clip_norm, l2)
         get_schedule_spec(schedule, warmup)  # an unknown name fails now, not at fit
+        self.batch_size = batch_size
         self.model = model
         self.decay_biases = bool(decay_biases)
         if isinstance(optimizer, str):
@@ -235,9 +231,7 @@ class Trainer:
         self._callbacks = list(callbacks)
         for cb in callbacks:
             cb.set_trainer(self)
-            saved = self._callback_states.pop(type(cb).__name__, None)
-            if saved is not None and hasattr(cb, "load_state_dict"):
-                cb.load_state_dict(*saved)
+            state.give_state(cb, self._callback_states)
         logs: dict[str, Any] = {"resumed": self._position is not None or self.epoch > 0}
         for cb in callbacks:
             cb.on_train_begin(logs)
