@@ -8,17 +8,31 @@ from urllib.parse import urlsplit
 
 import pytest
 
+ASSETS = ("/static/explore.css", "/static/explore.js", "/static/common.js",
+          "/static/landscape.js", "/static/playground.js", "/static/article.js")
+
 
 def test_page_and_assets_are_served(client):
     status, html = client.get("/")
     assert status == 200 and "<title>" in html and "explore.js" in html
-    for path in ("/static/explore.js", "/static/explore.css"):
+    for path in ASSETS:
         assert client.get(path)[0] == 200
+
+
+def test_scripts_are_served_as_javascript_modules_need(client, server):
+    u = urlsplit(server.url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+    conn.request("GET", "/static/landscape.js")
+    r = conn.getresponse()
+    assert r.status == 200 and "javascript" in r.getheader("Content-Type")
+    assert "script-src 'self'" in r.getheader("Content-Security-Policy")
+    r.read()
+    conn.close()
 
 
 def test_page_loads_nothing_from_elsewhere(client):
     """Offline: every script, style and image is the server's own."""
-    for path in ("/", "/static/explore.js", "/static/explore.css"):
+    for path in ("/", *ASSETS):
         text = client.get(path)[1]
         assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")
         assert "https://" not in text and "//cdn" not in text
@@ -165,3 +179,21 @@ def test_ipv6_loopback_serves_too():
         srv.shutdown()
         srv.server_close()
         thread.join(5)
+
+
+def test_a_step_may_follow_the_answer_to_the_last_at_once(client):
+    """The run is free again before the answer is sent: back-to-back steps never get 409."""
+    s = _session(client)
+    client.post("/api/train/setup", {"session": s, "dataset": "xor", "n_samples": 40})
+    epochs = [client.post("/api/train/step", {"session": s}) for _ in range(20)]
+    assert [e[0] for e in epochs] == [200] * 20
+    assert [e[1]["epoch"] for e in epochs] == list(range(1, 21))
+
+
+def test_a_step_right_after_a_stream_ends(server, client):
+    s = _session(client)
+    client.post("/api/train/setup", {"session": s, "dataset": "xor", "n_samples": 40})
+    for k in range(5):
+        assert _events(server, f"session={s}&epochs=1&delay_ms=0")[-1][0] == "done"
+        status, out = client.post("/api/train/step", {"session": s})
+        assert status == 200 and out["epoch"] == 2 * k + 2

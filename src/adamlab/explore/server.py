@@ -47,8 +47,11 @@ from adamlab.explore.validate import LIMITS, BadRequest, integer, only_fields, s
 
 __all__ = ["ExploreServer", "make_server"]
 
-_STATIC = {"/": "index.html", "/static/explore.js": "explore.js",
-           "/static/explore.css": "explore.css"}
+#: The page and its files (package data: adamlab/explore/static), by the path they are served at.
+_STATIC = {"/": "index.html", **{
+    f"/static/{name}": name
+    for name in ("explore.css", "explore.js", "common.js", "landscape.js", "playground.js",
+                 "article.js")}}
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
@@ -258,9 +261,10 @@ class Handler(BaseHTTPRequestHandler):
         if not play.lock.acquire(blocking=False):
             raise Conflict("this session is training; pause it to step one epoch")
         try:
-            self._json(HTTPStatus.OK, play.epoch())
+            payload = play.epoch()
         finally:
-            play.lock.release()
+            play.lock.release()  # before answering: the page may ask for the next one at once
+        self._json(HTTPStatus.OK, payload)
 
     def train_pause(self) -> None:
         body = self._body()
@@ -297,10 +301,11 @@ class Handler(BaseHTTPRequestHandler):
                 rest = delay / 1000 - (time.monotonic() - t0)
                 if rest > 0:
                     play.pause.wait(rest)
-            self._event("done", {"epoch": play.trainer.epoch, "paused": play.pause.is_set()})
+            done = {"epoch": play.trainer.epoch, "paused": play.pause.is_set()}
         finally:
             session.busy -= 1
-            play.lock.release()
+            play.lock.release()  # before "done": the page may step or start again at once
+        self._event("done", done)
         self.close_connection = True
 
     def _event(self, name: str, data: Any) -> None:
