@@ -125,7 +125,7 @@ class Alone:
         self.start, self.stop = start, start + len(rows)
 
 
-def matches(optimizer: Any, model: Any, steps: int = 5) -> Any:
+def matches(optimizer: Any, model: Any, steps: int = 12) -> Any:
     """The candidate update of ``steps.UPDATES`` that steps exactly like ``optimizer`` (a
     member's, not touched), or None: a twin of it over a scratch model's weights and the
     stacked update of one member take ``steps`` steps on the same random gradients (of

@@ -165,8 +165,10 @@ def nadam(r: Rounding, p, g, state, h: Members, t: int, work: Work) -> None:
     p += update  # the momentum's part
 
 
-def radam(r: Rounding, p, g, state, h: Members, t: int, work: Work) -> None:
-    """``optim.radam.RAdam._update``; β2 is shared (the rectification's branch hangs on it)."""
+def radam(r: Rounding, p, g, state, h: Members, t: int, work: Work,
+          reciprocal: bool = True) -> None:
+    """``optim.radam.RAdam._update``; β2 is shared (the rectification's branch hangs on it);
+    ``reciprocal``: √(1 − β2^t)/(√v + ε) as 1/(√v + ε), then times √(1 − β2^t)."""
     g = r.direction(p, g, h, work)
     m, v = state["exp_avg"], state["exp_avg_sq"]
     tmp = work(1)
@@ -184,7 +186,11 @@ def radam(r: Rounding, p, g, state, h: Members, t: int, work: Work) -> None:
                 ) ** 0.5  # r_t
         adaptive = np.sqrt(v, out=tmp)
         adaptive += h.cast(h.col("eps"))
-        np.divide(p.dtype.type(bias_correction2**0.5), adaptive, out=adaptive)
+        if reciprocal:  # as torch divides a number by a tensor: (1/x)·s, two roundings
+            np.reciprocal(adaptive, out=adaptive)
+            adaptive *= p.dtype.type(bias_correction2**0.5)
+        else:
+            np.divide(p.dtype.type(bias_correction2**0.5), adaptive, out=adaptive)
         update *= adaptive
         update *= p.dtype.type(rect)
     p -= update
@@ -246,7 +252,8 @@ UPDATES: dict[type, tuple[tuple[str, ...], tuple[Callable[..., None], ...]]] = {
     RMSprop: (("square_avg",), (rmsprop_fma, rmsprop)),
     Adagrad: (("sum",), _both(adagrad)),
     NAdam: (("exp_avg", "exp_avg_sq"), _both(nadam)),
-    RAdam: (("exp_avg", "exp_avg_sq"), _both(radam)),
+    RAdam: (("exp_avg", "exp_avg_sq"),
+            (*_both(radam), *_both(functools.partial(radam, reciprocal=False)))),
     Adamax: (("exp_avg", "exp_inf"), _both(adamax)),
 }
 
