@@ -207,3 +207,10 @@ def test_families():
     for fn in FUNCTIONS.values():
         for name in OPTIMIZERS:
             assert fn.default_lr(name) > 0
+
+
+def test_a_matrix_only_optimizer_is_refused_on_a_point():
+    with pytest.raises(ValueError, match=r"'Muon' is defined on weight matrices only.*'adamw'"):
+        run_path("rosenbrock", "Muon")
+    with pytest.raises(ValueError, match=r"weight matrices only"):
+        run_paths("beale", ["adam", "muon"])

@@ -37,6 +37,7 @@ from adamlab.optim.base import Optimizer
 from adamlab.optim.lamb import LAMB
 from adamlab.optim.lars import LARS
 from adamlab.optim.lion import Lion
+from adamlab.optim.muon import Muon
 from adamlab.optim.nadam import NAdam
 from adamlab.optim.radam import RAdam
 from adamlab.optim.rmsprop import RMSprop
@@ -169,6 +170,11 @@ for _name, _spec in {
     "adafactor": OptimizerSpec(Adafactor, {}, "Adafactor: factored second moment, relative steps",
                                decay="decoupled", reference=_TORCH + "Adafactor",
                                paper="Shazeer & Stern 2018, arXiv:1804.04235", color="#b5cf6b"),
+    "muon": OptimizerSpec(Muon, {}, "Muon: orthogonalised momentum for hidden weight matrices",
+                          decay="decoupled", matrices=True, fallback="adamw",
+                          reference=_TORCH + "Muon (Newton–Schulz in float64, not bfloat16)",
+                          paper="Jordan et al. 2024 (kellerjordan.github.io/posts/muon); "
+                          "Liu et al. 2025, arXiv:2502.16982", color="#3182bd"),
 }.items():
     register(_name, _spec)
 
