@@ -7,7 +7,22 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from adamlab.optim._fma import fma
+from adamlab import _jit
+from adamlab.optim._fma import fma_numpy
+
+IMPLEMENTATIONS = [pytest.param(fma_numpy, id="numpy"), pytest.param(
+    "numba", id="numba", marks=pytest.mark.skipif(not _jit.available(), reason="no numba"))]
+
+
+def implementation(which):
+    if which == "numba":
+        from adamlab.optim._fma_kernel import fma_ufunc
+
+        def compiled(a, b, c, out):
+            return fma_ufunc(*(np.asarray(x, out.dtype) for x in (a, b, c)), out=out)
+
+        return compiled
+    return which
 
 
 def rounded(x: Fraction, dtype) -> np.floating:
@@ -34,8 +49,10 @@ def cases(rng, n, dtype):
     ]
 
 
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_fma_is_the_once_rounded_product_sum(dtype):
+def test_fma_is_the_once_rounded_product_sum(dtype, impl):
+    fma = implementation(impl)
     rng = np.random.default_rng(5)
     naive_wrong = 0
     for a, b, c in cases(rng, 400, dtype):
@@ -49,7 +66,9 @@ def test_fma_is_the_once_rounded_product_sum(dtype):
     assert naive_wrong > 100  # the cases do tell a once-rounded result from a twice-rounded one
 
 
-def test_fma_writes_in_place_and_survives_overflowing_splits():
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+def test_fma_writes_in_place_and_survives_overflowing_splits(impl):
+    fma = implementation(impl)
     x = np.array([1e305, 2.0, np.inf, np.nan])
     out = fma(x, 3.0, x, x)
     assert out is x

@@ -7,10 +7,16 @@ flag that changes its math, on the non-convex
 
 whose gradient depends on the parameters (feedback), and on a fixed stream of gradients
 (stream). Here the same problem is replayed with NumPy and adamlab: the parameters must be
-*equal* (np.array_equal) to torch's at every recorded step. On the feedback trajectory one ulp
-of difference in a step changes the next gradient and grows (a relative 1e-3 in 300 steps was
-the issue), so equality there is the strict test; the stream run tells an optimizer's
-difference from a gradient's.
+*equal* (np.array_equal) to torch's at every recorded step. On the feedback trajectory a
+difference of one ulp in a step changes the next gradient and stays or grows (a relative 1e-3
+in 300 steps was the issue); the stream run tells an optimizer's difference from a gradient's.
+
+torch's own square root is Intel MKL's (``vdSqrt``), one ulp below the correctly rounded root
+for ~0.7% of inputs, and dependent on the processor; NumPy's is IEEE 754's. So the runs that
+must be equal ("ieee") are torch's with ``Tensor.sqrt`` made correctly rounded, everything
+else stock; against stock torch ("stock") the optimizers without a square root (SGD, Adamax)
+are equal too, and the others stay within the bound measured and documented in
+docs/optimizers.md §6.
 
 The gradient below repeats the script's operations one by one (×, −, + and indexing only,
 each rounded once as IEEE 754 prescribes in both libraries): it is bit-exact by construction.
@@ -75,12 +81,12 @@ def replay(case: dict, feedback: bool, fused: bool | None) -> np.ndarray:
 # torch's fused multiply-adds twice; they turn exact with the change in issue 16 §6's report.
 ADAM = {"Adam", "AdamW"}
 ADAM_PENDING = pytest.mark.xfail(strict=True, reason="Adam rounds lerp/addcmul twice (issue 16)")
-_NOT_YET = {"RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam"}
+_NOT_YET: set[str] = set()
 NOT_YET = pytest.mark.xfail(strict=False, reason="being made exact (issue 16)")
 SKIP_NO_NUMBA = pytest.mark.skipif(not _jit.available(), reason="numba not installed")
 RUNS = []
 for _case in META["cases"]:
-    for _mode in ("feedback", "stream"):
+    for _mode in ("feedback.ieee", "stream.ieee"):
         if _case["torch_class"] in ADAM:
             for _fused in (False, True):
                 marks = [ADAM_PENDING] + ([SKIP_NO_NUMBA] if _fused else [])
@@ -96,13 +102,38 @@ for _case in META["cases"]:
 @pytest.mark.parametrize(("case", "mode", "fused"), RUNS)
 def test_bit_for_bit_with_torch(case, mode, fused):
     expected = ARRAYS[f"{case['name']}.{mode}"]
-    got = replay(case, mode == "feedback", fused)
+    got = replay(case, mode.startswith("feedback"), fused)
     for row, step in enumerate(META["recorded"]):
         if not np.array_equal(got[row], expected[row]):
             ulps = np.abs(got[row].view(np.int64) - expected[row].view(np.int64)).max()
             rel = np.max(np.abs(got[row] - expected[row]) / np.abs(expected[row]))
             pytest.fail(f"{case['name']} ({mode}): first differs from torch after step {step}, "
                         f"by up to {ulps} ulps (relative {rel:.2e})")
+
+
+# Stock torch's MKL square root moved these runs by at most a relative 2.5e-15 (measured, torch
+# 2.13, AVX-512 MKL path: docs/optimizers.md §6); a wrong operation order costs far more.
+STOCK_RTOL = 1e-12
+
+
+def stock_param(case):
+    name = f"{case['name']}-stock"
+    if case["torch_class"] in ADAM:
+        return pytest.param(case, False, marks=[pytest.mark.xfail(
+            strict=False, reason="Adam rounds lerp/addcmul twice (issue 16)")], id=name)
+    return pytest.param(case, None, id=name)
+
+
+@pytest.mark.parametrize(("case", "fused"), [stock_param(c) for c in META["cases"]])
+def test_against_stock_torch(case, fused):
+    """Against unmodified torch: equal where the step takes no square root (SGD, Adamax), within
+    STOCK_RTOL where MKL's root is one ulp off the correctly rounded one now and then."""
+    expected = ARRAYS[f"{case['name']}.feedback.stock"]
+    got = replay(case, True, fused)
+    if case["torch_class"] in META["no_sqrt"]:
+        np.testing.assert_array_equal(got, expected)
+    else:
+        np.testing.assert_allclose(got, expected, rtol=STOCK_RTOL, atol=0)
 
 
 def test_every_optimizer_and_flag_is_covered():
@@ -118,7 +149,7 @@ def test_the_trajectories_are_not_at_rest():
     """A run that stopped moving would pass whatever the rounding: each feedback run still
     moves in its last 20 steps."""
     for case in META["cases"]:
-        traj = ARRAYS[f"{case['name']}.feedback"]
+        traj = ARRAYS[f"{case['name']}.feedback.ieee"]
         assert not np.array_equal(traj[-1], traj[-2]), case["name"]
 
 

@@ -16,16 +16,24 @@ In float32 (and float16) the product of two values is exact in float64, so a·b 
 computed there, rounded to odd, and rounded to the dtype once more: rounding to odd with
 at least two extra bits and then to nearest is rounding to nearest once.
 
-Limits (where the splits cannot be exact): |a|, |b| ≥ ~1e300 or a·b + c not finite fall
-back to the twice-rounded a*b + c (the split would overflow); a product below ~1e-292 (float64)
-may be off by its last bits. Neither happens on an optimizer's usual values.
+With numba installed (``adamlab[fast]``) :func:`fma` is the processor's own instruction instead
+(``_fma_kernel``, one pass over the arrays; the emulation takes about thirty): the same
+numbers, since both are the correctly rounded a·b + c. ``ADAMLAB_JIT=0`` keeps the emulation.
+
+Limits of the emulation (where the splits cannot be exact): |a|, |b| ≥ ~1e300 or a·b + c not
+finite fall back to the twice-rounded a*b + c (the split would overflow); a product below
+~1e-292 (float64) may be off by its last bits. Neither happens on an optimizer's usual values.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-__all__ = ["fma"]
+from adamlab import _jit
+
+__all__ = ["fma", "fma_numpy"]
 
 _SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant for 53-bit significands
 
@@ -78,9 +86,8 @@ def _fma_narrow(a, b, c, dtype: np.dtype) -> np.ndarray:
     return s
 
 
-def fma(a, b, c, out: np.ndarray) -> np.ndarray:
-    """out ← a·b + c rounded once, in ``out``'s dtype (arrays or scalars, broadcast; ``out``
-    may be one of them). Returns ``out``."""
+def fma_numpy(a, b, c, out: np.ndarray) -> np.ndarray:
+    """out ← a·b + c rounded once, in ``out``'s dtype, with NumPy operations only."""
     dtype = out.dtype
     if dtype == np.float64:
         np.copyto(out, _fma64(a, b, c))
@@ -89,4 +96,26 @@ def fma(a, b, c, out: np.ndarray) -> np.ndarray:
             np.copyto(out, _fma_narrow(a, b, c, dtype), casting="same_kind")
     else:  # long double: no wider type to work in; twice rounded
         np.add(np.multiply(a, b, dtype=dtype), c, out=out)
+    return out
+
+
+@functools.cache
+def _compiled():
+    """numba's one-pass fma ufunc (``_fma_kernel``), or None without numba / ADAMLAB_JIT=0."""
+    if not _jit.available():
+        return None
+    from adamlab.optim._fma_kernel import fma_ufunc
+
+    return fma_ufunc
+
+
+def fma(a, b, c, out: np.ndarray) -> np.ndarray:
+    """out ← a·b + c rounded once, in ``out``'s dtype (arrays or scalars, broadcast; ``out``
+    may be one of them). Returns ``out``. The processor's FMA through numba when it is
+    installed (one pass), :func:`fma_numpy` otherwise: the same numbers."""
+    kernel = _compiled()
+    dtype = out.dtype
+    if kernel is None or dtype not in (np.float32, np.float64):
+        return fma_numpy(a, b, c, out)
+    kernel(np.asarray(a, dtype), np.asarray(b, dtype), np.asarray(c, dtype), out=out)
     return out
