@@ -164,3 +164,29 @@ def test_a_row_registered_while_serving_is_offered_at_once():
         assert out["paths"][0]["xy"] == ref["xy"]
     finally:
         OPTIMIZERS.pop("adam-explore-test", None)
+
+
+def test_a_slider_recomputes_only_the_paths_it_changes():
+    body = {"function": "himmelblau", "steps": 50,
+            "optimizers": [{"name": "adam", "lr": 0.1}, {"name": "sgd", "lr": 0.005}]}
+    first = landscape({**body, "beta1": 0.9})["paths"]
+    moved = landscape({**body, "beta1": 0.7})["paths"]
+    assert moved[1] is first[1]  # SGD takes no β: served as it was
+    assert moved[0] is not first[0] and moved[0]["xy"] != first[0]["xy"]
+    again = landscape({**body, "beta1": 0.9})["paths"]
+    assert again[0]["xy"] == first[0]["xy"]
+
+
+def test_a_replaced_registry_row_is_run_anew():
+    from adamlab.optim import OPTIMIZERS, SGD, OptimizerSpec, register
+
+    body = {"function": "beale", "steps": 10, "optimizers": [{"name": "sgd-explore-test",
+                                                               "lr": 0.01}]}
+    register("sgd-explore-test", OptimizerSpec(SGD, {}, "plain", family="sgd"))
+    try:
+        plain = landscape(body)["paths"][0]["xy"]
+        register("sgd-explore-test", OptimizerSpec(SGD, {"momentum": 0.9}, "heavy", family="sgd"))
+        heavy = landscape(body)["paths"][0]["xy"]
+        assert heavy == run_path("beale", "momentum", lr=0.01, steps=10)["xy"] != plain
+    finally:
+        OPTIMIZERS.pop("sgd-explore-test", None)

@@ -5,6 +5,8 @@ registry at every request, so a row registered while the server runs is offered 
 one 2-element float64 array, with the rule of ``adamlab.landscape.run_path``: a step that
 leaves the box ``Function2D.box()`` or reaches a non-finite point ends the run, ``diverged``.
 The points are the ones ``run_path`` returns for the same settings (tests/explore check it).
+The last ``CACHE_SIZE`` paths are kept, keyed by everything that determines them, so that a
+slider recomputes only the paths it changes.
 
 After every step the internals are *read from the optimizer's state* (``opt.state[0]``), not
 recomputed::
@@ -24,6 +26,8 @@ keep the same buffers but use them differently, and their Δθ is their own. Any
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -118,8 +122,39 @@ def landscape(body: Mapping[str, Any]) -> dict[str, Any]:
         except BadRequest as e:
             raise BadRequest(f"{where}: {e}") from None
         settings = optimizer_settings(name, lr, body)
-        paths.append(trace_path(fn.name, name, settings, steps, start))
+        paths.append(cached_path(fn.name, name, settings, steps, start))
     return {"function": fn.name, "steps": steps, "start": list(start), "paths": paths}
+
+
+#: Paths kept for reuse: moving β1 recomputes the optimizers that take β and serves SGD's and
+#: momentum's from here. Bounded (a path of 2000 steps is about 0.5 MB of lists).
+CACHE_SIZE = 64
+
+
+def cached_path(function: str, name: str, settings: Mapping[str, Any], steps: int,
+                start: tuple[float, float]) -> dict[str, Any]:
+    """``trace_path``, or the same request's answer kept from before. The key holds the
+    registry row itself (class and fixed arguments), so a row replaced while serving is run
+    anew. The answer is shared: callers must not change it."""
+    spec = get_optimizer_spec(name)
+    key = (function, name, spec.cls, repr(sorted(spec.fixed.items())),
+           tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v)
+                        for k, v in settings.items())), steps, tuple(start))
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    path = trace_path(function, name, settings, steps, start)
+    with _CACHE_LOCK:
+        _CACHE[key] = path
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)  # the least recently used
+    return path
+
+
+_CACHE: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 
 
 def trace_path(function: str, name: str, settings: Mapping[str, Any], steps: int,

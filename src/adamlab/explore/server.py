@@ -93,8 +93,8 @@ def make_server(host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> E
     """Bind the explorer to ``host:port`` (port 0: a free one) and warm up the optimizers'
     compiled kernels, so that the first request is as fast as the others."""
     server = ExploreServer(host, port, quiet)
-    landscape_api.landscape({"function": "rosenbrock", "optimizers": [{"name": "adam"}],
-                             "steps": 2})
+    page = [{"name": n} for n in ("adam", "sgd", "momentum", "rmsprop")]  # the page's first
+    landscape_api.landscape({"function": "rosenbrock", "optimizers": page, "steps": 2})
     return server
 
 
