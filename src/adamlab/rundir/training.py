@@ -1,12 +1,14 @@
 """A training run in its directory: started or resumed, trained, its outputs written; and the
 reader of a finished run for ``predict``.
 
-The path of ``adamlab train``: the CLI parses the options into ``Settings`` and calls
-``Run.start`` (or ``Saved.load`` then ``Run.resume``); the run prepares its data, model and
-trainer through ``experiment.prepare``, trains (``Run.train``: the trainer checkpoints into the
-directory, the run's description riding along), then writes the history, the pictures and
-summary.json (``Run.write_outputs``). Nothing here prints or knows about command-line flags:
-errors propagate (DataError, CheckpointError, ValueError) for the caller to report.
+The path of ``adamlab train``: the CLI parses the options into ``Settings``; ``Run.prepare``
+reads the data and builds model and trainer (``experiment.prepare``) before any directory
+exists, then ``Run(prepared, directory)`` binds them to the locked directory (``--resume``:
+``Saved.load`` then ``Run.resume``). ``Run.train`` trains (the trainer checkpoints into the
+directory, the run's description riding along in the checkpoint), ``Run.write_outputs`` writes
+the history, the pictures and, last, summary.json. Nothing here prints or knows about
+command-line flags: errors propagate (DataError,
+CheckpointError, ValueError) for the caller to report.
 """
 
 from __future__ import annotations
