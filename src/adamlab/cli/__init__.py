@@ -48,6 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default, unless it is None or False ("not given": the help says what
+    then happens)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 class _WithParents:
     """Adds the common options to every sub-command parser."""
 
@@ -56,7 +66,7 @@ class _WithParents:
 
     def add_parser(self, name: str, **kwargs):  # noqa: ANN201
         kwargs.setdefault("parents", [self.common])
-        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        kwargs.setdefault("formatter_class", _Formatter)
         return self.sub.add_parser(name, **kwargs)
 
 
