@@ -119,8 +119,12 @@ def test_page_loads_with_no_console_errors(browser, server, shots):
     _wait(browser, "document.body.dataset.ready === 'true' && "
                    "document.body.dataset.drawing === 'false'")
     assert _severe(browser) == []
-    drawn = _js(browser, "[...document.querySelectorAll('#ls-svg g[id^=path-]')].map(g => g.id)")
-    assert drawn == ["path-adam", "path-sgd", "path-momentum", "path-rmsprop"]
+    drawn = _js(browser, "[...document.querySelectorAll('#ls-svg g[id^=path-]')].map(g => "
+                         "[g.id, Number(g.querySelector('polyline.trace')"
+                         ".getAttribute('stroke-width'))])")
+    assert {g for g, _ in drawn} == {"path-adam", "path-sgd", "path-momentum", "path-rmsprop"}
+    widths = [w for _, w in drawn]  # drawn first is widest, each next narrower on top
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 4
     browser.save_screenshot(str(shots / "landscape.png"))
 
 

@@ -155,17 +155,22 @@ function drawPaths() {
     const [sx, sy] = toScreen(mx, my);
     el("path", { d: `M${sx - 6},${sy} h12 M${sx},${sy - 6} v12`, stroke: "#fff", "stroke-width": 2 }, svg);
   }
-  const n = state.ls.paths.length;
-  // Every path visible: the first drawn is the widest, each next one narrower on top of it,
-  // each with a dot every 50 steps and its own markers at both ends.
-  state.ls.paths.forEach((p, k) => {
+  // Every path visible, by adamlab.plot.landscape's rule: the longest on the plot is drawn
+  // first and widest, each next one narrower on top of it, each with its own marker every
+  // `every` steps and markers at both ends.
+  const paths = state.ls.paths, n = paths.length;
+  const order = drawOrder(paths), widths = pathWidths(n);
+  const steps = Math.max(0, ...paths.map((p) => p.xy.length - 1)), every = markerEvery(steps);
+  $("ls-every").textContent = every;
+  order.forEach((k, rank) => {
+    const p = paths[k];
     const g = el("g", { id: `path-${p.optimizer}`, "data-opt": p.optimizer }, svg);
     const pts = p.xy.map(([x, y]) => toScreen(x, y).map((v) => v.toFixed(2)).join(",")).join(" ");
-    el("polyline", { points: pts, fill: "none", stroke: "#fff", "stroke-width": 2 + 1.2 * (n - k) + 2, "stroke-opacity": 0.5, "stroke-linejoin": "round" }, g);
-    el("polyline", { class: "trace", points: pts, fill: "none", stroke: p.color, "stroke-width": 1.2 + 1.2 * (n - k), "stroke-linejoin": "round" }, g);
-    for (let i = 50; i < p.xy.length; i += 50) {
+    el("polyline", { class: "trace", points: pts, fill: "none", stroke: p.color, "stroke-width": widths[rank],
+                     "stroke-linejoin": "round", "stroke-linecap": "round" }, g);
+    for (let i = every; i < p.xy.length; i += every) {
       const [sx, sy] = toScreen(...p.xy[i]);
-      el("circle", { cx: sx, cy: sy, r: 2.5, fill: p.color, stroke: "#fff", "stroke-width": 0.8 }, g);
+      el("circle", { cx: sx, cy: sy, r: 3, fill: p.color, stroke: "#fff", "stroke-width": 0.9 }, g);
     }
     const [ax, ay] = toScreen(...p.xy[0]);
     el("rect", { x: ax - 4, y: ay - 4, width: 8, height: 8, fill: "#fff", stroke: "#000" }, g);
@@ -175,6 +180,32 @@ function drawPaths() {
   el("g", { id: "ls-inspect-marks" }, svg);
   drawLegend(svg);
   drawInspect();
+}
+
+// The order, widths and marker spacing of adamlab.plot.landscape (landscape_paths.py), in
+// screen pixels (1 pt ≈ 1.3 px here).
+function drawOrder(paths) {
+  const f = fnInfo(), clip = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+  const length = (p) => {
+    let total = 0;
+    for (let i = 1; i < p.xy.length; i++) {
+      const u = (v, lim) => (clip(v, lim[0], lim[1]) - lim[0]) / (lim[1] - lim[0]);
+      total += Math.hypot(u(p.xy[i][0], f.xlim) - u(p.xy[i - 1][0], f.xlim), u(p.xy[i][1], f.ylim) - u(p.xy[i - 1][1], f.ylim));
+    }
+    return total;
+  };
+  const lengths = paths.map(length);
+  return paths.map((_, k) => k).sort((a, b) => lengths[b] - lengths[a] || a - b);
+}
+
+function pathWidths(n) {
+  const gap = n <= 4 ? 2 : 6 / (n - 1);
+  return Array.from({ length: n }, (_, rank) => 1.3 * (1.4 + gap * (n - 1 - rank)));
+}
+
+function markerEvery(steps) {
+  const target = Math.max(steps / 10, 1);
+  return [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000].find((s) => s >= target) ?? 10000;
 }
 
 function drawLegend(svg) {
