@@ -128,6 +128,34 @@ def test_page_loads_with_no_console_errors(browser, server, shots):
     browser.save_screenshot(str(shots / "landscape.png"))
 
 
+def _plot_pixels(driver) -> np.ndarray:
+    from io import BytesIO
+
+    from PIL import Image
+
+    png = driver.find_element("id", "ls-plot").screenshot_as_png
+    return np.asarray(Image.open(BytesIO(png)).convert("RGB")).astype(int)
+
+
+def test_no_path_on_the_page_is_fully_covered(page):
+    """As for the static figure: each path drawn alone leaves pixels, and in the full drawing
+    at least 15% of them still show it."""
+    ids = _js(page, "[...document.querySelectorAll('#ls-svg g[id^=path-]')].map(g => g.id)")
+    show = ("(ids, on) => { for (const g of document.querySelectorAll('#ls-svg g[id^=path-]'))"
+            " g.style.display = ids.includes(g.id) && on ? '' : 'none'; }")
+    full = _plot_pixels(page)
+    page.execute_script(f"({show})(arguments[0], false)", ids)
+    background = _plot_pixels(page)
+    for gid in ids:
+        page.execute_script(f"({show})(arguments[0], true)", [gid])
+        alone = _plot_pixels(page)
+        footprint = np.any(np.abs(alone - background) > 12, axis=2)
+        shown = footprint & np.all(np.abs(full - alone) <= 12, axis=2)
+        assert footprint.sum() > 100, gid
+        assert shown.sum() >= 0.15 * footprint.sum(), (gid, shown.sum(), footprint.sum())
+    page.execute_script(f"({show})(arguments[0], true)", ids)
+
+
 def test_moving_a_slider_redraws_and_the_numbers_are_adamlabs(page, shots):
     before = _points(page, "adam")
     sgd_before = _points(page, "sgd")
