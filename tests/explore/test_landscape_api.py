@@ -190,3 +190,14 @@ def test_a_replaced_registry_row_is_run_anew():
         assert heavy == run_path("beale", "momentum", lr=0.01, steps=10)["xy"] != plain
     finally:
         OPTIMIZERS.pop("sgd-explore-test", None)
+
+
+def test_the_page_is_told_the_figures_drawing_rule():
+    from adamlab.plot.landscape_paths import draw_order, marker_every, path_widths
+
+    out = landscape({"function": "rosenbrock", "steps": 300,
+                     "optimizers": [{"name": n} for n in FOUR]})
+    draw = out["draw"]
+    assert draw["order"] == draw_order(out["paths"], get_function("rosenbrock"))
+    assert sorted(draw["order"]) == [0, 1, 2, 3]
+    assert draw["widths_pt"] == path_widths(4) and draw["marker_every"] == marker_every(300)

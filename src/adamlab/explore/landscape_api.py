@@ -123,7 +123,19 @@ def landscape(body: Mapping[str, Any]) -> dict[str, Any]:
             raise BadRequest(f"{where}: {e}") from None
         settings = optimizer_settings(name, lr, body)
         paths.append(cached_path(fn.name, name, settings, steps, start))
-    return {"function": fn.name, "steps": steps, "start": list(start), "paths": paths}
+    return {"function": fn.name, "steps": steps, "start": list(start), "paths": paths,
+            "draw": drawing(paths, fn)}
+
+
+def drawing(paths: list[dict[str, Any]], fn: Any) -> dict[str, Any]:
+    """How the page draws the paths, by the rule of ``adamlab.plot.landscape`` (one rule for
+    the figure and the page): the order (longest first), the line widths in points and the
+    steps between markers."""
+    from adamlab.plot.landscape_paths import draw_order, marker_every, path_widths
+
+    steps = max(len(p["xy"]) - 1 for p in paths)
+    return {"order": draw_order(paths, fn), "widths_pt": path_widths(len(paths)),
+            "marker_every": marker_every(steps)}
 
 
 #: Paths kept for reuse: moving β1 recomputes the optimizers that take β and serves SGD's and

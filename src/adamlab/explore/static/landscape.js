@@ -98,10 +98,11 @@ export async function requestPaths() {
   document.body.dataset.drawing = "true";  // "false" once the latest settings are drawn
   try {
     const body = landscapeRequest();
-    if (!body.optimizers.length) { state.ls.paths = []; drawPaths(); status("ls-status", "choose at least one optimizer"); return; }
+    if (!body.optimizers.length) { state.ls.paths = []; state.ls.draw = null; drawPaths(); status("ls-status", "choose at least one optimizer"); return; }
     const t0 = performance.now();
     const out = await api("POST", "/api/landscape", body);
     state.ls.paths = out.paths;
+    state.ls.draw = out.draw;
     drawPaths();
     const diverged = out.paths.filter((p) => p.diverged).map((p) => p.optimizer);
     status("ls-status", `${out.paths.length} paths × ${out.steps} steps in ${Math.round(performance.now() - t0)} ms` +
@@ -158,9 +159,9 @@ function drawPaths() {
   // Every path visible, by adamlab.plot.landscape's rule: the longest on the plot is drawn
   // first and widest, each next one narrower on top of it, each with its own marker every
   // `every` steps and markers at both ends.
-  const paths = state.ls.paths, n = paths.length;
-  const order = drawOrder(paths), widths = pathWidths(n);
-  const steps = Math.max(0, ...paths.map((p) => p.xy.length - 1)), every = markerEvery(steps);
+  // (The server sends that rule's answer: adamlab.plot.landscape_paths, written once.)
+  const paths = state.ls.paths, draw = state.ls.draw || { order: [], widths_pt: [], marker_every: 50 };
+  const order = draw.order, widths = draw.widths_pt.map((w) => 1.3 * w), every = draw.marker_every;  // 1 pt ≈ 1.3 px here
   $("ls-every").textContent = every;
   order.forEach((k, rank) => {
     const p = paths[k];
@@ -180,32 +181,6 @@ function drawPaths() {
   el("g", { id: "ls-inspect-marks" }, svg);
   drawLegend(svg);
   drawInspect();
-}
-
-// The order, widths and marker spacing of adamlab.plot.landscape (landscape_paths.py), in
-// screen pixels (1 pt ≈ 1.3 px here).
-function drawOrder(paths) {
-  const f = fnInfo(), clip = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
-  const length = (p) => {
-    let total = 0;
-    for (let i = 1; i < p.xy.length; i++) {
-      const u = (v, lim) => (clip(v, lim[0], lim[1]) - lim[0]) / (lim[1] - lim[0]);
-      total += Math.hypot(u(p.xy[i][0], f.xlim) - u(p.xy[i - 1][0], f.xlim), u(p.xy[i][1], f.ylim) - u(p.xy[i - 1][1], f.ylim));
-    }
-    return total;
-  };
-  const lengths = paths.map(length);
-  return paths.map((_, k) => k).sort((a, b) => lengths[b] - lengths[a] || a - b);
-}
-
-function pathWidths(n) {
-  const gap = n <= 4 ? 2 : 6 / (n - 1);
-  return Array.from({ length: n }, (_, rank) => 1.3 * (1.4 + gap * (n - 1 - rank)));
-}
-
-function markerEvery(steps) {
-  const target = Math.max(steps / 10, 1);
-  return [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000].find((s) => s >= target) ?? 10000;
 }
 
 function drawLegend(svg) {
