@@ -9,8 +9,10 @@ It writes ``tests/fixtures/family_golden.npz`` and ``tests/fixtures/family_golde
 fixed stream of gradients (stored in the file: a constant drift plus noise, so that the
 parameters travel and Prodigy's estimate d grows) is fed for 200 steps to every case, over a
 (5, 3) matrix and a (3,) vector in float64; the parameters are recorded every ``STRIDE`` steps
-(and Schedule-Free's evaluation weights at ``EVAL_AT``). The tests replay the stream through
-adamlab's optimizers and need NumPy only.
+(and Schedule-Free's evaluation weights at ``EVAL_AT``). Prodigy's cases take the gradient of
+a quadratic at their own iterate plus 0.3 × the stream (``feedback``: its estimate d needs a
+problem with a solution to settle). The tests replay the stream through adamlab's optimizers
+and need NumPy only.
 
 References: ``lion_pytorch.Lion`` (and ``optax.lion``, checked here to agree),
 ``adabelief_pytorch.AdaBelief``, ``optax.lamb``, ``optax.lars``, ``optax.contrib.adopt``
@@ -76,6 +78,19 @@ CASES: list[tuple[str, str, dict]] = [
     ("ademamix", "AdEMAMix", {"lr": 0.01}),
     ("ademamix_all", "AdEMAMix", {"lr": 0.01, "betas": (0.8, 0.99, 0.999), "alpha": 2.0,
                                   "weight_decay": 0.1, "eps_root": 1e-4}),
+    ("schedulefree", "ScheduleFreeAdamW", {"lr": 0.01}),
+    ("schedulefree_warmup", "ScheduleFreeAdamW", {"lr": 0.02, "warmup_steps": 50,
+                                                  "weight_decay": 0.1}),
+    ("schedulefree_r", "ScheduleFreeAdamW", {"lr": 0.01, "r": 0.5, "weight_lr_power": 1.0,
+                                             "betas": (0.8, 0.99), "eps": 1e-6}),
+    ("prodigy", "Prodigy", {}),
+    ("prodigy_bias_correction", "Prodigy", {"use_bias_correction": True}),
+    ("prodigy_safeguard", "Prodigy", {"safeguard_warmup": True, "lr": 0.5}),
+    ("prodigy_l2", "Prodigy", {"weight_decay": 0.1, "decouple": False}),
+    ("prodigy_decoupled", "Prodigy", {"weight_decay": 0.1, "d0": 1e-4}),
+    ("prodigy_beta1_zero", "Prodigy", {"betas": (0.0, 0.99), "beta3": 0.9}),
+    ("prodigy_growth", "Prodigy", {"growth_rate": 1.02, "d_coef": 0.5, "eps": 1e-6}),
+    ("prodigy_slice", "Prodigy", {"slice_p": 2}),
 ]
 
 
@@ -102,12 +117,28 @@ def recorded(t: int) -> bool:
 
 
 # --------------------------------------------------------------------------- torch references
-def torch_run(make, grads, on_step=None):
+def quadratic():
+    """Prodigy's problem: f(θ) = ½·Σ κ·(θ − c)² per array. Its gradient is taken at the
+    reference's own iterate (plus 0.3 × the stored noise), so d settles as in training; a
+    pure stream with drift makes d grow without bound."""
+    rng = np.random.default_rng(11)
+    return ([rng.uniform(0.5, 5.0, size=s) for s in SHAPES], [rng.normal(size=s) for s in SHAPES])
+
+
+def feedback(params, gs):
+    """g = κ ⊙ (θ − c) + 0.3·noise, elementwise (exactly rounded: the test recomputes it)."""
+    kappa, center = quadratic()
+    return [k * (p - c) + 0.3 * g for p, g, k, c in zip(params, gs, kappa, center, strict=True)]
+
+
+def torch_run(make, grads, on_step=None, feed=False):
     params = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in initial_params()]
     with contextlib.redirect_stdout(io.StringIO()):  # adabelief prints its change log
         opt = make(params)
     rows = []
     for t, gs in enumerate(grads, start=1):
+        if feed:
+            gs = feedback([p.detach().numpy() for p in params], gs)
         for p, g in zip(params, gs, strict=True):
             p.grad = torch.tensor(g, dtype=torch.float64)  # a fresh copy: references write it
         opt.step()
@@ -124,6 +155,33 @@ def lion_ref(kw):
     return lambda ps: Lion(ps, lr=kw["lr"], betas=kw.get("betas", (0.9, 0.99)),
                            weight_decay=kw.get("weight_decay", 0.0),
                            decoupled_weight_decay=kw.get("decoupled_weight_decay", False))
+
+
+def prodigy_ref(kw):
+    from prodigyopt import Prodigy
+
+    return lambda ps: Prodigy(ps, **kw)
+
+
+def schedulefree_run(kw, grads):
+    """The parameters (train mode, y) as recorded, and the eval-mode weights (x) at EVAL_AT:
+    eval(), record, train(), as a training loop that evaluates does."""
+    from schedulefree import AdamWScheduleFree
+
+    evals = []
+
+    def on_step(t, opt, params):
+        if t in EVAL_AT:
+            opt.eval()
+            evals.append(flat([p.detach().numpy() for p in params]))
+            opt.train()
+
+    def make(ps):
+        opt = AdamWScheduleFree(ps, **kw)
+        opt.train()  # the reference starts in eval mode
+        return opt
+
+    return torch_run(make, grads, on_step), np.array(evals)
 
 
 def adabelief_ref(kw):
@@ -175,6 +233,8 @@ def reference(cls: str, kw: dict, grads) -> np.ndarray:
         return torch_run(lion_ref(kw), grads)
     if cls == "AdaBelief":
         return torch_run(adabelief_ref(kw), grads)
+    if cls == "Prodigy":
+        return torch_run(prodigy_ref(kw), grads, feed=True)
     return optax_run(optax_tx(cls, kw), grads)
 
 
@@ -191,16 +251,22 @@ def check_optax_lion_agrees(grads) -> float:
 def main() -> None:
     torch.set_num_threads(1)
     grads = gradient_stream()
-    arrays = {"init": flat(initial_params()), "grads": np.array([flat(g) for g in grads])}
+    kappa, center = quadratic()
+    arrays = {"init": flat(initial_params()), "grads": np.array([flat(g) for g in grads]),
+              "kappa": flat(kappa), "center": flat(center)}
     meta_cases = []
     for name, cls, kw in CASES:
-        arrays[f"{name}.params"] = reference(cls, kw, grads)
+        if cls == "ScheduleFreeAdamW":
+            arrays[f"{name}.params"], arrays[f"{name}.eval"] = schedulefree_run(kw, grads)
+        else:
+            arrays[f"{name}.params"] = reference(cls, kw, grads)
         meta_cases.append({"name": name, "class": cls, "kwargs": kw})
         print(f"{name:28s} {cls:18s} recorded {len(arrays[name + '.params'])} rows")
     lion_err = check_optax_lion_agrees(grads)
     print(f"optax.lion vs lion_pytorch: max relative difference {lion_err:.2e}")
     meta = {
-        "shapes": SHAPES, "steps": STEPS, "stride": STRIDE, "eval_at": list(EVAL_AT),
+        "shapes": SHAPES, "steps": STEPS, "feedback": ["Prodigy"], "stride": STRIDE,
+        "eval_at": list(EVAL_AT),
         "recorded_steps": [t for t in range(1, STEPS + 1) if recorded(t)],
         "optax_lion_vs_lion_pytorch": lion_err,
         "versions": {m: __import__(m).__version__ for m in ("torch", "jax", "optax", "numpy")},

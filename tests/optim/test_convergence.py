@@ -66,6 +66,8 @@ TABLE = {
     "lars": (1.0, 1000, 3.0, 4000, SETTLE),
     "adopt": (0.1, 300, 1.0, 1500, SETTLE),
     "ademamix": (1.0, 1000, 0.03, 8000, SETTLE),
+    "schedulefree": (0.1, 1000, 0.03, 4000, HOVER),  # the trained y (its average x: test_family)
+    "prodigy": (1.0, 1000, 1.0, 4000, SETTLE),
 }
 # Steps of a fixed length whatever the gradient (Lion's ±α per coordinate, LAMB's and LARS's
 # trust ratio: ~α·‖θ‖) hover at that distance from a minimum under a constant rate; these get

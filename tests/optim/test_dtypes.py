@@ -56,7 +56,12 @@ def test_params_and_state_keep_their_dtype(name, dtype, grad_dtype):
         assert np.all(np.isfinite(p))
 
 
-@pytest.mark.parametrize("name", NAMES)
+# Prodigy: while d ≈ d₀ its steps are ~1e-6 and θ₀ − θ cancels in float32, so its estimate of d
+# takes another path (prodigyopt in float32 alike); tests/optim/test_family.py bounds the gap.
+PATH_DEPENDENT = {"prodigy"}
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in PATH_DEPENDENT])
 def test_float32_run_follows_the_float64_run(name):
     p32, _ = run(name, np.float32, np.float32)
     p64, _ = run(name, np.float64, np.float32)  # the same (float32-representable) gradients

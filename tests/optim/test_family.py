@@ -47,14 +47,30 @@ def build(case: dict, params: list[np.ndarray]) -> optim.Optimizer:
     return getattr(optim, case["class"])(params, **kwargs_of(case))
 
 
-def replay(case: dict, opt: optim.Optimizer, params, steps=None, start=0, on_step=None):
+def gradients(case: dict, t: int, params: list[np.ndarray]) -> list[np.ndarray]:
+    """Step t's gradients: the recorded stream, or (Prodigy: ``feedback``) the gradient of
+    ½·Σκ(θ − c)² at the current iterate plus 0.3 × the stream, as the script computed it."""
+    noise = split(ARRAYS["grads"][t - 1], params[0].dtype)
+    if case["class"] not in META["feedback"]:
+        return noise
+    kappa = split(ARRAYS["kappa"], params[0].dtype)
+    center = split(ARRAYS["center"], params[0].dtype)
+    return [k * (p - c) + 0.3 * g for p, g, k, c in zip(params, noise, kappa, center,
+                                                           strict=True)]
+
+
+def replay(case: dict, opt: optim.Optimizer, params, steps=None, start=0, evals=None):
     """Feed the recorded gradients (steps start+1 .. steps); yield (t, flat params) when the
-    golden file holds step t."""
+    golden file holds step t. Schedule-Free goes through eval()/train() at ``eval_at``, as the
+    script did (each switch rounds)."""
     recorded = set(META["recorded_steps"])
     for t in range(start + 1, (steps or META["steps"]) + 1):
-        opt.step(split(ARRAYS["grads"][t - 1], params[0].dtype))
-        if on_step is not None:
-            on_step(t, opt)
+        opt.step(gradients(case, t, params))
+        if case["class"] == "ScheduleFreeAdamW" and t in META["eval_at"]:
+            opt.eval()  # the evaluation weights x, as the reference's eval() leaves them
+            if evals is not None:
+                evals.append(np.concatenate([p.ravel() for p in params]))
+            opt.train()
         if t in recorded:
             yield t, np.concatenate([p.ravel() for p in params])
 
@@ -69,16 +85,21 @@ def test_matches_the_reference_step_for_step(name):
     case = CASES[name]
     params = split(ARRAYS["init"])
     opt = build(case, params)
+    evals = []
     n = 0
-    for t, got in replay(case, opt, params):
+    for t, got in replay(case, opt, params, evals=evals):
         np.testing.assert_allclose(got, golden(case, t), rtol=1e-10, atol=1e-13,
                                    err_msg=f"{name}: step {t}")
         n += 1
     assert n == len(META["recorded_steps"]) and META["steps"] >= 200
+    if evals:
+        np.testing.assert_allclose(np.array(evals), ARRAYS[f"{name}.eval"], rtol=1e-10,
+                                   atol=1e-13, err_msg=f"{name}: eval() weights")
 
 
 def test_the_golden_data_covers_every_class_and_flag():
-    assert set(CLASSES) >= {"Lion", "AdaBelief", "LAMB", "LARS", "ADOPT", "AdEMAMix"}
+    assert set(CLASSES) == {"Lion", "AdaBelief", "LAMB", "LARS", "ADOPT", "AdEMAMix",
+                            "ScheduleFreeAdamW", "Prodigy"}
     flags = {(c["class"], k) for c in META["cases"] for k, v in c["kwargs"].items()
              if k != "lr" and v != _default(c["class"], k)}
     want = {("Lion", "weight_decay"), ("Lion", "decoupled_weight_decay"),
@@ -90,6 +111,11 @@ def test_the_golden_data_covers_every_class_and_flag():
             ("ADOPT", "use_clipping"), ("ADOPT", "nesterov"), ("ADOPT", "weight_decay"),
             ("ADOPT", "decoupled_weight_decay"),
             ("AdEMAMix", "alpha"), ("AdEMAMix", "betas"), ("AdEMAMix", "weight_decay")}
+    want |= {("ScheduleFreeAdamW", k) for k in ("warmup_steps", "weight_decay", "r",
+                                              "weight_lr_power", "betas", "eps")}
+    want |= {("Prodigy", k) for k in ("use_bias_correction", "safeguard_warmup", "weight_decay",
+                                      "decouple", "d0", "betas", "beta3", "growth_rate",
+                                      "d_coef", "slice_p")}
     assert want <= flags, want - flags
     assert META["optax_lion_vs_lion_pytorch"] < 1e-10  # optax.lion agrees with lion_pytorch
 
@@ -100,8 +126,9 @@ def _default(cls: str, arg: str):
 
 
 def test_the_weights_and_biases_in_two_groups_step_as_in_one():
-    """The golden runs use one group; split into weight and bias groups, not a bit changes."""
-    for case in CASES.values():
+    """The golden runs use one group; split into weight and bias groups, not a bit changes
+    (Prodigy's d is the group's: next test)."""
+    for case in (c for c in CASES.values() if c["class"] != "Prodigy"):
         a, b = split(ARRAYS["init"]), split(ARRAYS["init"])
         one = build(case, a)
         two = getattr(optim, case["class"])([{"params": [b[0]]}, {"params": [b[1]]}],
@@ -110,6 +137,23 @@ def test_the_weights_and_biases_in_two_groups_step_as_in_one():
                      strict=True):
             pass
         assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)), case["name"]
+
+
+def test_prodigy_estimates_d_per_group():
+    """Each group is a Prodigy of its own (prodigyopt shares one d over all groups: see the
+    class docstring); one group is the reference exactly (the golden runs)."""
+    case = CASES["prodigy_decoupled"]
+    a, b = split(ARRAYS["init"]), split(ARRAYS["init"])
+    two = optim.Prodigy([{"params": [a[0]]}, {"params": [a[1]], "d0": 1e-3}],
+                        **kwargs_of(case))
+    alone = optim.Prodigy([b[1]], **{**kwargs_of(case), "d0": 1e-3})
+    for t in range(1, 31):
+        grads = gradients(case, t, a)
+        two.step(grads)
+        alone.step([gradients(case, t, [b[0], b[1]])[1]])
+    assert np.array_equal(a[1], b[1])
+    assert two.param_groups[1]["d"] == alone.param_groups[0]["d"]
+    assert two.param_groups[0]["d"] != two.param_groups[1]["d"]
 
 
 # --------------------------------------------------------------------- hand-computed steps
@@ -284,6 +328,88 @@ def test_ademamix_first_step_by_hand():
     np.testing.assert_allclose(p, THETA - lr * u, rtol=1e-14)
 
 
+def test_schedulefree_first_two_steps_and_the_average_x_by_hand():
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
+    p = THETA.copy()
+    opt = optim.ScheduleFreeAdamW([p], lr=lr)
+    opt.step([G1])
+    # k = 0: c = w/Σw = 1, so y ← z = θ₀, then y = z = θ₀ − α·g/(|g| + ε) (v̂ = g²)
+    u1 = G1 / (np.abs(G1) + eps)
+    np.testing.assert_allclose(p, THETA - lr * u1, rtol=1e-15)
+    np.testing.assert_allclose(opt.state[0]["z"], THETA - lr * u1, rtol=1e-15)
+    theta1 = p.copy()
+    opt.step([G2])
+    # k = 1: c = ½; v = β2·v + (1 − β2)·g², v̂ = v/(1 − β2²)
+    v = b2 * (1 - b2) * G1**2 + (1 - b2) * G2**2
+    u2 = G2 / (np.sqrt(v / (1 - b2**2)) + eps)
+    np.testing.assert_allclose(p, theta1 + lr * (b1 / 2 - 1) * u2, rtol=1e-14)
+    z2 = theta1 - lr * u2
+    opt.eval()  # x is the average of the z's: (z₁ + z₂)/2
+    np.testing.assert_allclose(p, (theta1 + z2) / 2, rtol=1e-14)
+    assert opt.param_groups[0]["k"] == 2 and opt.param_groups[0]["weight_sum"] == 2 * lr**2
+    with pytest.raises(ValueError, match=r"eval mode.*call train\(\) before step\(\)"):
+        opt.step([G1])
+    opt.train()
+    np.testing.assert_allclose(p, theta1 + lr * (b1 / 2 - 1) * u2, rtol=1e-14)
+
+
+def test_schedulefree_warmup_scales_the_first_steps():
+    p = one_step(optim.ScheduleFreeAdamW, lr=0.1, warmup_steps=4)
+    np.testing.assert_allclose(p, THETA - 0.1 / 4 * G1 / (np.abs(G1) + 1e-8), rtol=1e-15)
+
+
+def test_eval_and_train_before_the_first_step_leave_the_parameters():
+    p = THETA.copy()
+    opt = optim.ScheduleFreeAdamW([p])
+    opt.eval()
+    opt.train()
+    np.testing.assert_array_equal(p, THETA)
+
+
+def test_prodigy_first_two_steps_and_its_estimate_by_hand():
+    d0, b1, b2, eps = 1e-6, 0.9, 0.999, 1e-8
+    b3 = math.sqrt(b2)
+    p = THETA.copy()
+    opt = optim.Prodigy([p])
+    opt.step([G1])
+    # k = 0: θ₀ − θ = 0, so r = 0, d̂ = 0 and d stays d₀; γ = d₀
+    m1, v1, s1 = d0 * (1 - b1) * G1, d0**2 * (1 - b2) * G1**2, d0 * G1
+    np.testing.assert_allclose(p, THETA - d0 * m1 / (np.sqrt(v1) + d0 * eps), rtol=1e-14)
+    assert opt.param_groups[0]["d"] == d0
+    theta1 = p.copy()
+    g2 = G1 * np.array([1.0, 2.0, 0.5, 1.0])  # along g₁: the first step went downhill
+    opt.step([g2])
+    r = d0 * g2 @ (THETA - theta1)  # (d/d₀)·γ·⟨g, θ₀ − θ⟩
+    s2 = b3 * s1 + d0 * g2
+    d_hat = r / np.sum(np.abs(s2))
+    d = max(d0, d_hat)
+    np.testing.assert_allclose(opt.param_groups[0]["d_hat"], d_hat, rtol=1e-12)
+    np.testing.assert_allclose(opt.param_groups[0]["d"], d, rtol=1e-12)
+    assert d > 1.5 * d0  # the estimate grew (d̂ > d₀)
+    m2 = b1 * m1 + d0 * (1 - b1) * g2  # the moments took the step's d (d₀)
+    v2 = b2 * v1 + d0**2 * (1 - b2) * g2**2
+    np.testing.assert_allclose(p, theta1 - d0 * m2 / (np.sqrt(v2) + d * eps), rtol=1e-12)
+
+
+def test_prodigy_growth_rate_inf_is_none_no_limit():
+    a, b = THETA.copy(), THETA.copy()
+    inf = optim.Prodigy([a], growth_rate=math.inf)
+    none = optim.Prodigy([{"params": [b], "growth_rate": math.inf}])
+    assert inf.param_groups[0]["growth_rate"] is None is none.param_groups[0]["growth_rate"]
+    for g in (G1, G1, G2, G1):
+        inf.step([g])
+        none.step([g])
+    assert np.array_equal(a, b) and inf.param_groups[0]["d"] > 1e-6
+
+
+def test_prodigy_waits_while_every_gradient_is_zero():
+    p = THETA.copy()
+    opt = optim.Prodigy([p])
+    opt.step([np.zeros(4)])
+    np.testing.assert_array_equal(p, THETA)
+    assert opt.state[0]["step"] == 0 and opt.param_groups[0]["k"] == 0  # as prodigyopt returns
+
+
 # ------------------------------------------------------------------- state, dtypes, inputs
 @pytest.mark.parametrize("name", list(CASES))
 def test_state_dict_round_trip_is_bit_for_bit(name):
@@ -316,11 +442,19 @@ def test_float32_keeps_its_dtype_and_follows_float64(name):
     for p, s in zip(p32, opt.state, strict=True):
         assert p.dtype == np.float32
         assert all(v.dtype == np.float32 for v in s.values() if isinstance(v, np.ndarray))
-    # against float64 fed the same float32 gradients: 40 steps of float32 rounding
+    # against float64 from the same (float32) start: 40 steps of float32 rounding
     p64 = split(ARRAYS["init"].astype(np.float32).astype(np.float64))
     opt64 = build(case, p64)
-    for t in range(1, 41):
-        opt64.step(split(ARRAYS["grads"][t - 1].astype(np.float32).astype(np.float64)))
+    for _ in replay(case, opt64, p64, steps=40):
+        pass
+    if case["class"] == "Prodigy":
+        # while d ≈ d₀ the steps are ~1e-6 and θ₀ − θ cancels in float32: its estimate of d
+        # takes another path (prodigyopt in float32 alike); d and θ agree to a few %
+        d32, d64 = opt.param_groups[0]["d"], opt64.param_groups[0]["d"]
+        assert abs(d32 - d64) < 0.05 * d64
+        for a, b in zip(p32, p64, strict=True):
+            np.testing.assert_allclose(a, b, rtol=0.1, atol=0.1)
+        return
     for a, b in zip(p32, p64, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
@@ -333,7 +467,8 @@ CENTER = np.array([[0.5, -1.0, 2.0], [1.5, -0.5, 1.0]])
 CONVERGE = {"Lion": (0.05, 2000, True, {}), "AdaBelief": (0.05, 1000, False, {}),
             "LAMB": (0.05, 1000, True, {}), "LARS": (2.0, 1000, True, {}),
             "ADOPT": (0.05, 1000, False, {}),
-            "AdEMAMix": (0.05, 1000, False, {"betas": (0.9, 0.999, 0.99)})}
+            "AdEMAMix": (0.05, 1000, False, {"betas": (0.9, 0.999, 0.99)}),
+            "ScheduleFreeAdamW": (0.1, 1000, False, {}), "Prodigy": (1.0, 500, False, {})}
 
 
 @pytest.mark.parametrize("cls", CLASSES)
@@ -345,6 +480,7 @@ def test_converges_on_a_small_quadratic(cls):
         if decayed:
             opt.param_groups[0]["lr"] = lr * (1 - t / steps)
         opt.step([KAPPA * (p - CENTER)])
+    opt.eval()  # Schedule-Free: the average x is what converges
     assert np.max(np.abs(p - CENTER)) < 1e-3, cls
 
 
@@ -365,6 +501,18 @@ BAD = [
     (optim.AdEMAMix, {"betas": (0.9, 0.999, 1.0)}, r"betas\[2\] must be a finite number in"),
     (optim.AdEMAMix, {"alpha": -1.0}, r"alpha must be a finite number >= 0"),
     (optim.AdEMAMix, {"alpha": math.inf}, r"alpha must be a finite number"),
+    (optim.ScheduleFreeAdamW, {"warmup_steps": -1}, r"warmup_steps must be an integer >= 0"),
+    (optim.ScheduleFreeAdamW, {"warmup_steps": 2.5}, r"warmup_steps must be an integer"),
+    (optim.ScheduleFreeAdamW, {"r": math.nan}, r"r must be a finite number"),
+    (optim.ScheduleFreeAdamW, {"weight_lr_power": -1.0}, r"weight_lr_power must be a finite"),
+    (optim.ScheduleFreeAdamW, {"betas": (0.0, 0.999)}, r"betas\[0\] must be > 0"),
+    (optim.Prodigy, {"d0": 0.0}, r"d0 must be a finite number > 0"),
+    (optim.Prodigy, {"d_coef": math.inf}, r"d_coef must be a finite number > 0"),
+    (optim.Prodigy, {"beta3": 1.0}, r"beta3 must be a finite number in \[0.0, 1.0\).*None"),
+    (optim.Prodigy, {"growth_rate": math.nan}, r"growth_rate must be a finite number > 0"),
+    (optim.Prodigy, {"growth_rate": 0.0}, r"growth_rate must be a finite number > 0.*None"),
+    (optim.Prodigy, {"slice_p": 0}, r"slice_p must be an integer >= 1"),
+    (optim.Prodigy, {"lr": -1.0}, r"lr must be a finite number >= 0"),
 ]
 
 

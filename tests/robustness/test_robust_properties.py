@@ -91,6 +91,18 @@ HYPER = {
     "eps_root": st.floats(0.0, 1e-3),
     "trust_coefficient": log_uniform(1e-4, 1.0),
     "use_clipping": st.booleans(),
+    # Schedule-Free AdamW and Prodigy (beta3 None is √beta2; growth_rate inf is the default)
+    "warmup_steps": st.integers(0, 20),
+    "r": st.floats(0.0, 2.0),
+    "weight_lr_power": st.floats(0.0, 3.0),
+    "beta3": st.none() | st.floats(0.0, 0.9999),
+    "decouple": st.booleans(),
+    "use_bias_correction": st.booleans(),
+    "safeguard_warmup": st.booleans(),
+    "d0": log_uniform(1e-8, 1e-2),
+    "d_coef": st.floats(0.1, 2.0),
+    "growth_rate": st.just(float("inf")) | st.floats(1.0, 2.0),
+    "slice_p": st.integers(1, 3),
 }
 THREE_BETAS = st.tuples(st.floats(0.0, 0.999), st.floats(0.0, 0.9999), st.floats(0.0, 0.9999))
 
@@ -103,6 +115,8 @@ def optimizer_setups(draw, names=NAMES):
     kwargs = {k: draw(HYPER[k]) for k in sorted(accepted) if draw(st.booleans()) or k == "lr"}
     if "betas" in kwargs and len(spec.default("betas")) == 3:
         kwargs["betas"] = draw(THREE_BETAS)
+    if "betas" in kwargs and spec.modes:  # Schedule-Free's eval() divides by β1: β1 > 0
+        kwargs["betas"] = (max(kwargs["betas"][0], 0.01), *kwargs["betas"][1:])
     if (kwargs.get("nesterov") or spec.fixed.get("nesterov")) and "dampening" in accepted:
         kwargs["dampening"] = 0.0  # SGD's Nesterov needs momentum > 0 and no dampening
         if "momentum" not in spec.fixed:

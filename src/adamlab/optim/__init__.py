@@ -25,6 +25,7 @@ from adamlab.optim.lion import Lion
 from adamlab.optim.multi import MultiOptimizer
 from adamlab.optim.muon import Muon
 from adamlab.optim.nadam import NAdam
+from adamlab.optim.prodigy import Prodigy
 from adamlab.optim.radam import RAdam
 from adamlab.optim.registry import (
     DECAYS,
@@ -37,6 +38,7 @@ from adamlab.optim.registry import (
 )
 from adamlab.optim.rmsprop import RMSprop
 from adamlab.optim.rprop import Rprop
+from adamlab.optim.schedulefree import ScheduleFreeAdamW
 from adamlab.optim.schedules import (
     SCHEDULES,
     Constant,
@@ -53,7 +55,7 @@ __all__ = [
     "Optimizer", "MultiOptimizer", "build_optimizer", "parameter_groups",
     "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "NAdam", "RAdam", "Adamax",
     "Adadelta", "Rprop", "ASGD", "Adafactor", "Muon",
-    "Lion", "AdaBelief", "LAMB", "LARS", "ADOPT", "AdEMAMix",
+    "Lion", "AdaBelief", "LAMB", "LARS", "ADOPT", "AdEMAMix", "ScheduleFreeAdamW", "Prodigy",
     "OPTIMIZERS", "OptimizerSpec", "get_optimizer_spec", "make_optimizer", "register", "FAMILIES",
     "DECAYS",
     "clip_grad_norm_", "clip_grad_value_", "global_norm",

@@ -39,9 +39,11 @@ from adamlab.optim.lars import LARS
 from adamlab.optim.lion import Lion
 from adamlab.optim.muon import Muon
 from adamlab.optim.nadam import NAdam
+from adamlab.optim.prodigy import Prodigy
 from adamlab.optim.radam import RAdam
 from adamlab.optim.rmsprop import RMSprop
 from adamlab.optim.rprop import Rprop
+from adamlab.optim.schedulefree import ScheduleFreeAdamW
 from adamlab.optim.sgd import SGD
 
 __all__ = ["OptimizerSpec", "OPTIMIZERS", "FAMILIES", "DECAYS", "register", "get_optimizer_spec",
@@ -201,6 +203,15 @@ for _name, _spec in {
                               decay="decoupled", reference="optax.contrib.ademamix",
                               paper="Pagliardini, Ablin & Grangier 2024, arXiv:2409.03137",
                               color="#d6616b"),
+    "schedulefree": OptimizerSpec(ScheduleFreeAdamW, {}, "AdamW without a schedule: evaluates "
+                                  "an average of its iterates", decay="decoupled", modes=True,
+                                  reference="schedulefree.AdamWScheduleFree",
+                                  paper="Defazio et al. 2024, arXiv:2405.15682",
+                                  color="#31a354"),
+    "prodigy": OptimizerSpec(Prodigy, {}, "Adam that estimates its own learning rate d",
+                             decay="decoupled", reference="prodigyopt.Prodigy",
+                             paper="Mishchenko & Defazio 2023, arXiv:2306.06101",
+                             color="#e6550d"),
 }.items():
     register(_name, _spec)
 
