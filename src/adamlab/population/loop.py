@@ -122,9 +122,11 @@ class _EarlyStoppingView:
         self.member.row = weights.copy()
 
 
-def train_population(members: list[Member], kernels: Any) -> dict[int, dict[str, Any]]:
+def train_population(members: list[Member], kernels: Any, limit_threads: bool = True
+                     ) -> dict[int, dict[str, Any]]:
     """Train the members (same architecture, data shapes and batch size) to their ends;
-    results by member index."""
+    results by member index. ``limit_threads``: run small products on one BLAS thread, as a
+    single run does (False: the caller has set the BLAS threads)."""
     members = sorted(members, key=lambda m: repr(m.key()))  # each kind on adjacent rows
     first = members[0].p
     model, dtype = first.model, first.model.dtype
@@ -143,25 +145,28 @@ def train_population(members: list[Member], kernels: Any) -> dict[int, dict[str,
     prev = np.empty_like(stack.params)
     results: dict[int, dict[str, Any]] = {}
     step = 0
-    small = threads.blas_threads(bs, stack.layout.shapes)  # the products' threads, as a run's
+    small = threads.blas_threads(bs, stack.layout.shapes) if limit_threads else None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
             threads.limited(small):
         while members:
             t0 = time.perf_counter()
             K = len(members)
-            rows = np.arange(K)[:, None]
             perm = np.stack([m.rng.permutation(n) for m in members])
+            flat = perm + (np.arange(K) * n)[:, None]  # rows of the stacked (K·n, ·) data
+            Xf, Tf = X.reshape(K * n, *X.shape[2:]), T.reshape(K * n, *T.shape[2:])
             theta_start = stack.params.copy()
             alive = np.ones(K, dtype=bool)
             loss_sum, gn_sum = np.zeros(K), np.zeros(K)
             correct = np.zeros(K, dtype=np.int64)
             for b in range(n_batches):
-                idx = perm[:, b * bs:(b + 1) * bs]
-                tb = T[rows, idx]
-                loss = stack.loss_and_grad(X[rows, idx], tb)
-                loss = loss.astype(np.float64)
+                idx = flat[:, b * bs:(b + 1) * bs].ravel()
+                m_b = len(idx) // K
+                xb = Xf.take(idx, axis=0).reshape(K, m_b, *X.shape[2:])
+                tb = Tf.take(idx, axis=0).reshape(K, m_b, *T.shape[2:])
+                loss = np.asarray(stack.loss_and_grad(xb, tb), dtype=np.float64)
                 gn = stack.grad_norms()
-                for k in np.flatnonzero(alive & ~(np.isfinite(loss) & np.isfinite(gn))):
+                finite = np.isfinite(loss + gn)  # both are ≥ 0: the sum is finite iff both are
+                for k in ([] if finite.all() else np.flatnonzero(alive & ~finite)):
                     what, value = (("the training loss", loss[k]) if not math.isfinite(loss[k])
                                    else ("the gradient norm", gn[k]))
                     members[k].steps = step

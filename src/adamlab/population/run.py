@@ -93,11 +93,16 @@ def run_population(
     *,
     memory_mb: float = MEMORY_MB,
     fallback: bool = True,
+    workers: int = 1,
 ) -> list[dict[str, Any]]:
     """Train every run; ``results[i]`` is what ``experiment.run(settings[i])`` returns
     (history, final metrics, status, error, settings, params_sha256), with ``seconds`` the
-    run's share of its population's time."""
+    run's share of its population's time. ``workers``: threads training chunks side by side
+    (each at least one chunk; NumPy, BLAS and the compiled kernels release the GIL), with the
+    BLAS on one thread each, as a single run's small products."""
     runs = _settings_list(settings)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1 (threads), got {workers!r}")
     if not (isinstance(memory_mb, (int, float)) and not isinstance(memory_mb, bool)
             and memory_mb > 0):
         raise ValueError(f"memory_mb must be a number > 0 (MiB), got {memory_mb!r}")
@@ -127,11 +132,21 @@ def run_population(
         alone.append(i)
     kernels = _kernels()
     budget = memory_mb * 2**20
+    chunks = []
     for members in pops.values():
+        members.sort(key=lambda m: repr(m.key()))  # a kind's members in one chunk, if they fit
         size = max(1, int(budget // member_bytes(members[0].p)))
-        for a in range(0, len(members), size):
-            chunk = members[a:a + size]
-            results.update(train_population(chunk, kernels if chunk[0].p.model.kernels else None))
+        if workers > 1:  # at least one chunk per worker
+            size = min(size, -(-len(members) // workers))
+        chunks += [members[a:a + size] for a in range(0, len(members), size)]
+    def train(chunk: list[Member], limit: bool = True) -> dict[int, dict[str, Any]]:
+        return train_population(chunk, kernels if chunk[0].p.model.kernels else None, limit)
+
+    if workers == 1 or len(chunks) == 1:
+        for chunk in chunks:
+            results.update(train(chunk))
+    else:
+        results.update(_in_threads(chunks, train, workers))
     for i in alone:
         results[i] = run_single(runs[i])
     return [results[i] for i in range(len(runs))]
@@ -164,3 +179,17 @@ def _kernels() -> Any:
     from adamlab.population import _kernels
 
     return _kernels
+
+
+def _in_threads(chunks: list, train: Any, workers: int) -> dict[int, dict[str, Any]]:
+    """Train the chunks on ``workers`` threads, the BLAS on one thread for all of them (set
+    once here: each thread setting and restoring it would race)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from adamlab.train import threads
+
+    out: dict[int, dict[str, Any]] = {}
+    with threads.limited(1), ThreadPoolExecutor(workers) as pool:
+        for part in pool.map(lambda c: train(c, False), chunks):
+            out.update(part)
+    return out

@@ -106,8 +106,10 @@ class StackedMLP:
         self._zs = []
         last = len(self.weights) - 1
         for i, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            Wc = self._buf(("W", i), W.shape[1:])
+            np.copyto(Wc, W)  # each member's matrix, now back to back: BLAS reads it faster
             z = self._buf((tag, "z", i, n), (n, W.shape[2]))
-            np.matmul(a, W, out=z)  # Z = X W
+            np.matmul(a, Wc, out=z)  # Z = X W
             z += b[:, None, :]  # Z = X W + b
             self._zs.append(z)
             if i < last and self.activation is not None:
@@ -137,11 +139,13 @@ class StackedMLP:
         for i in range(len(self.weights) - 1, -1, -1):
             x = self._acts[i]
             np.matmul(x.transpose(0, 2, 1), d, out=self.dweights[i])  # ∂L/∂W = Xᵀ dZ
-            np.matmul(ones, d, out=self.dbiases[i])  # ∂L/∂b = 1ᵀ dZ (as Dense: a BLAS product)
+            db = self._buf(("db", i), d.shape[2:])
+            np.matmul(ones, d, out=db)  # ∂L/∂b = 1ᵀ dZ (as Dense: a BLAS product)
+            np.copyto(self.dbiases[i], db)  # (into the strided rows directly: 40x slower)
             if i == 0:
                 break
             dx = self._buf(("dx", i, n), x.shape[1:])
-            np.matmul(d, self.weights[i].transpose(0, 2, 1), out=dx)  # ∂L/∂X = dZ Wᵀ
+            np.matmul(d, self._work[("W", i)].transpose(0, 2, 1), out=dx)  # ∂L/∂X = dZ Wᵀ
             if self.activation is not None:
                 dzi = self._buf(("dzh", i, n), x.shape[1:])
                 work = tuple(self._buf(("work", i, n, j), x.shape[1:])
