@@ -112,6 +112,11 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "adamlab-explore"
 
     # ------------------------------------------------------------- plumbing
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        """Refused and failed requests only: a slider sends one request per move."""
+        if str(code).isdigit() and int(code) >= 400:
+            super().log_request(code, size)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
         if not self.server.quiet:
             sys.stderr.write(f"explore: {self.address_string()} {format % args}\n")
