@@ -50,10 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows an option's default, unless it is None or False ("not given": the help says what
-    then happens)."""
+    then happens) or the help already says it."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or action.default is False:
+        if action.default is None or action.default is False or "default" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 

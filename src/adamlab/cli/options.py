@@ -108,7 +108,7 @@ DATA_OPTIONS = [
     ("--data", "data", dict(metavar="NAME|PATH",
                             help="built-in data set (article, moons, circles, xor, "
                                  "spirals, blobs, breast-cancer, wine, digits) or a "
-                                 ".csv/.npy/.npz file (default: article)")),
+                                 f".csv/.npy/.npz file (default: {DEFAULTS.data})")),
     ("--target", "target", dict(metavar="COLUMN",
                                 help="target column of a CSV (default: the last), "
                                      "or the y .npy of an X .npy")),
@@ -122,16 +122,19 @@ DATA_OPTIONS = [
 MODEL_OPTIONS = [
     ("--hidden", "hidden", dict(type=int_list, metavar="W,W",
                                 help="hidden layer widths, e.g. 16,16; "
-                                     "'none' for no hidden layer (default: 16)")),
+                                     "'none' for no hidden layer "
+                                     f"(default: {','.join(map(str, DEFAULTS.hidden))})")),
     ("--activation", "activation", dict(type=choice(ACTIVATIONS, "activation"),
                                         help=f"hidden units: {', '.join(ACTIVATIONS)} "
-                                             "(default: tanh)")),
+                                             f"(default: {DEFAULTS.activation})")),
     ("--dropout", "dropout", dict(type=fraction,
-                                  help="dropout rate after hidden layers (default 0)")),
-    ("--dtype", "dtype", dict(choices=["float32", "float64"], help="precision (default float64)")),
+                                  help="dropout rate after hidden layers "
+                                       f"(default {DEFAULTS.dropout:g})")),
+    ("--dtype", "dtype", dict(choices=["float32", "float64"],
+                              help=f"precision (default {DEFAULTS.dtype})")),
 ]
 OPTIM_OPTIONS = [
-    ("--lr", "lr", dict(type=positive_float, help="learning rate (default 0.01)")),
+    ("--lr", "lr", dict(type=positive_float, help=f"learning rate (default {DEFAULTS.lr:g})")),
     ("--betas", "betas", dict(type=float_pair, metavar="B1,B2",
                               help="Adam's betas (default 0.9,0.999; B1,B2,B3 for an "
                                    "optimizer with three)")),
@@ -148,12 +151,14 @@ OPTIM_OPTIONS = [
     ("--l2", "l2", dict(type=nonneg_float, help="L2 penalty ½·l2·ΣW² added to the loss")),
 ]
 TRAIN_OPTIONS = [
-    ("--epochs", "epochs", dict(type=positive_int, help="epochs in total (default 100)")),
+    ("--epochs", "epochs", dict(type=positive_int,
+                                help=f"epochs in total (default {DEFAULTS.epochs})")),
     ("--batch-size", "batch_size", dict(type=batch_size, metavar="N|full",
-                                        help="mini-batch size (default 16)")),
+                                        help=f"mini-batch size (default {DEFAULTS.batch_size})")),
     ("--val-fraction", "val_fraction", dict(type=fraction, metavar="F",
                                             help="stratified validation share "
-                                                 "(default 0.2; 0 for none)")),
+                                                 f"(default {DEFAULTS.val_fraction:g}; "
+                                                 "0 for none)")),
     ("--early-stopping", "early_stopping", dict(type=positive_int, metavar="PATIENCE",
                                                 help="stop after PATIENCE epochs without a "
                                                      "better val loss, and restore the best "
@@ -164,7 +169,8 @@ TRAIN_OPTIONS = [
                                 help="linear warmup (cosine schedule)")),
     ("--clip-norm", "clip_norm", dict(type=positive_float, help="clip the global gradient norm")),
     ("--class-weight", "class_weight", dict(choices=["balanced"], help="reweight classes")),
-    ("--seed", "seed", dict(type=nonneg_int, help="seed of everything random (default 0)")),
+    ("--seed", "seed", dict(type=nonneg_int,
+                            help=f"seed of everything random (default {DEFAULTS.seed})")),
     ("--log-steps", "log_steps", dict(action="store_const", const=True,
                                       help="also record the loss of every step (smoothed curve)")),
 ]
@@ -182,7 +188,7 @@ def add_options(parser: argparse.ArgumentParser, optimizer: bool = True) -> None
         if title == "optimizer" and optimizer:
             group.add_argument("--optimizer", dest="optimizer", default=None,
                                type=choice(OPTIMIZERS, "optimizer"),
-                               help=f"{', '.join(OPTIMIZERS)} (default: adam)")
+                               help=f"{', '.join(OPTIMIZERS)} (default: {DEFAULTS.optimizer})")
         if title == "optimizer":
             group.add_argument("--optimizer-arg", dest="optimizer_args", default=None,
                                action="append", type=key_value, metavar="KEY=VALUE",
