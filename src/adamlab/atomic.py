@@ -44,11 +44,6 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """``atomic_write_bytes`` of ``text`` in UTF-8."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
 def json_text(data: Any) -> str:
     """The JSON adamlab writes: indented, no NaN or Infinity (a ValueError instead)."""
     return json.dumps(data, indent=2, allow_nan=False) + "\n"

@@ -15,6 +15,7 @@ from typing import Any
 from adamlab.cli import grids
 from adamlab.cli.options import add_options, name_list, positive_int, settings_from_args
 from adamlab.cli.progress import RunTicks
+from adamlab.experiment import Settings
 from adamlab.optim import OPTIMIZERS
 from adamlab.rundir import directory as rundir
 
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     base = settings_from_args(args)
     # Synthetic data is drawn once for every run: with data_seed, else --seed (default 0).
     data_seed = base.data_seed if base.data_seed is not None else base.seed
-    base = type(base).from_dict({**base.to_dict(), "data_seed": data_seed})
+    base = Settings.from_dict({**base.to_dict(), "data_seed": data_seed})
     tasks, data_name = grids.tasks(base, args.optimizers, [base.lr], args.seeds)
     out = rundir.new_run_dir(args.out, f"compare-{Path(base.data).stem}")
     t0 = time.perf_counter()
