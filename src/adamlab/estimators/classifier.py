@@ -28,43 +28,60 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     cross-entropy; K > 2 classes -> K softmax units and cross-entropy; a 0/1 indicator matrix
     (multi-label) -> one sigmoid unit per label. Trains in the dtype of X (float32 or float64).
 
-    Parameters shared with scikit-learn (same names, defaults and meaning)
-    ----------------------------------------------------------------------
+    Parameters shared with scikit-learn 1.9 (same names, order, defaults and meaning)
+    ---------------------------------------------------------------------------------
     hidden_layer_sizes : array-like of int, default=(100,)
         Widths of the hidden layers; ``()`` means no hidden layer (logistic regression).
     activation : {"relu", "tanh", "logistic", "identity", "sigmoid", "leaky_relu", "gelu"}
         Hidden units; "logistic" is scikit-learn's name for "sigmoid". Default "relu".
+    solver : {"adam", "sgd", "lbfgs"}, default="adam"
+        "adam": adamlab's Adam (or the registry optimizer named by ``optimizer``); "sgd":
+        scikit-learn's SGD with momentum, exactly (``_sgd.SklearnSGD``); "lbfgs": full-batch
+        L-BFGS-B from scipy on the network's exact gradients (no ``partial_fit``).
     alpha : float, default=1e-4
         L2 penalty, scikit-learn's convention: each mini-batch adds ``alpha/(2·n_b)·ΣW²``.
     batch_size : int or "auto", default="auto"
-        Mini-batch size; "auto" is ``min(200, n_samples)``.
+        Mini-batch size; "auto" is ``min(200, n_samples)``. Not used by "lbfgs".
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        scikit-learn's schedule of the "sgd" solver: ``η = learning_rate_init / (t+1)**power_t``
+        after each epoch (t = samples seen), or η/5 whenever the stopping rule fires.
     learning_rate_init : float, default=1e-3
+    power_t : float, default=0.5
     max_iter : int, default=200
-        Epochs per ``fit`` (``partial_fit`` does one).
+        Epochs per ``fit`` (``partial_fit`` does one); L-BFGS iterations for "lbfgs".
     shuffle : bool, default=True
     random_state : int, RandomState or None
         Initial weights (drawn as scikit-learn draws them), the early-stopping split and the
         shuffling order.
     tol, n_iter_no_change : float, int
         Stop when the training loss (or, with ``early_stopping``, the validation score or loss)
-        has not improved by ``tol`` for more than ``n_iter_no_change`` epochs in a row.
+        has not improved by ``tol`` for more than ``n_iter_no_change`` epochs in a row; for
+        "lbfgs", ``tol`` is scipy's ``gtol``.
     verbose : bool
     warm_start : bool, default=False
         ``fit`` continues the previous run: weights *and* optimizer state (moments, step count).
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+        The "sgd" solver's momentum (scikit-learn's velocity form).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (or use ``eval_set``), stop on the
         validation metric, and restore the weights of the best epoch.
     validation_fraction : float, default=0.1
     beta_1, beta_2, epsilon : float
         Adam's β1, β2 and ε (for any optimizer that has them).
+    max_fun : int, default=15000
+        The "lbfgs" solver's limit on loss evaluations.
 
     adamlab's additions
     -------------------
-    optimizer : str, default="adam"
-        A name of ``adamlab.optim.OPTIMIZERS``: adam, adamw, amsgrad, nadam, radam, adamax, sgd,
-        momentum, nesterov, rmsprop, adagrad.
+    optimizer : str or None, default=None
+        None follows ``solver``; otherwise a name of ``adamlab.optim.OPTIMIZERS`` (adamw, nadam,
+        lion, …), which refines solver="adam", or with solver="sgd" an SGD-family row (sgd,
+        momentum, nesterov: PyTorch's form). With solver="lbfgs" it is an error.
     weight_decay : float or None, default=None
         Decoupled weight decay θ ← θ·(1 − lr·λ) (AdamW's); None keeps the optimizer's default.
+    decay_biases : bool, default=False
+        Apply ``weight_decay`` to the biases too (default: the weight matrices only).
     lr_schedule : str, default="constant"
         A name of ``adamlab.optim.SCHEDULES``, over ``max_iter`` epochs.
     clip_norm : float or None
@@ -73,7 +90,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         False: PyTorch's Adam (ε added to the bias-corrected √v̂). True: scikit-learn's and
         Keras' form (ε added to √v before bias correction).
     callbacks : list of ``adamlab.train.Callback`` or None
-        Called by the trainer (on_epoch_end logs, stop_training, …).
+        Called by the trainer (on_epoch_end logs, stop_training, …). scikit-learn's callbacks
+        (``sklearn.callback``) go through ``set_callbacks``.
     early_stopping_monitor : {"val_score", "val_loss"}, default="val_score"
         What early stopping watches: accuracy (scikit-learn's rule) or the validation loss.
     class_weight : dict, list of dicts, "balanced" or None
@@ -84,7 +102,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     classes_, n_features_in_, feature_names_in_, n_outputs_, n_layers_, out_activation_,
     coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_,
     best_validation_score_, n_iter_, t_
-        As in scikit-learn. ``coefs_``/``intercepts_`` are views into the model's parameters.
+        As in scikit-learn ("lbfgs" sets no loss_curve_, best_loss_, validation_scores_).
+        ``coefs_``/``intercepts_`` are views into the model's parameters.
     history_ : adamlab.train.History
         Per epoch: loss, accuracy, val_loss, val_accuracy, lr, grad_norm, update_ratio, time.
     """

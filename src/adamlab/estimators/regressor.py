@@ -20,10 +20,12 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     """Multi-layer perceptron regressor: ``sklearn.neural_network.MLPRegressor`` with adamlab's
     optimizers, training loop and checkpoints.
 
-    Linear output units and half squared error, ``L = Σ_k (ŷ_k − y_k)² / (2K)`` per sample
-    (scikit-learn's ``squared_error``), for one target or K of them. The parameters and the
-    fitted attributes are those of ``MLPClassifier`` (see its docstring) without
-    ``class_weight``/``classes_``; ``early_stopping`` scores the validation set by R².
+    ``loss="squared_error"`` (the default): linear output units and half squared error,
+    ``L = Σ_k (ŷ_k − y_k)² / (2K)`` per sample, for one target or K of them.
+    ``loss="poisson"``: ŷ = exp(z) and half the Poisson deviance (``_poisson``), targets ≥ 0.
+    ``loss`` is the first parameter, as in scikit-learn; the others and the fitted attributes
+    are those of ``MLPClassifier`` (see its docstring) without ``class_weight``/``classes_``;
+    ``early_stopping`` scores the validation set by R².
     """
 
     _parameter_constraints: dict = REGRESSOR_CONSTRAINTS
