@@ -36,12 +36,14 @@ import machine  # noqa: E402
 import memory  # noqa: E402
 import optimizer_step  # noqa: E402
 import population  # noqa: E402
+import scaling  # noqa: E402
 import tabular  # noqa: E402
 import wide  # noqa: E402
 from common import Result, Settings, Target, fmt_value  # noqa: E402
 
 WORKLOADS = {"tabular": tabular, "article": article, "wide": wide,
-             "optimizer": optimizer_step, "memory": memory, "population": population}
+             "optimizer": optimizer_step, "memory": memory, "population": population,
+             "scaling": scaling}
 
 
 def table(results: list[Result], targets: list[Target]) -> list[list[str]]:
