@@ -228,6 +228,8 @@ def test_lbfgs_has_no_partial_fit_and_refuses_an_optimizer():
     X, y = dataset("wine")
     with pytest.raises(ValueError, match="solver='lbfgs' is full-batch"):
         MLPClassifier(solver="lbfgs", optimizer="adam").fit(X, y)
+    with pytest.raises(ValueError, match="eval_set is for the stochastic solvers"):
+        MLPClassifier(solver="lbfgs").fit(X, y, eval_set=(X, y))
 
 
 def test_divergence_is_sklearns_value_error_and_adamlabs_divergence_error():

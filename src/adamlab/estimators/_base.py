@@ -142,6 +142,9 @@ class BaseMLP(FittedViews, CallbackSupportMixin, BaseEstimator):
             self._check_unchanged(hidden)
             model = self._trainer.model
         if self.solver == "lbfgs":
+            if eval_set is not None:
+                raise ValueError("eval_set is for the stochastic solvers' epochs; "
+                                 "solver='lbfgs' has none (use solver='adam' or 'sgd')")
             return self._fit_lbfgs(model, X, t, sw, first, X_given, y_given, sample_weight)
         Xtr, ttr, swtr, val = self._validation(X, t, sw, eval_set, rs)
         if first:
@@ -219,6 +222,8 @@ class BaseMLP(FittedViews, CallbackSupportMixin, BaseEstimator):
             "activation": (model.activation, activation_name(self.activation)),
             "solver/optimizer": (trainer.optimizer_name, stochastic_optimizer(self) or "lbfgs"),
             "lr_schedule": (trainer.schedule_name, self.lr_schedule),
+            "decay_biases": (getattr(trainer, "decay_biases", self.decay_biases),
+                             self.decay_biases),
         }
         for name, (was, now) in fixed.items():
             if was != now:
