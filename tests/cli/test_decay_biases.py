@@ -6,9 +6,22 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from adamlab.cli import main
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "run_v1"
+
+
+
+@pytest.fixture(autouse=True)
+def no_pictures(monkeypatch):
+    """Figures saved as a placeholder: rendering PNGs is most of these runs' time, and the
+    tests look at the weights and settings."""
+    from adamlab.rundir import directory
+
+    monkeypatch.setattr(directory, "save_figure",
+                        lambda fig, path, dpi=120: directory.atomic_write_bytes(path, b"figure"))
 
 
 def train(tmp_path, capsys, *argv: str) -> dict:

@@ -12,6 +12,17 @@ from adamlab.cli import main
 SMALL = ["--data", "moons", "--n-samples", "60", "--hidden", "4", "--epochs", "2"]
 
 
+
+@pytest.fixture(autouse=True)
+def no_pictures(monkeypatch):
+    """Figures saved as a placeholder: rendering PNGs is most of these runs' time, and the
+    tests look at the weights and settings."""
+    from adamlab.rundir import directory
+
+    monkeypatch.setattr(directory, "save_figure",
+                        lambda fig, path, dpi=120: directory.atomic_write_bytes(path, b"figure"))
+
+
 def train(tmp_path, capsys, *argv: str) -> dict:
     out = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
     code = main(["train", *argv, "--out", str(out), "--json", "--quiet"])
