@@ -110,7 +110,7 @@ SQRT_CALLS = [0]
 
 def _ieee_sqrt(t: torch.Tensor) -> torch.Tensor:
     SQRT_CALLS[0] += 1
-    flat = [math.sqrt(v) for v in t.detach().reshape(-1).tolist()]
+    flat = [math.sqrt(v) if v >= 0 else math.nan for v in t.detach().reshape(-1).tolist()]
     return torch.tensor(flat, dtype=t.dtype).reshape(t.shape)
 
 
