@@ -36,8 +36,9 @@ STEPS = 200
 #: Steps after which the parameters are recorded (every step early on, then every 10th).
 RECORDED = list(range(1, 11)) + list(range(20, STEPS + 1, 10))
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
-SHAPES = [(5, 3), (2, 4), (4,)]  # a tall matrix, a wide one, a vector
-MATRICES = [0, 1]  # Muon's parameters (it refuses vectors)
+SHAPES = [(5, 3), (2, 4), (4,), (2, 3, 4)]  # a tall matrix, a wide one, a vector, a 3-D array
+MATRICES = [0, 1]  # Muon's parameters (it refuses anything not 2-D)
+FIRST_THREE = [0, 1, 2]  # the others' (Adafactor also gets the 3-D array: factored per slice)
 
 # (case name, torch class, kwargs). Every flag and range that changes the math appears.
 CASES: list[tuple[str, str, dict]] = [
@@ -175,7 +176,8 @@ def main() -> None:
     torch_muon._zeropower_via_newtonschulz = ns_float64
     try:
         for name, cls_name, kwargs in CASES:
-            which = MATRICES if cls_name == "Muon" else list(range(len(SHAPES)))
+            which = {"Muon": MATRICES, "Adafactor": list(range(len(SHAPES)))}.get(cls_name,
+                                                                              FIRST_THREE)
             rec = run(cls_name, kwargs, which)
             for k, v in rec.items():
                 assert np.all(np.isfinite(v)), (name, k)
