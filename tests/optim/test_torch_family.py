@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adamlab import optim
 from adamlab.optim import ASGD, Adadelta, Adafactor, Muon, Rprop
@@ -360,3 +362,26 @@ def test_muon_refuses_a_vector_naming_it_and_the_fallback():
                "param_names": ["dense0.weight", "dense0.bias"]}])
     with pytest.raises(ValueError, match=r"build_optimizer does: AdamW"):
         Muon([np.zeros((2, 2)), np.zeros(3)])
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(momentum=st.floats(0.0, 0.99), nesterov=st.booleans(), ns_steps=st.integers(0, 8),
+       adjust=st.sampled_from([None, "original", "match_rms_adamw"]),
+       wd=st.floats(0.0, 0.5), lr=st.floats(1e-4, 0.5), shape=st.sampled_from([(6, 2), (3, 5)]),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**16))
+def test_muon_stays_finite_on_a_bounded_matrix_problem(momentum, nesterov, ns_steps, adjust, wd,
+                                                       lr, shape, dtype, seed):
+    """f(W) = Σ log cosh(W − C): gradients tanh(W − C) in (−1, 1), zero ones included."""
+    rng = np.random.default_rng(seed)
+    c = rng.normal(scale=10.0, size=shape)
+    w = rng.normal(size=shape).astype(dtype)
+    opt = Muon([w], lr=lr, momentum=momentum, nesterov=nesterov, ns_steps=ns_steps,
+               adjust_lr_fn=adjust, weight_decay=wd)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        for t in range(60):
+            g = np.tanh(w - c).astype(dtype)
+            if t % 7 == 0:
+                g[...] = 0  # a step without gradient: ‖M‖ may be 0, clamped at ε
+            opt.step([g])
+    assert w.dtype == dtype and np.all(np.isfinite(w))
+    assert np.all(np.isfinite(opt.state[0]["momentum_buffer"]))
