@@ -218,3 +218,34 @@ def test_a_converged_run_trains_again_when_warm_started():
     assert clf.n_iter_ == 4
     clf.set_params(warm_start=True).fit(X, y)
     assert clf.n_iter_ == 3  # not stopped at once by the previous fit's count (best_loss kept)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_file_of_the_first_release_goes_on_counting_samples():
+    """Files saved before the monitor counted t_ itself: t_ continues from the saved value."""
+    from pathlib import Path
+
+    v1 = Path(__file__).resolve().parents[1] / "fixtures" / "estimator_v1" / "classifier.npz"
+    est = MLPClassifier.load(v1)
+    before = est.t_
+    X = np.zeros((7, est.n_features_in_))
+    est.partial_fit(X, np.r_[np.zeros(4, int), np.ones(3, int)][:7] % len(est.classes_))
+    assert before > 0 and est.t_ == before + 7
+
+
+def test_a_pickle_without_the_newer_parameters_gets_their_defaults():
+    """A pickle of an earlier release has no solver, learning_rate, …: unpickled, they are
+    scikit-learn's defaults and the estimator trains on."""
+    X, y = dataset("wine")
+    clf = MLPClassifier(**SETTINGS).fit(X, y)
+    state = clf.__getstate__()
+    for name in ("solver", "learning_rate", "power_t", "momentum", "nesterovs_momentum",
+                 "max_fun", "decay_biases"):
+        del state[name]
+    state["optimizer"] = "adam"  # what the first release stored
+    old = MLPClassifier.__new__(MLPClassifier)
+    old.__setstate__(state)
+    assert old.solver == "adam" and old.max_fun == 15000 and old.momentum == 0.9
+    np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
+    old.set_params(warm_start=True).fit(X, y)
+    assert old.n_iter_ > 0

@@ -19,6 +19,7 @@ into the model's one parameter buffer.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -296,6 +297,12 @@ class BaseMLP(FittedViews, CallbackSupportMixin, BaseEstimator):
             trainer = trainer_from_state(*trainer)
             attach(trainer.model, state.get("loss", "squared_error"))
             state = dict(state, _trainer=trainer)
+        # a pickle of an earlier release lacks the newer parameters: their defaults, and the
+        # bias decay its run had
+        defaults = {k: v.default for k, v in inspect.signature(type(self)).parameters.items()}
+        if "decay_biases" not in state and isinstance(trainer, Trainer):
+            defaults["decay_biases"] = bool(getattr(trainer, "decay_biases", False))
+        state = {**{k: v for k, v in defaults.items() if k not in state}, **state}
         super().__setstate__(state)
 
     # --------------------------------------------------------------- save/load

@@ -159,6 +159,8 @@ def load(cls: type, path: Any) -> Any:
     try:
         est = cls(**{k: decode(v) for k, v in info["params"].items()})
         est._trainer = trainer_from_state(arrays, meta)
+        if "decay_biases" not in info["params"]:  # saved when weight decay covered everything
+            est.decay_biases = bool(getattr(est._trainer, "decay_biases", False))
         attach(est._trainer.model, getattr(est, "loss", "squared_error"))
         mon_arrays = {k[len(_PREFIX):]: v for k, v in arrays.items() if k.startswith(_PREFIX)}
         est._monitor = Monitor.from_state(mon_arrays, info["monitor"])
@@ -167,6 +169,8 @@ def load(cls: type, path: Any) -> Any:
                 raise ValueError(f"unknown fitted attribute {name!r}")
             setattr(est, name, decode(value))
         est._dtype = est._trainer.model.dtype
+        if "t" not in info["monitor"]:  # saved before the monitor counted samples (t_)
+            est._monitor.t = int(getattr(est, "t_", 0))
     except ckpt.CheckpointError as e:
         raise ckpt.CheckpointError(f"{path}: {e}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as e:
