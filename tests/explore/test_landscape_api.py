@@ -122,6 +122,10 @@ def test_surface_is_the_function_on_a_grid():
     ({"function": "beale", "optimizers": [{"name": "adam"}], "start": [1e9, 0]},
      ["'start[0]'"]),
     ({"function": "beale", "optimizers": [{"name": "adam"}], "lrr": 1}, ["'lrr'"]),
+    ({"function": "beale", "optimizers": [{"name": "sgd"}], "beta1": 2}, ["'beta1'"]),
+    ({"function": "beale", "optimizers": [{"name": "adam", "step": 1}]},
+     ["optimizers[0]", "'step'"]),
+    ({"function": "beale", "optimizers": ["adam"]}, ["optimizers[0]", "object"]),
 ])
 def test_bad_landscape_requests_say_what_is_wrong(body, words):
     with pytest.raises(BadRequest) as e:

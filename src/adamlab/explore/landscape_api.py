@@ -57,8 +57,18 @@ def optimizer_rows() -> list[dict[str, Any]]:
         rows.append({"name": name, "summary": spec.summary, "family": spec.family,
                      "color": _color(name), "betas": "betas" in args, "eps": "eps" in args,
                      "weight_decay": "weight_decay" in args and spec.decay != "none",
-                     "default_lr": spec.default_lr()})
+                     "default_lr": default_lr(spec)})
     return rows
+
+
+def default_lr(spec: Any) -> float | None:
+    """The row's default learning rate, or None when it has none (a row whose lr defaults to
+    None, say, is still offered: the landscape then takes its family's rate)."""
+    try:
+        value = float(spec.default_lr())
+    except (TypeError, ValueError, KeyError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def meta() -> dict[str, Any]:
@@ -109,20 +119,23 @@ def landscape(body: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(chosen, list) or not 1 <= len(chosen) <= LIMITS["optimizers"]:
         raise BadRequest(f"'optimizers' must be a list of 1 to {LIMITS['optimizers']} entries "
                          f"like {{\"name\": \"adam\", \"lr\": 0.05}}, got {chosen!r:.60}")
+    for field in ("beta1", "beta2", "eps", "weight_decay"):  # checked even if no one takes it
+        if field in body:
+            number(body, field, *LIMITS[field])
     names = [row["name"] for row in optimizer_rows()]
-    paths = []
+    runs = []  # every entry checked before any path runs
     for k, entry in enumerate(chosen):
         where = f"optimizers[{k}]"
-        if not isinstance(entry, Mapping):
-            raise BadRequest(f"'{where}' must be an object {{\"name\": ..., \"lr\": ...}}")
-        only_fields(entry, ("name", "lr"))
         try:
+            if not isinstance(entry, Mapping):
+                raise BadRequest("must be an object {\"name\": ..., \"lr\": ...}")
+            only_fields(entry, ("name", "lr"))
             name = choice(entry, "name", names)
             lr = number(entry, "lr", *LIMITS["lr"], default=fn.default_lr(name))
         except BadRequest as e:
             raise BadRequest(f"{where}: {e}") from None
-        settings = optimizer_settings(name, lr, body)
-        paths.append(cached_path(fn.name, name, settings, steps, start))
+        runs.append((name, optimizer_settings(name, lr, body)))
+    paths = [cached_path(fn.name, name, settings, steps, start) for name, settings in runs]
     return {"function": fn.name, "steps": steps, "start": list(start), "paths": paths,
             "draw": drawing(paths, fn)}
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.explore.landscape_api import optimizer_rows, optimizer_settings
+from adamlab.explore.landscape_api import default_lr, optimizer_rows, optimizer_settings
 from adamlab.explore.validate import (
     LIMITS,
     BadRequest,
@@ -116,8 +116,8 @@ class Playground:
                            default="adam")
         from adamlab.optim import get_optimizer_spec
 
-        lr = number(body, "lr", *LIMITS["lr"], default=max(get_optimizer_spec(optimizer)
-                                                           .default_lr(), 0.01))
+        own = default_lr(get_optimizer_spec(optimizer))
+        lr = number(body, "lr", *LIMITS["lr"], default=max(own or 0.01, 0.01))
         batch_size = integer(body, "batch_size", *LIMITS["batch_size"], default=32)
         settings = {"dataset": dataset, "n_samples": n_samples, "noise": noise, "seed": seed,
                     "hidden": hidden, "activation": activation, "optimizer": optimizer,
