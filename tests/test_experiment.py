@@ -75,6 +75,8 @@ def test_synthetic_data_is_drawn_from_data_seed_when_given():
     (dict(epochs=0), "epochs"), (dict(lr=-1.0), "lr"), (dict(lr=float("nan")), "lr"),
     (dict(val_fraction=1.0), "val_fraction"), (dict(dtype="float16"), "dtype"),
     (dict(hidden=[0]), "hidden"), (dict(early_stopping=0), "early_stopping"),
+    (dict(decay_biases="yes"), "decay_biases"), (dict(optimizer_args=[("d0", 1)]),
+                                                 "optimizer_args"),
 ])
 def test_bad_settings_are_refused_naming_the_field(change, field):
     with pytest.raises(ValueError, match=f"^{field} must be"):

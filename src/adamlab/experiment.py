@@ -239,6 +239,12 @@ def _validate(s: Settings) -> None:
         raise bad("hidden", "layer widths >= 1 (e.g. 16,16; empty for none)", s.hidden)
     if s.early_stopping is not None and s.early_stopping < 1:
         raise bad("early_stopping", "a patience >= 1 (epochs)", s.early_stopping)
+    if not isinstance(s.decay_biases, bool):
+        raise bad("decay_biases", "True or False", s.decay_biases)
+    if not (isinstance(s.optimizer_args, dict) and all(isinstance(k, str)
+                                                       for k in s.optimizer_args)):
+        raise bad("optimizer_args", "a dict of the optimizer's argument names to values "
+                  "(e.g. {'d0': 1e-6})", s.optimizer_args)
 
 
 def summarize(p: Prepared) -> dict[str, Any]:
