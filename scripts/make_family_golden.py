@@ -163,6 +163,17 @@ def prodigy_ref(kw):
     return lambda ps: Prodigy(ps, **kw)
 
 
+def prodigy_run(kw, grads):
+    """The parameters as recorded, and the estimate d (group 0's) after the same steps."""
+    ds = []
+
+    def on_step(t, opt, params):
+        if recorded(t):
+            ds.append(opt.param_groups[0]["d"])
+
+    return torch_run(prodigy_ref(kw), grads, on_step, feed=True), np.array(ds)
+
+
 def schedulefree_run(kw, grads):
     """The parameters (train mode, y) as recorded, and the eval-mode weights (x) at EVAL_AT:
     eval(), record, train(), as a training loop that evaluates does."""
@@ -258,6 +269,8 @@ def main() -> None:
     for name, cls, kw in CASES:
         if cls == "ScheduleFreeAdamW":
             arrays[f"{name}.params"], arrays[f"{name}.eval"] = schedulefree_run(kw, grads)
+        elif cls == "Prodigy":
+            arrays[f"{name}.params"], arrays[f"{name}.d"] = prodigy_run(kw, grads)
         else:
             arrays[f"{name}.params"] = reference(cls, kw, grads)
         meta_cases.append({"name": name, "class": cls, "kwargs": kw})

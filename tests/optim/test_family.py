@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from adamlab import optim
+from adamlab.nn import MLP
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 META = json.loads((FIXTURES / "family_golden.json").read_text())
@@ -90,6 +91,10 @@ def test_matches_the_reference_step_for_step(name):
     for t, got in replay(case, opt, params, evals=evals):
         np.testing.assert_allclose(got, golden(case, t), rtol=1e-10, atol=1e-13,
                                    err_msg=f"{name}: step {t}")
+        if case["class"] == "Prodigy":  # the learning rate it found, step by step
+            d = ARRAYS[f"{name}.d"][META["recorded_steps"].index(t)]
+            np.testing.assert_allclose(opt.param_groups[0]["d"], d, rtol=1e-10,
+                                       err_msg=f"{name}: d at step {t}")
         n += 1
     assert n == len(META["recorded_steps"]) and META["steps"] >= 200
     if evals:
@@ -154,6 +159,43 @@ def test_prodigy_estimates_d_per_group():
     assert np.array_equal(a[1], b[1])
     assert two.param_groups[1]["d"] == alone.param_groups[0]["d"]
     assert two.param_groups[0]["d"] != two.param_groups[1]["d"]
+
+
+REGISTERED = {"lion": "Lion", "adabelief": "AdaBelief", "lamb": "LAMB", "lars": "LARS",
+              "adopt": "ADOPT", "ademamix": "AdEMAMix", "schedulefree": "ScheduleFreeAdamW",
+              "prodigy": "Prodigy"}
+
+
+@pytest.mark.parametrize("name", [*REGISTERED, "cautious-lion"])
+def test_a_model_s_views_step_like_separate_arrays(name):
+    """Over an MLP's parameter views (adjacent in one buffer: an elementwise optimizer steps
+    them as one flat run) the numbers are those of separate copies stepped one by one; the
+    per-tensor ones (LAMB, LARS, cautious Lion) are not merged, so each keeps its own norm."""
+    kw = {"cautious": True} if name == "cautious-lion" else {}
+    name = name.replace("cautious-", "")
+    assert optim.OPTIMIZERS[name].cls.__name__ == REGISTERED[name]
+    m = MLP(3, (5, 4), 2, activation="tanh", output="softmax", rng=0)
+    opt = optim.build_optimizer(name, m.named_parameters(), decay_biases=True, **kw)
+    apart = [p.copy() for p in opt.params]
+    ref = optim.make_optimizer(name, apart, **kw)
+    views = m.gradients_for(opt.params)
+    rng = np.random.default_rng(3)
+    for _ in range(25):
+        m.grads[...] = rng.standard_normal(m.grads.shape)
+        opt.step(views)
+        ref.step([g.copy() for g in views])
+    # merged: the views' state arrays are views of one buffer (adjacent parameters, one run)
+    a, b = (next(v for v in st.values() if isinstance(v, np.ndarray)) for st in opt.state[:2])
+    merged = a.base is not None and a.base is b.base
+    assert merged == (name not in ("lamb", "lars") and not kw)
+    if name == "schedulefree":
+        opt.eval()
+        ref.eval()
+    for p, q in zip(opt.params, apart, strict=True):
+        if name == "prodigy":  # d sums over the group: another order of the same terms
+            np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-15)
+        else:
+            np.testing.assert_array_equal(p, q)
 
 
 # --------------------------------------------------------------------- hand-computed steps

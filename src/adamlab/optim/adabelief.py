@@ -48,8 +48,9 @@ class AdaBelief(Optimizer):
     * The rectified step has no √(1 − β2^t) in its denominator (it is inside r_t), and the
       un-rectified one divides √s_t by √(1 − β2^t) before adding ε, as torch's Adam does.
     * The reference keeps weight_decouple, fixed_decay, rectify and degenerated_to_sgd for the
-      whole optimizer; here they are hyperparameters (per group, same defaults). optax has no
-      AdaBelief with rectification (``optax.adabelief`` is the plain form, ε_root inside √).
+      whole optimizer; here they are hyperparameters (per group, same defaults).
+    * ``optax.adabelief`` is the un-rectified form without amsgrad; its ``eps_root`` is added
+      to s each step like the authors' ε, its ``eps`` after the √.
     """
 
     buffers = ("exp_avg", "exp_avg_var")
