@@ -211,6 +211,25 @@ def test_moving_a_slider_redraws_and_the_numbers_are_adamlabs(page, shots):
     assert _severe(page) == []
 
 
+def test_a_click_on_the_plot_moves_the_start(page):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    svg = page.find_element("id", "ls-svg")
+    width = svg.size["width"]
+    # a quarter of the way across, half way up: (-1, 1) on Rosenbrock's [-2, 2] x [-1, 3]
+    ActionChains(page).move_to_element_with_offset(svg, -width / 4, 0).click().perform()
+    _wait(page, "document.getElementById('ls-start-x').value === '-1.00' && "
+                "document.body.dataset.drawing === 'false'")
+    _wait(page, "document.body.dataset.drawing === 'false'")
+    assert float(_js(page, "document.getElementById('ls-start-y').value")) == pytest.approx(
+        1.0, abs=0.02)
+    first = _points(page, "adam").split(" ")[0]
+    x, y = map(float, first.split(","))
+    assert (x, y) == pytest.approx((140.0, 230.0), abs=3)  # (-1, 1) on the 560 x 460 plot
+    assert _js(page, "document.getElementById('cell-adam-x').textContent") != "–"
+    assert _severe(page) == []
+
+
 def test_training_updates_the_boundary_and_the_curves(page, shots):
     page.find_element("id", "tab-playground").click()
     page.find_element("id", "pg-step").click()

@@ -41,6 +41,8 @@ export function buildLandscapeControls() {
   }
   $("ls-inspect").addEventListener("input", () => { showSliderValues(); drawInspect(); });
   $("ls-svg").addEventListener("mousemove", hoverPath);
+  $("ls-svg").addEventListener("click", moveStart);
+  for (const id of ["ls-start-x", "ls-start-y"]) $(id).addEventListener("change", requestPaths);
   resetLandscapeDefaults();
   enforceOptimizerLimit();
 }
@@ -61,6 +63,8 @@ function resetLandscapeDefaults() {
     lr.setAttribute("aria-valuetext", fmt(lrOf(row.name)));
   }
   $("ls-steps").value = f.steps;
+  $("ls-start-x").value = f.start[0];
+  $("ls-start-y").value = f.start[1];
   showSliderValues();
 }
 
@@ -85,6 +89,8 @@ function landscapeRequest() {
   const body = { function: $("ls-function").value, optimizers, steps: Number($("ls-steps").value),
                  beta1: Number($("ls-beta1").value), beta2: Number($("ls-beta2").value),
                  eps: Number((10 ** Number($("ls-eps").value)).toPrecision(12)) };
+  const start = [Number($("ls-start-x").value), Number($("ls-start-y").value)];
+  if ($("ls-start-x").value !== "" && $("ls-start-y").value !== "" && start.every(Number.isFinite)) body.start = start;
   const wd = Number($("ls-wd").value);
   if (wd > 0) body.weight_decay = wd;
   return body;
@@ -191,6 +197,15 @@ function drawLegend(svg) {
     el("text", { x: 34, y: y + 1 }, svg).textContent = `${p.optimizer} lr ${fmt(p.settings.lr)}${p.diverged ? " (diverged)" : ""}`;
     y += 16;
   }
+}
+
+// A click on the plot starts every path there (rounded to 0.01 of the domain's units).
+function moveStart(e) {
+  const f = fnInfo(), r = $("ls-svg").getBoundingClientRect();
+  const u = (e.clientX - r.left) / r.width, v = 1 - (e.clientY - r.top) / r.height;
+  $("ls-start-x").value = (f.xlim[0] + u * (f.xlim[1] - f.xlim[0])).toFixed(2);
+  $("ls-start-y").value = (f.ylim[0] + v * (f.ylim[1] - f.ylim[0])).toFixed(2);
+  requestPaths();
 }
 
 function hoverPath(e) {
