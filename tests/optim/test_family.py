@@ -526,6 +526,33 @@ def test_converges_on_a_small_quadratic(cls):
     assert np.max(np.abs(p - CENTER)) < 1e-3, cls
 
 
+@pytest.mark.parametrize("cls", CLASSES)
+def test_maximize_is_descent_on_the_negated_gradient(cls):
+    a, b = split(ARRAYS["init"]), split(ARRAYS["init"])
+    up = getattr(optim, cls)(a, maximize=True, weight_decay=0.01)
+    down = getattr(optim, cls)(b, weight_decay=0.01)
+    for t in range(1, 21):
+        g = split(ARRAYS["grads"][t - 1])
+        up.step(g)
+        down.step([-x for x in g])
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_previous_receives_the_parameters_before_the_step(cls):
+    params = split(ARRAYS["init"])
+    opt = getattr(optim, cls)(params)
+    for t in (1, 2, 3):
+        before = [p.copy() for p in params]
+        previous = [np.full_like(p, np.nan) for p in params]
+        opt.step(split(ARRAYS["grads"][t - 1]), previous)
+        assert all(np.array_equal(x, y) for x, y in zip(previous, before, strict=True))
+    zero = [np.zeros_like(p) for p in params]
+    previous = [np.full_like(p, np.nan) for p in params]
+    optim.Prodigy(params).step(zero, previous)  # its early return (no gradient yet) as well
+    assert all(np.array_equal(x, y) for x, y in zip(previous, params, strict=True))
+
+
 BAD = [
     (optim.Lion, {"lr": -1.0}, r"lr must be a finite number >= 0"),
     (optim.Lion, {"betas": (0.9, 1.0)}, r"betas\[1\] must be a finite number in \[0.0, 1.0\)"),

@@ -139,7 +139,9 @@ class Prodigy(Optimizer):
         d_numerator = group["d_numerator"] * beta3  # r ← β3·r
         delta_numerator, d_denom = 0.0, 0.0
         gs = []
-        for p, g, state in zip(params, grads, states, strict=True):
+        for j, (p, g, state) in enumerate(zip(params, grads, states, strict=True)):
+            if previous is not None:
+                np.copyto(previous[j], p)  # θ before the step (a loop may undo it)
             g = direction(p, g, {"maximize": group["maximize"], "weight_decay": 0.0
                                  if group["decouple"] else decay}, self._scratch)  # g + λθ (L2)
             gs.append(g)
@@ -175,9 +177,7 @@ class Prodigy(Optimizer):
             growth = group["growth_rate"]
             d = d_max if growth is None else min(d_max, d * growth)  # min(d_max, d·inf) = d_max
         group.update(d_numerator=d_numerator, d_denom=d_denom, d=d, d_max=d_max, d_hat=d_hat)
-        for j, (p, g, state) in enumerate(zip(params, gs, states, strict=True)):
-            if previous is not None:
-                np.copyto(previous[j], p)
+        for p, g, state in zip(params, gs, states, strict=True):
             state["step"] += 1
             denom = np.sqrt(state["exp_avg_sq"], out=self._scratch(p, 2))
             denom += d * group["eps"]  # √v + d·ε
