@@ -10,7 +10,13 @@ export function buildPlaygroundControls() {
   $("pg-activation").value = "tanh";
   for (const row of state.meta.optimizers) $("pg-optimizer").appendChild(html("option", { value: row.name }, row.name));
   $("pg-optimizer").value = "adam";
-  const show = () => { for (const id of ["pg-noise", "pg-beta1", "pg-beta2"]) $(`${id}-out`).textContent = fmt(Number($(id).value)); };
+  const show = () => {
+    for (const id of ["pg-noise", "pg-beta1", "pg-beta2"]) $(`${id}-out`).textContent = fmt(Number($(id).value));
+    const fixed = $("pg-dataset").value === "article";  // the article's 100 points: no size, no noise
+    $("pg-noise").disabled = fixed; $("pg-n").disabled = fixed;
+    const row = state.meta.optimizers.find((r) => r.name === $("pg-optimizer").value);
+    $("pg-beta1").disabled = $("pg-beta2").disabled = !(row && row.betas);
+  };
   for (const node of document.querySelectorAll("#pg-form input, #pg-form select")) {
     node.addEventListener("input", () => { state.pg.dirty = true; show(); });
   }
