@@ -37,8 +37,8 @@ class LAMB(Optimizer):
     Conventions:
 
     * optax's trust ratio has no clipping of ‖θ‖ (the paper's φ is the identity here) and no
-      bias correction switch; the paper's Algorithm 2 and NVIDIA's FusedLAMB bias-correct as
-      here, some implementations (the BERT code) do not.
+      bias correction switch; the paper's Algorithm 2 and NVIDIA's FusedLAMB (its default)
+      bias-correct as here; implementations that do not differ in the first steps.
     * optax's ``mask`` (which parameters are decayed) is the parameter groups here: a group with
       weight_decay=0 (adamlab's biases by default) is not decayed.
     * Weight decay enters the update before the trust ratio is taken (the paper's), unlike

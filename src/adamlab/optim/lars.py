@@ -36,9 +36,10 @@ class LARS(Optimizer):
 
     Conventions:
 
-    * optax's momentum accumulates the learning-rate-scaled step (b = −α·r·u + μ·b), so a
-      learning-rate schedule acts on new steps only; the paper's Algorithm 1 and torch-style
-      LARS wrappers (LARC) scale the momentum buffer of the raw direction by the global rate.
+    * optax's momentum accumulates the learning-rate-scaled step (b = −α·r·u + μ·b), as the
+      paper's Algorithm 1 does (v ← m·v + γ·λ·(∇L + βw)), so a learning-rate schedule acts on
+      new steps only; apex's LARC around torch's SGD keeps the momentum of the ratio-scaled
+      gradient and applies the global rate after it.
     * The trust ratio is applied to every tensor, biases included (optax's
       ``trust_ratio_mask=True``); optax's masks are the parameter groups here.
     """

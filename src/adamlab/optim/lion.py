@@ -15,8 +15,8 @@ from adamlab.optim.cautious import cautious_
 class Lion(Optimizer):
     r"""Lion ("EvoLved Sign Momentum", Chen et al. 2023, arXiv:2302.06675).
 
-    Follows ``lion_pytorch.Lion`` (lucidrains, the implementation the paper's authors link)
-    step for step::
+    Follows ``lion_pytorch.Lion`` (lucidrains' lion-pytorch, the common PyTorch port) step for
+    step::
 
         g_t  = ∇f(θ_{t-1})                          (−∇f with maximize)
         θ   ← θ·(1 − α·λ)                            (decoupled decay, scaled by the lr)

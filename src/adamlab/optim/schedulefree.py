@@ -52,8 +52,8 @@ class ScheduleFreeAdamW(Optimizer):
     * The reference starts in eval mode and raises until ``train()`` is called; adamlab's
       optimizers start in train mode (``training`` is True), so the first ``train()`` is not
       needed (it is a no-op before the first step in both).
-    * optax's ``contrib.schedule_free_adamw`` wraps an AdamW whose own bias correction and
-      ε placement differ; the authors' torch code is the reference here.
+    * optax's ``contrib.schedule_free_adamw`` builds the same method from optax's pieces (its
+      warm-up through optax's schedules); the authors' torch code is the reference here.
     """
 
     buffers = ("z", "exp_avg_sq")
