@@ -106,15 +106,17 @@ def test_cross_validated_accuracy_at_least_sklearns(data):
 
 
 @pytest.mark.skipif(not os.environ.get("ADAMLAB_SLOW"), reason="slow: set ADAMLAB_SLOW=1")
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 @pytest.mark.parametrize("data", ["breast_cancer", "wine", "digits", "moons"])
-def test_cross_validated_accuracy_at_least_sklearns_defaults(data):
-    """The table of docs/sklearn.md (scripts/sklearn_accuracy.py): raw data, default settings."""
+def test_cross_validated_accuracy_at_least_sklearns_defaults(data, solver):
+    """The table of docs/sklearn.md (scripts/sklearn_accuracy.py): raw data, default settings,
+    each of the three solvers (minutes: ADAMLAB_SLOW)."""
     from sklearn import datasets
 
     X, y = {"breast_cancer": datasets.load_breast_cancer, "wine": datasets.load_wine,
             "digits": datasets.load_digits,
             "moons": lambda return_X_y: datasets.make_moons(300, noise=0.25, random_state=0),
             }[data](return_X_y=True)
-    ours = cv_accuracy(MLPClassifier, X, y, range(5))
-    theirs = cv_accuracy(SkClassifier, X, y, range(5))
+    ours = cv_accuracy(MLPClassifier, X, y, range(5), solver=solver)
+    theirs = cv_accuracy(SkClassifier, X, y, range(5), solver=solver)
     assert ours >= theirs - 0.002, (ours, theirs)
