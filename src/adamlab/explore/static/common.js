@@ -55,7 +55,7 @@ export function status(id, text, error) {
 export function lineChart(svg, series, opt) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   const [W, H] = svg.getAttribute("viewBox").split(" ").slice(2).map(Number);
-  const m = { l: 58, r: 10, t: 10, b: 32 };
+  const m = { l: 64, r: 10, t: 10, b: 32 };
   const tr = (v) => (opt.log ? Math.log10(v) : v);
   let xs = [], ys = [];
   for (const s of series) s.values.forEach((v, i) => {

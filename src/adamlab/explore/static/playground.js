@@ -93,7 +93,7 @@ const CLASS = ["#2b6cb0", "#dd6b20"];
 function drawBoundary() {
   const run = state.pg.run, canvas = $("pg-boundary"), ctx = canvas.getContext("2d");
   if (!run) return;
-  const Wc = canvas.width, Hc = canvas.height, m = { l: 44, b: 36, t: 8, r: 8 };
+  const Wc = canvas.width, Hc = canvas.height, m = { l: 56, b: 36, t: 10, r: 10 };
   const pw = Wc - m.l - m.r, ph = Hc - m.t - m.b, [x0, x1, y0, y1] = run.extent, n = run.grid;
   ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, Wc, Hc);
   const cw = pw / (n - 1), chh = ph / (n - 1);
@@ -139,7 +139,7 @@ function drawBoundary() {
   }
   ctx.textAlign = "center";
   ctx.fillText(run.feature_names[0], m.l + pw / 2, Hc - 6);
-  ctx.save(); ctx.translate(12, m.t + ph / 2); ctx.rotate(-Math.PI / 2); ctx.fillText(run.feature_names[1], 0, 0); ctx.restore();
+  ctx.save(); ctx.translate(11, m.t + ph / 2); ctx.rotate(-Math.PI / 2); ctx.fillText(run.feature_names[1], 0, 0); ctx.restore();
   ctx.textAlign = "right";
   for (let k = 0; k <= 4; k++) ctx.fillText(tick(y0 + (y1 - y0) * k / 4), m.l - 4, m.t + ph - ph * k / 4 + 4);
 }
