@@ -17,7 +17,9 @@ math) plus a few combinations, two runs of ``STEPS`` steps from the same start:
       ∂f/∂θ_i = 4c_i·θ_i·(θ_i² − a_i) + d_i·θ_{i+1} + d_{i−1}·θ_{i−1}
 
   (with ``maximize`` the optimizer is given −∂f, so that it still descends f);
-* stream: the gradients are a fixed recorded stream, the parameters never feed back.
+* stream: the gradients are a fixed recorded stream, the parameters never feed back;
+* feedback32: the feedback run in float32 (θ_0, a, 4c, d rounded to float32, every operation
+  in float32).
 
 The gradient is bit-exact in NumPy and torch: it is computed element by element with one
 IEEE-754 operation per tensor (×, −, +; each a separate kernel whose result is stored, so no
@@ -156,6 +158,7 @@ def main() -> None:
     torch.set_default_dtype(torch.float64)  # step counts and NAdam's μ-product in float64
     consts = problem()
     k = {name: torch.from_numpy(v) for name, v in consts.items()}
+    k32 = {name: v.float() if v.is_floating_point() else v for name, v in k.items()}
     arrays = dict(consts)
     for name, cls_name, kwargs in CASES:
         for mode in ("feedback", "stream"):
@@ -165,6 +168,10 @@ def main() -> None:
                 assert (SQRT_CALLS[0] > calls) == (cls_name not in NO_SQRT), (name, "sqrt")
             assert np.all(np.isfinite(traj)), (name, mode)
             arrays[f"{name}.{mode}.ieee"] = traj
+        with ieee_sqrt():  # the feedback run once more in float32 (the problem's constants too)
+            traj = run(cls_name, kwargs, k32, True)
+        assert np.all(np.isfinite(traj)), (name, "float32")
+        arrays[f"{name}.feedback32.ieee"] = traj
         traj = run(cls_name, kwargs, k, True)
         assert np.all(np.isfinite(traj)), (name, "stock")
         arrays[f"{name}.feedback.stock"] = traj
@@ -180,7 +187,7 @@ def main() -> None:
         "cases": [{"name": n, "torch_class": c, "kwargs": kw} for n, c, kw in CASES],
     }
     (OUT / "torch_feedback_golden.json").write_text(json.dumps(meta, indent=1) + "\n")
-    print(f"wrote {len(CASES)} cases x 3 runs x {STEPS} steps with torch {torch.__version__} "
+    print(f"wrote {len(CASES)} cases x 4 runs x {STEPS} steps with torch {torch.__version__} "
           f"({meta['cpu_capability']}) to {OUT}")
 
 

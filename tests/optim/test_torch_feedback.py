@@ -1,13 +1,15 @@
-"""Every optimizer bit for bit with torch.optim in float64, also where the gradient feeds back.
+"""Every optimizer bit for bit with torch.optim in float64 (and float32), also where the
+gradient feeds back.
 
 scripts/make_torch_feedback_golden.py ran torch 2.13 (CPU) for 300 steps per optimizer and per
 flag that changes its math, on the non-convex
 
     f(θ) = Σ_i c_i·(θ_i² − a_i)² + Σ_i d_i·θ_i·θ_{i+1}       (indices cyclic)
 
-whose gradient depends on the parameters (feedback), and on a fixed stream of gradients
-(stream). Here the same problem is replayed with NumPy and adamlab: the parameters must be
-*equal* (np.array_equal) to torch's at every recorded step. On the feedback trajectory a
+whose gradient depends on the parameters (feedback), on a fixed stream of gradients (stream),
+and the feedback run once more in float32 (feedback32). Here the same problem is replayed with
+NumPy and adamlab: the parameters must be *equal* (np.array_equal) to torch's at every
+recorded step. On the feedback trajectory a
 difference of one ulp in a step changes the next gradient and stays or grows (a relative 1e-3
 in 300 steps was the issue); the stream run tells an optimizer's difference from a gradient's.
 
@@ -36,25 +38,28 @@ DATA = Path(__file__).resolve().parent.parent / "fixtures"
 META = json.loads((DATA / "torch_feedback_golden.json").read_text())
 ARRAYS = np.load(DATA / "torch_feedback_golden.npz", allow_pickle=False)
 K = {name: ARRAYS[name] for name in ("a", "c4", "d", "d_prev", "next", "prev")}
+K32 = {name: v.astype(np.float32) if v.dtype == np.float64 else v for name, v in K.items()}
 
 
 def gradient(theta: np.ndarray) -> np.ndarray:
-    """∂f/∂θ_i = 4c_i·θ_i·(θ_i² − a_i) + d_i·θ_{i+1} + d_{i−1}·θ_{i−1}, as the script does."""
+    """∂f/∂θ_i = 4c_i·θ_i·(θ_i² − a_i) + d_i·θ_{i+1} + d_{i−1}·θ_{i−1}, as the script does
+    (in θ's dtype: the constants rounded to float32 for a float32 θ, as there)."""
+    k = K32 if theta.dtype == np.float32 else K
     sq = theta * theta
-    r = sq - K["a"]
+    r = sq - k["a"]
     u = theta * r
-    g = K["c4"] * u
-    g = g + K["d"] * theta[K["next"]]
-    return g + K["d_prev"] * theta[K["prev"]]
+    g = k["c4"] * u
+    g = g + k["d"] * theta[k["next"]]
+    return g + k["d_prev"] * theta[k["prev"]]
 
 
-def replay(case: dict, feedback: bool, fused: bool | None) -> np.ndarray:
+def replay(case: dict, feedback: bool, fused: bool | None, dtype=np.float64) -> np.ndarray:
     kwargs = dict(case["kwargs"])
     if "betas" in kwargs:
         kwargs["betas"] = tuple(kwargs["betas"])
     if fused is not None:
         kwargs["fused"] = fused
-    flat = ARRAYS["init"]
+    flat = ARRAYS["init"].astype(dtype)
     params, i = [], 0
     for shape in META["shapes"]:
         size = int(np.prod(shape))
@@ -86,7 +91,7 @@ NOT_YET = pytest.mark.xfail(strict=False, reason="being made exact (issue 16)")
 SKIP_NO_NUMBA = pytest.mark.skipif(not _jit.available(), reason="numba not installed")
 RUNS = []
 for _case in META["cases"]:
-    for _mode in ("feedback.ieee", "stream.ieee"):
+    for _mode in ("feedback.ieee", "stream.ieee", "feedback32.ieee"):
         if _case["torch_class"] in ADAM:
             for _fused in (False, True):
                 marks = [ADAM_PENDING] + ([SKIP_NO_NUMBA] if _fused else [])
@@ -102,10 +107,12 @@ for _case in META["cases"]:
 @pytest.mark.parametrize(("case", "mode", "fused"), RUNS)
 def test_bit_for_bit_with_torch(case, mode, fused):
     expected = ARRAYS[f"{case['name']}.{mode}"]
-    got = replay(case, mode.startswith("feedback"), fused)
+    got = replay(case, mode.startswith("feedback"), fused,
+                 np.float32 if mode.startswith("feedback32") else np.float64)
     for row, step in enumerate(META["recorded"]):
         if not np.array_equal(got[row], expected[row]):
-            ulps = np.abs(got[row].view(np.int64) - expected[row].view(np.int64)).max()
+            bits = np.int32 if got.dtype == np.float32 else np.int64
+            ulps = np.abs(got[row].view(bits) - expected[row].view(bits)).max()
             rel = np.max(np.abs(got[row] - expected[row]) / np.abs(expected[row]))
             pytest.fail(f"{case['name']} ({mode}): first differs from torch after step {step}, "
                         f"by up to {ulps} ulps (relative {rel:.2e})")
