@@ -129,3 +129,25 @@ def test_a_plateau_run_checkpointed_inside_its_first_epoch_resumes(tmp_path):
     assert resumed.position.batch == 2  # the kill came before step 3's checkpoint
     resumed.fit(X, y, epochs=2)
     np.testing.assert_array_equal(resumed.model.params, whole.model.params)
+
+
+def test_the_format_version_is_2_and_version_1_files_still_load(tmp_path):
+    """Version 2 adds the optimizer's layout by parameter name; the release before parameter
+    groups wrote 1 (tests/fixtures/run_v1) and reads only 1, so it refuses a 2 by its number."""
+    from pathlib import Path
+
+    X, y = make_blobs()
+    t = Trainer(make_model(), "adam", seed=4)
+    t.fit(X, y, epochs=1)
+    t.save_checkpoint(tmp_path / "new.npz")
+    assert ckpt.load(tmp_path / "new.npz")[1]["version"] == ckpt.VERSION == 2
+    old = Path(__file__).resolve().parent.parent / "fixtures" / "run_v1" / "checkpoint.npz"
+    assert ckpt.load(old)[1]["version"] == 1 and Trainer.from_checkpoint(old).epoch == 3
+    arrays, meta = ckpt.load(tmp_path / "new.npz")
+    meta.pop("format"), meta.pop("version"), meta.pop("arrays")
+    blob = np.frombuffer(json.dumps({"format": ckpt.FORMAT, "version": 3,
+                                     "arrays": sorted(arrays), **meta}).encode(), np.uint8)
+    np.savez(tmp_path / "newer.npz", __meta__=blob, **arrays)
+    with pytest.raises(CheckpointError, match=r"checkpoint version 3, this adamlab reads "
+                                              r"versions 1 and 2; .*upgrade adamlab"):
+        Trainer.from_checkpoint(tmp_path / "newer.npz")

@@ -33,7 +33,12 @@ import numpy as np
 from adamlab.atomic import TEMPORARY, atomic_write_bytes  # noqa: F401 — re-exported
 
 FORMAT = "adamlab-checkpoint"
-VERSION = 1
+#: The version written. 2: the optimizer's parameter groups, by the names of the model's
+#: parameters (``optimizer.parts``), its train/eval mode and evaluation weights (``eval_params``);
+#: 1: one group over the flat buffer (releases before parameter groups).
+VERSION = 2
+#: The versions read (a version-1 file loads as it was trained: ``adamlab.train.state``).
+READS = (1, 2)
 #: Loading may need at most this many bytes of memory per byte of the file on disk.
 MAX_EXPANSION = 32
 
@@ -83,10 +88,11 @@ def load(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]
                 raise CheckpointError(
                     f"{path}: not an adamlab checkpoint (format {meta.get('format')!r})"
                     if isinstance(meta, dict) else f"{path}: malformed metadata")
-            if meta.get("version") != VERSION:
+            if meta.get("version") not in READS or isinstance(meta.get("version"), bool):
                 raise CheckpointError(
-                    f"{path}: checkpoint version {meta.get('version')!r}, "
-                    f"this adamlab reads {VERSION}"
+                    f"{path}: checkpoint version {meta.get('version')!r}, this adamlab reads "
+                    f"versions {' and '.join(map(str, READS))}; a newer adamlab wrote it: "
+                    "upgrade adamlab to load it"
                 )
             listed = meta.get("arrays", [])
             if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):

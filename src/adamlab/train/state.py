@@ -9,8 +9,9 @@ may be hostile) and rebuilds a trainer that continues bit for bit where that one
 The optimizer is rebuilt from its *layout*: for each part (one, or the parts of a
 ``MultiOptimizer``) its class and, per group, the names of the model's parameters it holds
 (``model.named_parameters()``; ``"params"`` is the whole flat buffer). A checkpoint of a
-release before parameter groups has no layout: its optimizer was one group over the flat
-buffer, and is rebuilt so (weight decay on the biases too, as that run was trained).
+release before parameter groups (format version 1) has no layout: its optimizer was one
+group over the flat buffer, and is rebuilt so (weight decay on the biases too, as that run was
+trained), and its trainer settings say ``decay_biases``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from adamlab.optim import OPTIMIZERS, MultiOptimizer
 from adamlab.train import checkpoint as ckpt
-from adamlab.train import schema
+from adamlab.train import modes, schema
 from adamlab.train.history import History
 
 __all__ = ["EpochPosition", "snapshot", "restore", "load", "give_state", "FLAT"]
@@ -96,7 +97,7 @@ def snapshot(trainer: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     model, opt = trainer.model, trainer.optimizer
     opt_arrays, opt_meta = ckpt.pack_state(opt.state_dict(), "optimizer")
     arrays = {"params": model.params.copy(), **opt_arrays}
-    if getattr(opt, "modes", False):
+    if modes.has_modes(opt):
         with trainer.evaluation_weights():
             arrays["eval_params"] = model.params.copy()
     partial = None
@@ -240,6 +241,8 @@ def _optimizer(om: Mapping[str, Any], model: Any) -> Any:
     """The optimizer of the checkpoint's layout over ``model``, with default hyperparameters
     (its ``load_state_dict`` sets the saved ones)."""
     classes = {spec.cls.__name__: spec.cls for spec in OPTIMIZERS.values()}
+    if om["class"] not in classes and om["class"] != MultiOptimizer.__name__:
+        raise ckpt.CheckpointError(f"unknown optimizer class {om['class']!r}")
     parts = om.get("parts") or [{"class": om["class"], "groups": [[FLAT]]}]  # before groups
     views = {**dict(model.named_parameters()), FLAT: model.params}
     built = []
