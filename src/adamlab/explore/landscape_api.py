@@ -199,36 +199,36 @@ def trace_path(function: str, name: str, settings: Mapping[str, Any], steps: int
     xy[0] = theta
     f = [float(fn(*theta))]
     grads = np.empty((steps, 2))
-    delta = np.empty((steps, 2))
     bufs = {k: np.empty((steps, 2)) for k, v in state.items() if isinstance(v, np.ndarray)}
     t_of = np.empty(steps, dtype=np.int64)
     n, diverged = 0, False
     grad = np.empty(2)
-    for k in range(steps):
-        grad[:] = fn.gradient(theta[0], theta[1])
-        with np.errstate(over="ignore", invalid="ignore"):
+    # Overflow is not an error here: a step out of the box ends the run (run_path's rule).
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(steps):
+            grad[:] = fn.gradient(theta[0], theta[1])
             opt.step([grad])
-        state = opt.state[0]  # the property brings the state up to date (adamlab.optim.base)
-        x, y = float(theta[0]), float(theta[1])
-        finite = math.isfinite(x) and math.isfinite(y)
-        if not (finite and x0 <= x <= x1 and y0 <= y <= y1):
-            diverged = True
-            if finite:
-                with np.errstate(over="ignore", invalid="ignore"):
+            state = opt.state[0]  # the property brings the state up to date (optim.base)
+            x, y = float(theta[0]), float(theta[1])
+            finite = math.isfinite(x) and math.isfinite(y)
+            if not (finite and x0 <= x <= x1 and y0 <= y <= y1):
+                diverged = True
+                if finite:
                     fx = float(fn(np.float64(x), np.float64(y)))
-                if math.isfinite(fx) and all(np.all(np.isfinite(state[b])) for b in bufs):
-                    _record(k, theta, xy, grads, grad, delta, bufs, state, t_of)
-                    f.append(fx)
-                    n += 1
-            break
-        _record(k, theta, xy, grads, grad, delta, bufs, state, t_of)
-        f.append(float(fn(x, y)))
-        n += 1
+                    if math.isfinite(fx) and all(np.all(np.isfinite(state[b])) for b in bufs):
+                        _record(k, theta, xy, grads, grad, bufs, state, t_of)
+                        f.append(fx)
+                        n += 1
+                break
+            _record(k, theta, xy, grads, grad, bufs, state, t_of)
+            f.append(float(fn(x, y)))
+            n += 1
+    delta = xy[1:n + 1] - xy[:n]  # Δθ_t = θ_t − θ_{t-1}
     out: dict[str, Any] = {
         "optimizer": name, "settings": _jsonable(settings), "color": _color(name),
         "xy": xy[:n + 1].tolist(), "f": f, "diverged": diverged,
         "internals": {"t": t_of[:n].tolist(), "grad": grads[:n].tolist(),
-                      "step": delta[:n].tolist()},
+                      "step": delta.tolist()},
     }
     internals = out["internals"]
     if betas is not None and "exp_avg" in bufs and "exp_avg_sq" in bufs:  # Adam's moments
@@ -244,10 +244,9 @@ def trace_path(function: str, name: str, settings: Mapping[str, Any], steps: int
     return out
 
 
-def _record(k, theta, xy, grads, grad, delta, bufs, state, t_of) -> None:
+def _record(k, theta, xy, grads, grad, bufs, state, t_of) -> None:
     xy[k + 1] = theta
     grads[k] = grad
-    delta[k] = xy[k + 1] - xy[k]  # Δθ_t = θ_t − θ_{t-1}
     t_of[k] = state["step"]
     for b, a in bufs.items():
         a[k] = state[b]
