@@ -194,6 +194,15 @@ def test_moving_a_slider_redraws_and_the_numbers_are_adamlabs(page, shots):
     for key, value in expected.items():
         text = shown[f"cell-adam-{key}"]
         assert float(text) == pytest.approx(float(value), rel=2e-5, abs=1e-12), key
+    # and SGD with momentum (no β: its own state array, by name), at lr 0.001
+    theta = np.array(fn.start, dtype=np.float64)
+    heavy = make_optimizer("momentum", [theta], lr=0.001)
+    for _ in range(25):
+        heavy.step([np.array(fn.gradient(*theta), dtype=np.float64)])
+    buffer = heavy.state[0]["momentum_buffer"]
+    for i, value in enumerate([theta[0], theta[1], buffer[0], buffer[1]]):
+        key = ("x", "y", "buf:momentum_buffer-0", "buf:momentum_buffer-1")[i]
+        assert float(shown[f"cell-momentum-{key}"]) == pytest.approx(float(value), rel=2e-5), key
     page.save_screenshot(str(shots / "landscape-inspect.png"))
     # hovering Adam's 300th point inspects the step of the point under the pointer
     from selenium.webdriver.common.action_chains import ActionChains
