@@ -340,9 +340,8 @@ class Trainer:
                     cb.on_batch_end(self.step_count, step_logs)
             if (checkpoint_path and checkpoint_every_steps
                     and self.step_count % checkpoint_every_steps == 0):
-                pos.clock(t0)
+                t0 = pos.clock(t0)  # the epoch's seconds so far, in the checkpoint
                 self.save_checkpoint(checkpoint_path)
-                t0 = time.perf_counter()
         pos.clock(t0)
         row = metrics.epoch_row(self.epoch + 1, pos, params, n, loss_fn.classifies, self.lr)
         self._position = None
