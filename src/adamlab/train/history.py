@@ -10,8 +10,9 @@ loss            mean of the epoch's mini-batch losses (each batch's loss is a me
                 the loss of the weights at its end)
 accuracy        fraction of training samples classified right *during* the epoch (from each
                 batch's outputs before its step; classification only)
-val_loss        loss of the end-of-epoch weights on the validation set (nan when none)
-val_accuracy    accuracy of the end-of-epoch weights on the validation set
+val_loss        loss of the end-of-epoch weights on the validation set (nan when none); the
+                evaluation weights of an optimizer with train/eval modes (schedule-free)
+val_accuracy    accuracy of the same weights on the validation set
 lr              learning rate used during the epoch (first group's)
 grad_norm       mean over the epoch's steps of the global gradient norm ‖∇L‖₂
 update_ratio    ‖θ_end − θ_start‖₂ / ‖θ_start‖₂ over the epoch (how far the weights moved)
