@@ -3,6 +3,8 @@ a shorter run; chunking changes nothing; runs a population cannot train run alon
 
 from __future__ import annotations
 
+import pytest
+
 from adamlab import _jit
 from adamlab.experiment import Settings, run
 from adamlab.population import member_bytes, run_population
@@ -40,6 +42,14 @@ def test_early_stopping_and_shorter_runs_leave_the_others_alone():
         assert_same(g, run(s))
     assert got[0]["epochs"] < 20 and got[1]["epochs"] < 20  # they did stop early
     assert [g["epochs"] for g in got[3:]] == [12, 2, 7]
+
+
+def test_two_threads_give_the_results_of_one():
+    grid = [small(optimizer=o, seed=s) for o in ("adam", "nesterov") for s in (0, 1, 2)]
+    one, two = run_population(grid), run_population(grid, workers=2)
+    assert [comparable(a) for a in two] == [comparable(b) for b in one]
+    with pytest.raises(ValueError, match="workers must be an integer >= 1"):
+        run_population(grid, workers=0)
 
 
 def test_chunks_give_the_results_of_one_population():
