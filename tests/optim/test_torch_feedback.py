@@ -86,8 +86,6 @@ def replay(case: dict, feedback: bool, fused: bool | None, dtype=np.float64) -> 
 # torch's fused multiply-adds twice; they turn exact with the change in issue 16 §6's report.
 ADAM = {"Adam", "AdamW"}
 ADAM_PENDING = pytest.mark.xfail(strict=True, reason="Adam rounds lerp/addcmul twice (issue 16)")
-_NOT_YET: set[str] = set()
-NOT_YET = pytest.mark.xfail(strict=False, reason="being made exact (issue 16)")
 SKIP_NO_NUMBA = pytest.mark.skipif(not _jit.available(), reason="numba not installed")
 RUNS = []
 for _case in META["cases"]:
@@ -99,9 +97,7 @@ for _case in META["cases"]:
                                          id=f"{_case['name']}-{_mode}-"
                                             f"{'fused' if _fused else 'numpy'}"))
         else:
-            marks = [NOT_YET] if _case["torch_class"] in _NOT_YET else []
-            RUNS.append(pytest.param(_case, _mode, None, marks=marks,
-                                     id=f"{_case['name']}-{_mode}"))
+            RUNS.append(pytest.param(_case, _mode, None, id=f"{_case['name']}-{_mode}"))
 
 
 @pytest.mark.parametrize(("case", "mode", "fused"), RUNS)
