@@ -83,6 +83,14 @@ def test_adaptive_learning_rate_divides_by_five_until_it_stops():
     assert lrs[:3] == [0.05] * 3 and lrs[3] == lrs[4] == pytest.approx(0.01)
 
 
+def test_sklearns_sgd_runs_under_adamlabs_schedules():
+    X, y = dataset("wine")
+    clf = MLPClassifier(**{**COMMON, "solver": "sgd", "lr_schedule": "cosine",
+                           "max_iter": 8}).fit(X, y)
+    lrs = clf.history_["lr"]
+    assert lrs[0] == pytest.approx(0.05) and all(np.diff(lrs) < 0)
+
+
 def test_a_sgd_family_optimizer_is_torchs_form_and_equal_while_the_rate_is_constant():
     """optimizer="nesterov" (torch's b ← μb + g, θ ← θ − η(g + μb)) with solver="sgd" is the
     same path as scikit-learn's velocity form at a constant rate (v = −η·b), up to rounding."""

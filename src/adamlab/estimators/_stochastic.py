@@ -95,13 +95,16 @@ def run(est: Any, X, t, sw, val, epochs: int, X_given, y_given, sample_weight) -
             return est._score_logits(est._logits(Xv), tv, wv)
 
     sgd = stochastic_optimizer(est) == SKLEARN_SGD
+    # scikit-learn's η drives the optimizer only for its own schedules; "constant" leaves the
+    # rate to the trainer's lr_schedule (constant by default: the same η)
+    own_schedule = sgd and est.learning_rate != "constant"
     monitor.configure(
         n_samples=len(t), tol=float(est.tol), n_iter_no_change=est.n_iter_no_change,
         mode=est.early_stopping_monitor if est.early_stopping else "loss",
         restore=bool(est.early_stopping), score=score, verbose=bool(est.verbose),
         learning_rate=(est.learning_rate if sgd else "constant",
                        float(est.learning_rate_init), float(est.power_t)),
-        apply_lr=sgd,
+        apply_lr=own_schedule,
     )
     task = FitTask(est, X_given, y_given, sample_weight, max_subtasks=epochs)
     callbacks = [monitor, *(est.callbacks or ())]
