@@ -102,7 +102,6 @@ def test_every_optimizer_of_the_registry_trains(name):
     lr = 0.05 if name in ("sgd", "momentum", "nesterov", "adagrad") else 0.01
     lr = max(lr, OPTIMIZERS[name].default_lr())  # a rate that is a multiplier (LARS: 1)
     lr = {"adadelta": 3.0}.get(name, lr)  # its steps start at ~lr·√ε·g/√(v + ε): lr 1 is slow
-    lr = {"adadelta": 3.0}.get(name, lr)  # its steps start at ~lr·√ε·g/√(v + ε): lr 1 is slow
     clf = MLPClassifier(optimizer=name, learning_rate_init=lr, **{**SETTINGS, "max_iter": 15})
     clf.fit(X, y)
     built = clf._trainer.optimizer  # a matrix-only row: its class, then its fallback's
@@ -303,7 +302,7 @@ def test_the_convergence_warning_comes_once_per_fit_and_says_what_to_try():
     found = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert len(found) == 1
     text = str(found[0].message)
-    assert "max_iter=5" in text and "max_iter=10" in text and "warm_start=True" in text
+    assert "max_iter=5" in text and "max_iter=10" in text and "warm_start='continue'" in text
     assert "learning_rate_init=0.001" in text and found[0].filename == __file__
 
 

@@ -43,25 +43,42 @@ def test_fit_10_equals_fit_5_then_warm_started_5(case):
     X, y = dataset(data)
     whole = cls(max_iter=10, **SETTINGS).fit(X, y)
     parts = cls(max_iter=5, **SETTINGS).fit(X, y)
-    parts.set_params(warm_start=True).fit(X, y)
+    parts.set_params(warm_start="continue").fit(X, y)
     assert_same_run(whole, parts)
     assert whole.n_iter_ == 10 and parts.n_iter_ == 5  # epochs of the last call, as in sklearn
     assert len(parts.history_["epoch"]) == 10
 
 
-def test_sklearn_restarts_adam_on_warm_start_adamlab_does_not():
-    """The gap this closes: scikit-learn's warm start builds a new Adam (m = v = 0, t = 0)."""
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_warm_start_true_is_sklearns_new_optimizer_continue_is_the_run(solver):
+    """scikit-learn's warm start builds a new optimizer (Adam: m = v = 0, t = 0; SGD: velocity
+    0, η = learning_rate_init): warm_start=True does the same, to rounding, while
+    warm_start="continue" (adamlab's) equals one uninterrupted fit."""
     X, y = dataset("wine")
-    kw = dict(hidden_layer_sizes=(12,), batch_size=32, random_state=0, shuffle=False)
+    kw = dict(hidden_layer_sizes=(12,), batch_size=32, random_state=0, shuffle=False,
+              solver=solver, learning_rate_init=0.01)
+    ours = {"eps_hat": True} if solver == "adam" else {}
+    if solver == "sgd":
+        kw["learning_rate"] = "invscaling"
     sk_whole = SkClassifier(max_iter=10, **kw).fit(X, y)
     sk_parts = SkClassifier(max_iter=5, **kw).fit(X, y)
     sk_parts.set_params(warm_start=True).fit(X, y)
     assert not np.allclose(sk_whole.coefs_[0], sk_parts.coefs_[0], rtol=0, atol=1e-9)
-    ours_whole = MLPClassifier(max_iter=10, eps_hat=True, **kw).fit(X, y)
-    ours_parts = MLPClassifier(max_iter=5, eps_hat=True, **kw).fit(X, y)
-    ours_parts.set_params(warm_start=True).fit(X, y)
-    np.testing.assert_array_equal(ours_whole.coefs_[0], ours_parts.coefs_[0])
-    np.testing.assert_allclose(ours_whole.coefs_[0], sk_whole.coefs_[0], atol=1e-12)
+    restarted = MLPClassifier(max_iter=5, **ours, **kw).fit(X, y)
+    restarted.set_params(warm_start=True).fit(X, y)
+    for a, b in zip(restarted.coefs_ + restarted.intercepts_,
+                    sk_parts.coefs_ + sk_parts.intercepts_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(restarted.loss_curve_, sk_parts.loss_curve_, rtol=1e-10)
+    assert restarted.n_iter_ == sk_parts.n_iter_ and restarted.t_ == sk_parts.t_
+    if solver == "sgd":  # (scikit-learn's Adam calls its bias-corrected step learning_rate)
+        assert restarted._optimizer.learning_rate == pytest.approx(
+            sk_parts._optimizer.learning_rate, rel=1e-12)
+    continued = MLPClassifier(max_iter=5, **ours, **kw).fit(X, y)
+    continued.set_params(warm_start="continue").fit(X, y)
+    whole = MLPClassifier(max_iter=10, **ours, **kw).fit(X, y)
+    np.testing.assert_array_equal(whole._trainer.model.params, continued._trainer.model.params)
+    np.testing.assert_allclose(whole.coefs_[0], sk_whole.coefs_[0], rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -80,7 +97,7 @@ def test_partial_fit_epochs_equal_fit(case):
 def test_partial_fit_then_fit_with_warm_start_continues():
     X, y = dataset("wine")
     whole = MLPClassifier(max_iter=4, **SETTINGS).fit(X, y)
-    mixed = MLPClassifier(max_iter=3, warm_start=True, **SETTINGS)
+    mixed = MLPClassifier(max_iter=3, warm_start="continue", **SETTINGS)
     mixed.partial_fit(X, y, classes=[0, 1, 2])
     mixed.fit(X, y)
     assert_same_run(whole, mixed)
@@ -117,7 +134,7 @@ def test_a_stored_model_predicts_the_same_and_continues_bit_for_bit(tmp_path, ho
         np.testing.assert_array_equal(again.classes_, first.classes_)
         np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
     assert again.get_params() == first.get_params()
-    again.set_params(warm_start=True).fit(X, y)
+    again.set_params(warm_start="continue").fit(X, y)
     assert_same_run(whole, again)
 
 
@@ -173,7 +190,8 @@ def test_save_before_fit_raises_not_fitted(tmp_path):
 def test_warm_start_applies_new_hyperparameters_to_the_running_optimizer():
     X, y = dataset("wine")
     clf = MLPClassifier(max_iter=3, **SETTINGS).fit(X, y)
-    clf.set_params(warm_start=True, learning_rate_init=0.002, beta_1=0.8, eps_hat=True).fit(X, y)
+    clf.set_params(warm_start="continue", learning_rate_init=0.002, beta_1=0.8,
+                   eps_hat=True).fit(X, y)
     group = clf._trainer.optimizer.param_groups[0]
     assert group["lr"] == 0.002 and group["betas"] == (0.8, 0.999) and group["eps_hat"] is True
     assert clf._trainer.optimizer.state[0]["step"] == 6 * -(-len(y) // 32)
@@ -216,8 +234,11 @@ def test_a_converged_run_trains_again_when_warm_started():
         clf = MLPClassifier(max_iter=500, tol=0.5, n_iter_no_change=2, **SETTINGS).fit(X, y)
     # The first epoch sets best_loss; stop when more than 2 in a row do not improve it by 0.5.
     assert clf.n_iter_ == 4
-    clf.set_params(warm_start=True).fit(X, y)
+    clf.set_params(warm_start="continue").fit(X, y)
     assert clf.n_iter_ == 3  # not stopped at once by the previous fit's count (best_loss kept)
+    again = MLPClassifier(max_iter=500, tol=0.5, n_iter_no_change=2, **SETTINGS).fit(X, y)
+    again.set_params(warm_start=True).fit(X, y)
+    assert again.n_iter_ == 1  # scikit-learn's: the count carries on, the fit stops at once
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -5,7 +5,7 @@ directory with its one import line changed to ``from adamlab.estimators import M
 MLPRegressor`` and run by pytest in a subprocess (with scikit-learn's conftest as a plugin, for
 its ``global_random_seed`` fixture). Every test must pass except those named in
 ``EXPECTED_FAILURES`` (each with its reason, also in docs/sklearn.md); tests scikit-learn itself
-skips without pandas may skip. About 10 s on 2 cores.
+skips without pandas may skip. About 6 s.
 """
 
 from __future__ import annotations

@@ -218,7 +218,7 @@ def test_solver_sgd_continues_after_save_and_pickle(tmp_path):
 
     X, y = dataset("wine")
     settings = {**COMMON, "solver": "sgd", "learning_rate": "invscaling", "max_iter": 4,
-                "warm_start": True}
+                "warm_start": "continue"}
     straight = MLPClassifier(**{**settings, "max_iter": 8}).fit(X, y)
     clf = MLPClassifier(**settings).fit(X, y)
     clf.save(tmp_path / "clf.npz")

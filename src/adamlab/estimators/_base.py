@@ -45,6 +45,8 @@ from adamlab.train import Trainer
 __all__ = ["BaseMLP", "store_parameters", "is_stochastic"]
 
 _DTYPES = (np.float64, np.float32)
+#: ``warm_start="continue"``: adamlab's warm start, which continues the optimizer's state.
+CONTINUE = "continue"
 
 
 def store_parameters(est: BaseEstimator, arguments: dict[str, Any]) -> None:
@@ -148,12 +150,16 @@ class BaseMLP(FittedViews, CallbackSupportMixin, BaseEstimator):
                                  "solver='lbfgs' has none (use solver='adam' or 'sgd')")
             return self._fit_lbfgs(model, X, t, sw, first, X_given, y_given, sample_weight)
         Xtr, ttr, swtr, val = self._validation(X, t, sw, eval_set, rs)
+        # warm_start=True is scikit-learn's: a new optimizer; "continue" is adamlab's: the run
+        fresh = not first and not incremental and self.warm_start != CONTINUE
         if first:
             self._trainer = _stochastic.build_trainer(self, model, rs)
             self._new_monitor()
+        elif fresh:
+            _stochastic.restart_optimizer(self)
         _stochastic.configure(self, len(ttr))
         _stochastic.run(self, Xtr, ttr, swtr, val, 1 if incremental else self.max_iter,
-                        X_given, y_given, sample_weight)
+                        X_given, y_given, sample_weight, fresh=fresh)
         _stochastic.record(self, incremental)
         return self._check_finite()
 

@@ -83,7 +83,7 @@ MLP_CONSTRAINTS: dict[str, list] = {
     "random_state": ["random_state"],
     "tol": [Interval(Real, 0, None, closed="left")],
     "verbose": ["verbose"],
-    "warm_start": ["boolean"],
+    "warm_start": ["boolean", StrOptions({"continue"})],  # "continue": adamlab's (the run)
     "momentum": [Interval(Real, 0, 1, closed="both")],
     "nesterovs_momentum": ["boolean"],
     "early_stopping": ["boolean"],

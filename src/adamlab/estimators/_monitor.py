@@ -53,21 +53,26 @@ class Monitor(Callback):
 
     def configure(self, *, n_samples: int, tol: float, n_iter_no_change: float, mode: str,
                   restore: bool, score: Callable[[], float] | None, verbose: bool,
-                  learning_rate: tuple[str, float, float], apply_lr: bool) -> None:
+                  learning_rate: tuple[str, float, float], apply_lr: bool,
+                  fresh: bool = False) -> None:
         """Settings for the next fit. ``score`` computes the validation score of the current
         weights (None: no validation set); ``mode`` is "loss", "val_score" or "val_loss";
         ``learning_rate`` is scikit-learn's (schedule, learning_rate_init, power_t), whose η
-        the monitor puts in the optimizer's groups after each epoch when ``apply_lr``."""
+        the monitor puts in the optimizer's groups after each epoch when ``apply_lr``.
+        ``fresh``: scikit-learn's warm start — η starts again from ``learning_rate_init`` (its new
+        optimizer) and the no-improvement count carries on; otherwise η continues and, when the
+        last fit converged, the count starts afresh so that the new fit trains."""
         self.n_samples, self.tol, self.n_iter_no_change = n_samples, tol, n_iter_no_change
         self.mode, self.restore, self.score, self.verbose = mode, restore, score, verbose
-        if self.learning_rate is None:
+        if self.learning_rate is None or fresh:
             self.learning_rate = LearningRate(*learning_rate)
         else:
             self.learning_rate.restart(*learning_rate)
         self.apply_lr = apply_lr
         self.n_iter = 0
-        if self.stopped:  # the last fit converged: a new one starts counting afresh
-            self.count, self.stopped = 0, False
+        if self.stopped and not fresh:  # the last fit converged: count afresh
+            self.count = 0
+        self.stopped = False
 
     # ----------------------------------------------------------------- hooks
     def on_train_begin(self, logs: dict[str, Any]) -> None:
@@ -192,7 +197,7 @@ def not_converged_message(est: Any) -> str:
         f"optimization hasn't converged yet. {type(est).__name__}: reached "
         f"max_iter={est.max_iter} epochs and the {what} was still "
         f"improving by more than tol={est.tol:g} within n_iter_no_change={est.n_iter_no_change} "
-        f"epochs. Try more epochs (e.g. max_iter={2 * est.max_iter}, or warm_start=True to "
+        f"epochs. Try more epochs (e.g. max_iter={2 * est.max_iter}, or warm_start='continue' to "
         f"continue this run) or another learning rate (learning_rate_init={lr:g} now: larger, "
         f"e.g. {3 * lr:g}, to go faster; smaller, e.g. {lr / 3:g}, if the loss curve is noisy)."
     )

@@ -34,9 +34,11 @@ from adamlab.estimators._solver import (
     update_hyperparameters,
 )
 from adamlab.estimators._warn import warn
+from adamlab.optim import build_optimizer
 from adamlab.train import DivergenceError, Trainer
 
-__all__ = ["NON_FINITE", "SolverDivergedError", "build_trainer", "configure", "run", "record"]
+__all__ = ["NON_FINITE", "SolverDivergedError", "build_trainer", "restart_optimizer",
+           "configure", "run", "record"]
 
 #: scikit-learn's message for weights that are not finite after fit (its suite matches it).
 NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain large "
@@ -65,6 +67,29 @@ def build_trainer(est: Any, model: Any, rs: Any) -> Trainer:
                    schedule_epochs=est.max_iter, **extra)
 
 
+def restart_optimizer(est: Any) -> None:
+    """scikit-learn's warm start: the same weights under a new optimizer (Adam: m = v = 0,
+    t = 0; SGD: velocity 0), built as ``build_trainer`` built the first and loaded into the
+    running one, so the trainer, its schedule position and its generators stay."""
+    trainer = est._trainer
+    name, args = stochastic_optimizer(est), optimizer_arguments(est)
+    if name == SKLEARN_SGD:
+        fresh = SklearnSGD([trainer.model.params], **args)
+    else:
+        fresh = build_optimizer(name, trainer.model.named_parameters(),
+                                decay_biases=bool(est.decay_biases), **args)
+    optimizer = trainer.optimizer
+    initial = [g.get("initial_lr") for g in _groups(optimizer)]
+    optimizer.load_state_dict(fresh.state_dict())
+    for group, was in zip(_groups(optimizer), initial, strict=True):
+        if was is not None:  # the schedule's base rate: learning_rate_init again
+            group["initial_lr"] = group["lr"]
+
+
+def _groups(optimizer: Any) -> list[dict]:
+    return [g for part in getattr(optimizer, "parts", [optimizer]) for g in part.param_groups]
+
+
 def configure(est: Any, n_train: int) -> None:
     """Per-call settings: scikit-learn lets any of them change between warm starts."""
     trainer = est._trainer
@@ -81,8 +106,10 @@ def configure(est: Any, n_train: int) -> None:
     update_hyperparameters(trainer.optimizer, optimizer_arguments(est), bool(est.decay_biases))
 
 
-def run(est: Any, X, t, sw, val, epochs: int, X_given, y_given, sample_weight) -> None:
-    """Train ``epochs`` epochs (fewer if the monitor stops) of ``est._trainer``."""
+def run(est: Any, X, t, sw, val, epochs: int, X_given, y_given, sample_weight,
+        fresh: bool = False) -> None:
+    """Train ``epochs`` epochs (fewer if the monitor stops) of ``est._trainer``; ``fresh``: a
+    scikit-learn warm start (see ``Monitor.configure``)."""
     trainer, monitor = est._trainer, est._monitor
     dtype = trainer.model.dtype
     score = None
@@ -104,7 +131,7 @@ def run(est: Any, X, t, sw, val, epochs: int, X_given, y_given, sample_weight) -
         restore=bool(est.early_stopping), score=score, verbose=bool(est.verbose),
         learning_rate=(est.learning_rate if sgd else "constant",
                        float(est.learning_rate_init), float(est.power_t)),
-        apply_lr=own_schedule,
+        apply_lr=own_schedule, fresh=fresh,
     )
     task = FitTask(est, X_given, y_given, sample_weight, max_subtasks=epochs)
     callbacks = [monitor, *(est.callbacks or ())]

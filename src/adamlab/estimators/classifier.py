@@ -58,8 +58,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         has not improved by ``tol`` for more than ``n_iter_no_change`` epochs in a row; for
         "lbfgs", ``tol`` is scipy's ``gtol``.
     verbose : bool
-    warm_start : bool, default=False
-        ``fit`` continues the previous run: weights *and* optimizer state (moments, step count).
+    warm_start : bool or "continue", default=False
+        True (scikit-learn's): ``fit`` starts from the previous weights with a new optimizer
+        (Adam's moments and step count, SGD's velocity and η start again). "continue"
+        (adamlab's): ``fit`` continues the previous run, optimizer state included, so
+        ``fit(max_iter=10)`` equals ``fit(max_iter=5)`` + a continued ``fit(max_iter=5)``.
     momentum : float, default=0.9
     nesterovs_momentum : bool, default=True
         The "sgd" solver's momentum (scikit-learn's velocity form).
