@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from adamlab import _jit
-from adamlab.optim._fma import fma_numpy
+from adamlab.optim._fma import fma, fma_numpy
 
 IMPLEMENTATIONS = [pytest.param(fma_numpy, id="numpy"), pytest.param(
     "numba", id="numba", marks=pytest.mark.skipif(not _jit.available(), reason="no numba"))]
@@ -74,3 +75,17 @@ def test_fma_writes_in_place_and_survives_overflowing_splits(impl):
     assert out is x
     np.testing.assert_array_equal(x[:3], [4e305, 8.0, np.inf])
     assert np.isnan(x[3])
+
+
+@pytest.mark.parametrize("fma_", [fma, fma_numpy], ids=["fma", "numpy"])
+def test_fma_does_not_warn_whatever_out_held(fma_):
+    """A fresh scratch array may hold signalling NaNs (numba's float32 loop reads ``out``):
+    they are overwritten, silently."""
+    for dtype, snan in ((np.float32, np.uint32(0x7F800001)),
+                        (np.float64, np.uint64(0x7FF0000000000001))):
+        out = np.full(7, snan).view(dtype)
+        x = np.arange(7, dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fma_(x, dtype(0.5), x, out)
+        np.testing.assert_array_equal(out, 1.5 * x)

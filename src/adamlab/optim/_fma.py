@@ -117,5 +117,9 @@ def fma(a, b, c, out: np.ndarray) -> np.ndarray:
     dtype = out.dtype
     if kernel is None or dtype not in (np.float32, np.float64):
         return fma_numpy(a, b, c, out)
-    kernel(np.asarray(a, dtype), np.asarray(b, dtype), np.asarray(c, dtype), out=out)
+    # Like torch (and the emulation), no floating-point warnings: a NaN or ±inf made is in the
+    # result. The float32 loop numba builds also reads ``out`` first, and old contents that are
+    # signalling NaNs (a fresh np.empty scratch array) would set the invalid flag: ignored too.
+    with np.errstate(invalid="ignore", over="ignore"):
+        kernel(np.asarray(a, dtype), np.asarray(b, dtype), np.asarray(c, dtype), out=out)
     return out
