@@ -41,7 +41,8 @@ def optimizer_family(name: str) -> str:
 @dataclass(frozen=True)
 class Function2D:
     """A 2-D test function: value, exact gradient, start, plot domain, minima (and saddle
-    points), learning rate per optimizer family (``adamlab.optim.FAMILIES``), default number of steps."""
+    points), learning rate per optimizer family (``adamlab.optim.FAMILIES``), default number
+    of steps."""
 
     name: str
     value: Value

@@ -170,7 +170,9 @@ def test_every_optimizer_is_drawn(name):
     assert set(inspect.signature(spec.cls).parameters) - {"params"} <= set(HYPER)
 
 
-@pytest.mark.parametrize("alpha", [0.5, 0.9])
+# alpha 0.9 left out: with torch's once-rounded (FMA) v update the negative variance no longer
+# arises there within 600 steps, so that case would prove nothing; alpha 0.5 still reaches it.
+@pytest.mark.parametrize("alpha", [0.5])
 def test_centered_rmsprop_survives_a_constant_gradient(alpha):
     """√(v − ḡ²): once g stops changing, v and ḡ² are equal up to rounding, and the difference
     turns negative for some coordinates (NaN in torch 2.13: step 52 at alpha 0.5, 329 at 0.9).
