@@ -119,8 +119,12 @@ def run_population(
                 if key not in datasets:
                     datasets[key] = load(s)
                 p = prepare(s, dataset=datasets[key])
-            except ValueError as e:
-                raise type(e)(f"settings[{i}]: {e}") from None
+            except ValueError as e:  # (DataError too: a ValueError of one message)
+                try:
+                    named = type(e)(f"settings[{i}]: {e}")
+                except TypeError:
+                    raise e from None
+                raise named from None
             why = _prepared_unsupported(p)
             if why is None:
                 member = Member(i, p, time.perf_counter() - t0)
