@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
                        description="Compute a learning-rate schedule per epoch and draw it "
                                    "(schedule.png), as adamlab train would apply it.")
     p.add_argument("--schedule", type=choice(SCHEDULES, "schedule"), default="cosine",
-                   help=f"{', '.join(s for s in SCHEDULES if s != 'plateau')}")
+                   help=", ".join(s for s, spec in SCHEDULES.items() if not spec.needs_metric))
     p.add_argument("--epochs", type=positive_int, default=100, help="length of the run")
     p.add_argument("--lr", type=positive_float, default=0.01, help="base learning rate")
     p.add_argument("--warmup", type=nonneg_int, default=0, help="linear warmup epochs (cosine)")
@@ -29,9 +29,11 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.schedule == "plateau":
-        raise UsageError("the plateau schedule depends on the validation loss, so it cannot be "
-                         "drawn before training; choose constant, step, exponential or cosine")
+    if SCHEDULES[args.schedule].needs_metric:
+        drawable = ", ".join(s for s, spec in SCHEDULES.items() if not spec.needs_metric)
+        raise UsageError(f"the {args.schedule} schedule follows a metric measured in training "
+                         f"(the validation loss), so it cannot be drawn before training; "
+                         f"choose one of {drawable}")
     try:
         sched = make_schedule(args.schedule, args.epochs, warmup=args.warmup, gamma=args.gamma,
                               step_size=args.step_size, eta_min=args.eta_min)

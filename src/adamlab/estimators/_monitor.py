@@ -27,6 +27,7 @@ import numpy as np
 
 from adamlab.estimators._sgd import LearningRate
 from adamlab.train import Callback
+from adamlab.train.inputs import batch_size_for
 
 __all__ = ["Monitor", "not_converged_message"]
 
@@ -88,7 +89,7 @@ class Monitor(Callback):
 
     def on_batch_end(self, step: int, logs: dict[str, Any]) -> None:
         n, b = self.n_samples, logs["batch"]  # b = 1, 2, …
-        bs = n if self.trainer.batch_size is None else min(self.trainer.batch_size, n)
+        bs = batch_size_for(self.trainer.batch_size, n)
         self._acc += logs["loss"] * min(bs, n - (b - 1) * bs)  # m_b·L_b
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
@@ -106,11 +107,12 @@ class Monitor(Callback):
                 print(f"Validation score: {score:f}")
         improved = self._update(loss, score, logs.get("val_loss", math.nan))
         if improved and self.restore:
-            params = self.trainer.model.params
-            if self.best_params is None:
-                self.best_params = params.copy()
-            else:
-                np.copyto(self.best_params, params)
+            with self.trainer.evaluation_weights():  # schedule-free: its average, not z or y
+                params = self.trainer.model.params
+                if self.best_params is None:
+                    self.best_params = params.copy()
+                else:
+                    np.copyto(self.best_params, params)
         self.learning_rate.iteration_ends(self.t)
         if self.count > self.n_iter_no_change:
             what = "Training loss" if self.mode == "loss" else "Validation " + (
@@ -148,7 +150,7 @@ class Monitor(Callback):
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
         if self.restore and self.best_params is not None:
-            self.trainer.model.params[...] = self.best_params
+            self.trainer.use_weights(self.best_params)
         self.trainer = None  # no reference kept between fits
         self.score = None
 

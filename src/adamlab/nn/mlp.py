@@ -33,7 +33,7 @@ from adamlab import _jit
 from adamlab.nn.activations import get_activation
 from adamlab.nn.init import INITIALIZERS, resolve_init
 from adamlab.nn.layers import ActivationLayer, Dense, Dropout, Layer
-from adamlab.nn.losses import HEADS, normalized_weights
+from adamlab.nn.losses import HEADS, l2_penalty, normalized_weights
 from adamlab.nn.parameters import ParameterBuffer
 from adamlab.nn.workspace import Workspace
 
@@ -196,6 +196,12 @@ class MLP:
         """Name -> shaped view of ``buffer``, any flat array laid out like ``params``."""
         return self._buffer.views(buffer)
 
+    def views_like(self, params: Sequence[np.ndarray], buffer: np.ndarray
+                   ) -> tuple[np.ndarray, ...]:
+        """The views of ``buffer`` (laid out like ``params``) matching ``params`` (the model's
+        parameter views, or the flat ``params``): e.g. an optimizer's state in this layout."""
+        return self._buffer.like(params, buffer)
+
     def gradients_for(self, params: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         """The gradient views matching ``params`` (the model's parameter views, or the flat
         ``params`` itself), in that order: what an optimizer built over them steps with.
@@ -259,7 +265,7 @@ class MLP:
                 self._l2_work = np.empty_like(w)
             np.multiply(w, l2, out=self._l2_work)
             self._grads[self.weight_slice] += self._l2_work  # dW += λ W
-        return 0.5 * float(l2) * float(np.dot(w, w))  # ½ λ Σ W²
+        return l2_penalty(w, l2)  # ½ λ Σ W²
 
     def loss(
         self,

@@ -45,18 +45,25 @@ class ParameterBuffer:
         return {name: buffer[at:at + int(np.prod(shape))].reshape(shape)
                 for name, at, shape in self._spans}
 
-    def gradients_for(self, params: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
-        """The gradient views matching ``params`` (the parameter views, or the flat ``params``
-        itself), in that order."""
-        by_id = {id(p): g for (_, p), (_, g) in zip(self.named_params, self.named_grads,
-                                                     strict=True)}
-        by_id[id(self.params)] = self.grads
+    def like(self, params: Sequence[np.ndarray], buffer: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The views of ``buffer`` (any flat array laid out like ``params``) that match
+        ``params`` (this buffer's parameter views, or the flat ``params`` itself), in that order:
+        the gradients an optimizer over ``params`` steps with, or its state in the model's
+        layout. Matching is by identity, so a parameter must be one of these very views."""
+        names = {id(p): name for name, p in self.named_params}
+        views = self.views(buffer)
         out = []
         for i, p in enumerate(params):
-            g = by_id.get(id(p))
-            if g is None:
+            if p is self.params:
+                out.append(buffer)
+            elif id(p) in names:
+                out.append(views[names[id(p)]])
+            else:
                 raise ValueError(f"params[{i}] (shape {np.shape(p)}) is not one of this model's "
                                  "parameters: build the optimizer over model.named_parameters() "
                                  "(or [model.params])")
-            out.append(g)
         return tuple(out)
+
+    def gradients_for(self, params: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
+        """The gradient views matching ``params``, in that order (see ``like``)."""
+        return self.like(params, self.grads)

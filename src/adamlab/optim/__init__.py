@@ -46,8 +46,12 @@ from adamlab.optim.schedules import (
     ExponentialLR,
     LRScheduler,
     ReduceLROnPlateau,
+    Scheduler,
+    ScheduleSpec,
     StepLR,
+    get_schedule_spec,
     make_schedule,
+    make_scheduler,
 )
 from adamlab.optim.sgd import SGD
 
@@ -60,5 +64,6 @@ __all__ = [
     "DECAYS",
     "clip_grad_norm_", "clip_grad_value_", "global_norm",
     "SCHEDULES", "Constant", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LRScheduler",
-    "ReduceLROnPlateau", "make_schedule",
+    "ReduceLROnPlateau", "make_schedule", "make_scheduler", "get_schedule_spec", "ScheduleSpec",
+    "Scheduler",
 ]

@@ -19,9 +19,7 @@ def views_like(model: Any, params: Sequence[np.ndarray], buffer: np.ndarray
                ) -> tuple[np.ndarray, ...]:
     """The views of ``buffer`` (laid out like ``model.params``) matching ``params``, as
     ``model.gradients_for`` gives the gradients' (the flat ``params`` maps to all of it)."""
-    views = model.views(buffer)
-    names = {id(view): name for name, view in model.named_parameters()}
-    return tuple(buffer if p is model.params else views[names[id(p)]] for p in params)
+    return model.views_like(params, buffer)
 
 
 def flat_state(model: Any, optimizer: Any, key: str) -> np.ndarray:

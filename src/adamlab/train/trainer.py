@@ -33,8 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim import Optimizer, build_optimizer, clip_grad_norm_
-from adamlab.optim.schedules import Scheduler, get_schedule_spec, make_scheduler
+from adamlab.optim import (
+    Optimizer,
+    Scheduler,
+    build_optimizer,
+    clip_grad_norm_,
+    get_schedule_spec,
+    make_scheduler,
+)
 from adamlab.train import checkpoint as ckpt
 from adamlab.train import metrics, modes, state, threads
 from adamlab.train.callbacks import Callback
