@@ -15,6 +15,7 @@ TIERS = [
     {"data", "optim", "nn"},
     {"landscape"},
     {"train", "plot"},
+    {"lrfind"},
     {"experiment", "estimators", "article"},
     {"rundir", "population"},
     {"sweep"},

@@ -1,14 +1,16 @@
 """adamlab: train and understand small neural networks with Adam and its family, in NumPy.
 
 Public at the top level: ``MLPClassifier`` and ``MLPRegressor`` (scikit-learn estimators, from
-``adamlab.estimators``; imported on first use, so ``import adamlab`` stays light).
+``adamlab.estimators``) and ``lr_find`` (the learning-rate range test, ``adamlab.experiment``);
+imported on first use, so ``import adamlab`` stays light.
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "lr_find", "__version__"]
 
-_LAZY = {"MLPClassifier": "adamlab.estimators", "MLPRegressor": "adamlab.estimators"}
+_LAZY = {"MLPClassifier": "adamlab.estimators", "MLPRegressor": "adamlab.estimators",
+         "lr_find": "adamlab.experiment"}
 
 
 def __getattr__(name: str):

@@ -14,6 +14,7 @@ synthetic data sets draw from ``data_seed`` (default: ``seed``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,11 @@ import numpy as np
 from adamlab.data import DataError, Dataset, Rows, Standardizer, load_data
 from adamlab.data.rows import row_blocks
 from adamlab.data.split import validation_split
+from adamlab.lrfind import LRFind, LRRangeTest, run_range_test
 from adamlab.nn import MLP
 from adamlab.nn.losses import TASKS
 from adamlab.train import Callback, EarlyStopping, Trainer
+from adamlab.train.inputs import batch_size_for
 
 
 @dataclass
@@ -283,3 +286,32 @@ def run(settings: Settings | dict[str, Any]) -> dict[str, Any]:
     out.update(status=status, error=error, settings=s.to_dict(),
                seconds=time.perf_counter() - t0, history=p.trainer.history.to_dict()["epochs"])
     return out
+
+
+def lr_find(settings: Settings | dict[str, Any] | None = None, *,
+            seeds: int | Sequence[int] = 3, lr_min: float = 1e-6, lr_max: float = 1.0,
+            steps: int = 100, beta: float = 0.98, diverge: float = 4.0,
+            **overrides: Any) -> LRFind:
+    """The learning-rate range test (``adamlab.lrfind``) of the run ``adamlab train`` would
+    make of ``settings`` (or of keyword arguments: ``lr_find(data="moons", optimizer="lion")``):
+    the same data for every seed (``data_seed``, default ``seed``), each seed its own weights
+    and batch order, the learning rate growing from ``lr_min`` to ``lr_max`` over ``steps``
+    steps. ``seeds``: how many (0 … k−1), or which. Early stopping and schedules are off."""
+    base = Settings() if settings is None else (
+        settings if isinstance(settings, Settings) else Settings.from_dict(dict(settings)))
+    base = Settings.from_dict({**base.to_dict(), **overrides, "early_stopping": None,
+                               "schedule": "constant", "warmup": 0, "lr": lr_min})
+    data_seed = base.data_seed if base.data_seed is not None else base.seed
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    shared: dict[str, Dataset] = {}
+
+    def fit(seed: int, test: LRRangeTest) -> None:
+        s = Settings.from_dict({**base.to_dict(), "seed": seed, "data_seed": data_seed})
+        p = prepare(s, shared.get("data"))
+        shared["data"] = p.dataset
+        batches = -(-len(p.y_train) // batch_size_for(s.batch_size, len(p.y_train)))
+        p.trainer.fit(p.X_train, p.y_train, epochs=-(-steps // batches), callbacks=[test],
+                      class_weight=s.class_weight, classes=p.dataset.classes)
+
+    return run_range_test(fit, seed_list, lr_min, lr_max, steps, beta, diverge,
+                          settings=base.to_dict())

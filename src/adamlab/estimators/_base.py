@@ -312,6 +312,16 @@ class BaseMLP(FittedViews, CallbackSupportMixin, BaseEstimator):
         super().__setstate__(state)
 
     # --------------------------------------------------------------- save/load
+    def lr_find(self, X, y, sample_weight=None, **kw):
+        """The learning-rate range test (``adamlab.lrfind``) of this estimator's settings:
+        ``est.lr_find(X, y).suggestion`` for ``learning_rate_init``. Keywords: ``seeds`` (3),
+        ``lr_min`` (1e-6), ``lr_max`` (1), ``steps`` (100), ``beta`` (0.98), ``diverge`` (4).
+        Leaves this estimator as it was (each seed fits a clone)."""
+        from adamlab.estimators._lrfind import lr_find
+
+        self._validate_params()
+        return lr_find(self, X, y, sample_weight, **kw)
+
     def save(self, path) -> None:
         """Write the fitted estimator to ``path`` in adamlab's checkpoint format (one ``.npz``:
         arrays and JSON, no pickle), atomically. ``load`` gives back an estimator that predicts

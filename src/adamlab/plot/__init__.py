@@ -13,6 +13,7 @@ notebook and in the CLI alike; saving is the caller's choice (``fig.savefig("cur
 ``schedule``               a learning-rate schedule
 ``article``                the article's per-sample "curve" next to a real learning curve
 ``sweep``                  final loss against learning rate, per optimizer (``adamlab sweep``)
+``lr_find``                the learning-rate range test: smoothed loss against lr
 ========================= =================================================================
 """
 
@@ -22,6 +23,7 @@ from adamlab.plot.compare import comparison
 from adamlab.plot.curves import learning_curves, schedule
 from adamlab.plot.internals import adam_internals
 from adamlab.plot.landscape_paths import landscape, landscape_animation
+from adamlab.plot.lrfind import lr_find
 from adamlab.plot.smoothing import debiased_ema
 from adamlab.plot.style import OPTIMIZER_COLORS, color_for
 from adamlab.plot.sweep import sweep
@@ -29,5 +31,5 @@ from adamlab.plot.sweep import sweep
 __all__ = [
     "learning_curves", "comparison", "decision_boundary", "landscape", "landscape_animation",
     "adam_internals", "schedule", "article", "sweep", "debiased_ema", "OPTIMIZER_COLORS",
-    "color_for",
+    "color_for", "lr_find",
 ]
