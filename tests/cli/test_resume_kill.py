@@ -9,8 +9,8 @@ import time
 
 import numpy as np
 
-# 40,000 training rows in batches of 8: an epoch is ~0.2 s on a quiet 2-core machine (5,000 steps), wide
-# enough that the kill below lands inside a later epoch however loaded the machine is.
+# 40,000 training rows in batches of 8: an epoch (5,000 steps) is ~0.2 s on a quiet 2-core machine,
+# wide enough that the kill below lands inside a later epoch however loaded the machine is.
 ARGS = ["train", "--data", "moons", "--n-samples", "50000", "--hidden", "32,32", "--epochs", "8",
         "--batch-size", "8", "--dropout", "0.1", "--schedule", "cosine", "--quiet"]
 
