@@ -18,7 +18,7 @@ TIERS = [
     {"lrfind"},
     {"experiment", "estimators", "article"},
     {"rundir", "population"},
-    {"sweep"},
+    {"sweep", "papers"},
     {"explore"},
     {"cli"},
     {"__main__"},

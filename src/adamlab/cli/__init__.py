@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         landscape_cmd,
         lrfind_cmd,
         optimizers_cmd,
+        paper_cmd,
         predict_cmd,
         schedule_cmd,
         sweep_cmd,
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in (train_cmd, compare_cmd, sweep_cmd, lrfind_cmd, landscape_cmd, article_cmd,
-                   predict_cmd, schedule_cmd, optimizers_cmd, explore_cmd):
+                   paper_cmd, predict_cmd, schedule_cmd, optimizers_cmd, explore_cmd):
         module.add_parser(_WithParents(sub, common))
     return parser
 
