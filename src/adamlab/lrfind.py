@@ -118,13 +118,14 @@ class StopRangeTest(Exception):
 @dataclass
 class LRFind:
     """What a range test found. ``losses``/``smoothed``: one row per seed (NaN after a seed
-    stopped); ``curve``: the median of the smoothed rows, each divided by its value at the first
-    step read, over the ``reached`` first steps; ``suggestion`` and
+    stopped); ``relative``: each smoothed row divided by its value at the first step read;
+    ``curve``: the median of the relative rows over the ``reached`` first steps; ``suggestion`` and
     ``range`` in units of the learning rate."""
 
     lrs: np.ndarray
     losses: np.ndarray
     smoothed: np.ndarray
+    relative: np.ndarray
     curve: np.ndarray
     reached: int
     suggestion: float
@@ -144,6 +145,7 @@ class LRFind:
                 "beta": self.beta,
                 "steps": len(self.lrs), "reached": self.reached, "lrs": num(self.lrs),
                 "curve": num(self.curve), "losses": [num(r) for r in self.losses],
+                "relative": [num(r) for r in self.relative],
                 "settings": self.settings}
 
 
@@ -170,12 +172,13 @@ def read(lrs: np.ndarray, losses: Sequence[Sequence[float]], seeds: Sequence[int
 
     # Seeds start from different weights, so their losses sit at different levels: the shape
     # is what is read, so each curve is taken relative to its own value at the first step read.
-    curve = np.median(sm[:, :reached] / sm[:, skip:skip + 1], axis=0)
+    relative = sm / sm[:, skip:skip + 1]
+    curve = np.median(relative[:, :reached], axis=0)
     suggestion = reading(curve)
     per_seed = [reading(row) for row in sm]
     span = (min(per_seed + [suggestion]), max(per_seed + [suggestion]))
-    return LRFind(lrs, raw, sm, curve, reached, suggestion, span, per_seed, list(seeds),
-                  METHOD.format(beta=beta), beta, settings or {})
+    return LRFind(lrs, raw, sm, relative, curve, reached, suggestion, span, per_seed,
+                  list(seeds), METHOD.format(beta=beta), beta, settings or {})
 
 
 def run_range_test(fit: Callable[[int, LRRangeTest], None], seeds: Sequence[int],

@@ -82,8 +82,9 @@ def _figure(var: dict[str, np.ndarray]):
     labels = {"adam": "Adam", "warmup": f"Adam, linear warmup over {round(1 / (1 - BETA2))} steps",
               "radam": "RAdam (momentum steps while ρ_t ≤ 5, then rectified)"}
     colors = {"adam": color_for("adam"), "warmup": "#ff7f0e", "radam": color_for("radam")}
-    for kind, v in var.items():
-        ax.plot(t, np.where(v > 0, v, np.nan), color=colors[kind], label=labels[kind], lw=1.6)
+    for kind, v in var.items():  # RAdam's first steps are un-adapted: variance 0 (not drawn)
+        ax.plot(t, np.where(v > 1e-12, v, np.nan), color=colors[kind], label=labels[kind],
+                lw=1.6)
     ax.set_xscale("log")
     ax.set_yscale("log")
     finish_axes(ax, "variance of the adaptive learning rate, step by step",

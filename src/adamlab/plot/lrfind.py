@@ -8,22 +8,21 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from adamlab.plot.smoothing import debiased_ema
 from adamlab.plot.style import finish_axes, new_figure
 
 
 def lr_find(result: Mapping[str, Any], title: str | None = None) -> Figure:
-    """Each seed's smoothed loss (thin), their median (thick), the suggested learning rate
-    (a dashed line) and the range the seeds' own readings span (shaded), on a log lr axis.
+    """Each seed's smoothed loss relative to its start (thin), their median (thick), the
+    suggested learning rate (a dashed line) and the range the seeds' own readings span
+    (shaded), on a log lr axis.
     ``result``: ``LRFind.to_dict()`` (or the JSON ``adamlab lr-find`` writes)."""
     lrs = np.asarray(result["lrs"], dtype=float)
     curve = np.array([np.nan if v is None else v for v in result["curve"]], dtype=float)
     fig, (ax,) = new_figure(1, (6.4, 4.2))
-    beta = float(result.get("beta", 0.98))
-    for k, row in enumerate(result["losses"]):
-        smoothed = debiased_ema(row, beta)
-        ax.plot(lrs[:len(smoothed)], smoothed, color="#7f7f7f", lw=0.8, alpha=0.7,
-                label="each seed (smoothed)" if k == 0 else None)
+    for k, row in enumerate(result["relative"]):
+        rel = np.array([np.nan if v is None else v for v in row], dtype=float)
+        ax.plot(lrs[:len(rel)], rel, color="#7f7f7f", lw=0.8, alpha=0.7,
+                label="each seed" if k == 0 else None)
     ax.plot(lrs[:len(curve)], curve, color="#d62728", lw=2.2, label="median over seeds")
     lo, hi = result["range"]
     ax.axvspan(lo, hi, color="#2ca02c", alpha=0.15, label=f"range {lo:.2g} – {hi:.2g}")
@@ -39,5 +38,6 @@ def lr_find(result: Mapping[str, Any], title: str | None = None) -> Figure:
     n = len(result["losses"])
     finish_axes(ax, title or f"learning-rate range test ({n} seed{'s' * (n != 1)}, "
                 f"{result.get('reached', len(lrs))} of {len(lrs)} steps)",
-                "learning rate (log scale)", "training loss (smoothed)")
+                "learning rate (log scale)",
+                "smoothed training loss ÷ its value at the start")
     return fig
