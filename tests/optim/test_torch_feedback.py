@@ -82,18 +82,18 @@ def replay(case: dict, feedback: bool, fused: bool | None, dtype=np.float64) -> 
     return np.array(out)
 
 
-# Adam's NumPy step and its compiled kernel (lead-owned: adam.py, _adam_kernel.py) still round
-# torch's fused multiply-adds twice; they turn exact with the change in issue 16 §6's report.
+# Adam and AdamW run twice: with adamlab's NumPy step (fused=False) and with its compiled
+# one-pass kernel (fused=True, numba's `_adam_kernel`); both must equal torch's single-tensor
+# step (foreach=False).
 ADAM = {"Adam", "AdamW"}
-ADAM_PENDING = pytest.mark.xfail(strict=True, reason="Adam rounds lerp/addcmul twice (issue 16)")
 SKIP_NO_NUMBA = pytest.mark.skipif(not _jit.available(), reason="numba not installed")
 RUNS = []
 for _case in META["cases"]:
     for _mode in ("feedback.ieee", "stream.ieee", "feedback32.ieee"):
         if _case["torch_class"] in ADAM:
             for _fused in (False, True):
-                marks = [ADAM_PENDING] + ([SKIP_NO_NUMBA] if _fused else [])
-                RUNS.append(pytest.param(_case, _mode, _fused, marks=marks,
+                RUNS.append(pytest.param(_case, _mode, _fused,
+                                         marks=[SKIP_NO_NUMBA] if _fused else [],
                                          id=f"{_case['name']}-{_mode}-"
                                             f"{'fused' if _fused else 'numpy'}"))
         else:
@@ -120,11 +120,8 @@ STOCK_RTOL = 1e-12
 
 
 def stock_param(case):
-    name = f"{case['name']}-stock"
-    if case["torch_class"] in ADAM:
-        return pytest.param(case, False, marks=[pytest.mark.xfail(
-            strict=False, reason="Adam rounds lerp/addcmul twice (issue 16)")], id=name)
-    return pytest.param(case, None, id=name)
+    return pytest.param(case, False if case["torch_class"] in ADAM else None,
+                        id=f"{case['name']}-stock")
 
 
 @pytest.mark.parametrize(("case", "fused"), [stock_param(c) for c in META["cases"]])

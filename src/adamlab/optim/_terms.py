@@ -8,11 +8,11 @@ the tail that is not a whole vector, is rounded once); the ``*_fma`` terms compu
 :func:`adamlab.optim._fma.fma`, rounded once as well. ``addcdiv`` is x + (s·y)/z, three
 roundings, in both.
 
-``direction``, ``lerp``, ``ema`` and ``ema_sq`` (no ``_fma``) are the same terms rounded twice.
-Adam's NumPy step and its compiled kernel (``_adam_kernel``, which repeats them) use them until
-the kernel follows (issue 16 §6), as do the optimizers whose references are matched to a
-tolerance rather than bit for bit; SGD, RMSprop, Adagrad, Adamax, NAdam and RAdam use the
-``_fma`` terms (tests/optim/test_torch_feedback.py).
+``direction``, ``lerp``, ``ema`` and ``ema_sq`` (no ``_fma``) are the same terms rounded twice,
+for the optimizers whose references are matched to a tolerance rather than bit for bit. SGD,
+RMSprop, Adagrad, Adam/AdamW (NumPy step; ``_adam_kernel`` repeats it with the processor's
+FMA), Adamax, NAdam and RAdam use the ``_fma`` terms and equal torch bit for bit
+(tests/optim/test_torch_feedback.py).
 """
 
 from __future__ import annotations

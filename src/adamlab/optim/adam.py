@@ -8,9 +8,24 @@ from typing import Any
 import numpy as np
 
 from adamlab import _jit
-from adamlab.optim._terms import direction, ema, ema_sq
+from adamlab.optim._terms import direction_fma, ema_fma, ema_sq_fma
 from adamlab.optim.base import Optimizer
 from adamlab.optim.cautious import cautious_
+
+
+def step_scalars(group: Mapping[str, Any], t: int) -> tuple[float, float]:
+    """The step size and √(1 − β2^t) of step t, in Python floats as ``torch.optim.Adam``
+    computes them (``**`` is libm's ``pow``: ``x**0.5`` is not always ``math.sqrt(x)``, e.g.
+    1.0 against 1 − 2⁻⁵³ for x = 1 − 2⁻⁵³, so the compiled kernel is given these numbers)::
+
+        step_size = α/(1 − β1^t)                      (eps_hat: α·√(1 − β2^t)/(1 − β1^t))
+    """
+    lr, (beta1, beta2) = group["lr"], group["betas"]
+    bias_correction1 = 1 - beta1**t
+    bias_correction2_sqrt = (1 - beta2**t) ** 0.5
+    if group["eps_hat"]:
+        return lr * bias_correction2_sqrt / bias_correction1, bias_correction2_sqrt
+    return lr / bias_correction1, bias_correction2_sqrt
 
 
 class Adam(Optimizer):
@@ -29,6 +44,10 @@ class Adam(Optimizer):
 
     i.e. θ_t = θ_{t-1} − α·m̂_t/(√v̂_t + ε) with m̂_t = m_t/(1 − β1^t), v̂_t = v_t/(1 − β2^t):
     ε is *added* to √v̂ (the source article's ``√v − ε`` is a typo that can divide by zero).
+    Rounded as torch rounds (``_single_tensor_adam``): m by ``lerp_``, v by ``mul_`` then
+    ``addcmul_``, L2 decay by ``add(alpha=λ)``, each multiply-add rounded once (FMA,
+    ``_terms``); θ by ``addcdiv_``. Bit for bit equal to torch in float64 and float32 on a
+    300-step feedback trajectory (tests/optim/test_torch_feedback.py).
 
     ``eps_hat=True`` gives the paper's "efficient" form (Algorithm 1's last paragraph), used by
     scikit-learn's ``MLPClassifier(solver="adam")`` and Keras: ε is added to √v *before* bias
@@ -109,25 +128,21 @@ class Adam(Optimizer):
         if self._fusable(p, g, group):
             self._fused_update(p, g, state, group)
             return
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        g = direction(p, g, group, self._scratch)
+        beta1, beta2 = group["betas"]
+        g = direction_fma(p, g, group, self._scratch)  # torch's grad.add(param, alpha=λ)
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
         tmp = self._scratch(p, 1)
-        ema(m, g, beta1, tmp)  # m_t = β1·m_{t-1} + (1 − β1)·g_t
-        ema_sq(v, g, beta2, tmp)  # v_t = β2·v_{t-1} + (1 − β2)·g_t²
+        ema_fma(m, g, beta1, tmp)  # m_t = β1·m_{t-1} + (1 − β1)·g_t   (m.lerp_(g, 1 − β1))
+        ema_sq_fma(v, g, beta2, tmp)  # v_t = β2·v_{t-1} + (1 − β2)·g_t²  (mul_, addcmul_)
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
+        step_size, bias_correction2_sqrt = step_scalars(group, t)
         denom = np.sqrt(v, out=tmp)
-        if group["eps_hat"]:
-            step_size = lr * bias_correction2**0.5 / bias_correction1  # α_t = α·√(1−β2^t)/(1−β1^t)
-        else:
-            step_size = lr / bias_correction1  # α/(1 − β1^t)
-            denom /= bias_correction2**0.5  # √v̂_t = √v_t / √(1 − β2^t)
-        denom += eps
+        if not group["eps_hat"]:
+            denom /= bias_correction2_sqrt  # √v̂_t = √v_t / √(1 − β2^t)
+        denom += group["eps"]
         if group["cautious"]:  # m ← m ⊙ φ·n/(Σφ + 1), φ = 1[m ⊙ g > 0]  (a copy: m is state)
             masked = self._scratch(p, 3)
             np.copyto(masked, m)
@@ -135,18 +150,19 @@ class Adam(Optimizer):
             m = masked
         update = np.multiply(m, -step_size, out=self._scratch(p, 2))
         update /= denom
-        p += update  # θ_t = θ_{t-1} − step_size·m_t/denom
+        p += update  # θ_t = θ_{t-1} − step_size·m_t/denom   (addcdiv_: three roundings)
 
     def _fused_update(self, p, g, state, group, previous=None) -> None:
         """The update above in one compiled pass (``_adam_kernel``), the same numbers."""
         state["step"] += 1
         vmax = state["max_exp_avg_sq"] if group["amsgrad"] else None
         beta1, beta2 = group["betas"]
+        step_size, bias_correction2_sqrt = step_scalars(group, state["step"])
         self._kernel(
             p, g, state["exp_avg"], state["exp_avg_sq"], vmax, previous, float(group["lr"]),
             float(beta1), float(beta2), float(group["eps"]), float(group["weight_decay"]),
-            float(state["step"]), bool(group["decoupled_weight_decay"]), bool(group["maximize"]),
-            bool(group["eps_hat"]),
+            float(step_size), 1.0 if group["eps_hat"] else float(bias_correction2_sqrt),
+            bool(group["decoupled_weight_decay"]), bool(group["maximize"]),
         )
 
 
