@@ -137,7 +137,9 @@ def test_predict_with_whole_number_labels_and_default_target(tmp_path, capsys):
     capsys.readouterr()
     assert main(["predict", "--model", str(out), "--data", str(path), "--json"]) == 0
     out_, err = capsys.readouterr()
-    assert json.loads(err)["accuracy"] > 0.9
+    doc = json.loads(out_)
+    assert doc["metrics"]["accuracy"] > 0.9 and len(doc["labels"]) == 60
+    assert doc["classes"] == [0, 1] and len(doc["probabilities"][0]) == 2
     assert main(["predict", "--model", str(out), "--data", str(features_only),
                  "--output", str(tmp_path / "p.csv")]) == 0
     rows = list(csv.DictReader((tmp_path / "p.csv").open()))

@@ -1,4 +1,10 @@
-"""``adamlab predict``: probabilities and labels from a trained run, as CSV."""
+"""``adamlab predict``: probabilities and labels from a trained run, as CSV.
+
+``--json``: one JSON document on stdout instead, ``{"command", "model", "data", "rows",
+"metrics", ...}`` with the predictions as lists (``labels`` and ``probabilities`` with their
+``classes``, or ``predictions`` for regression); with ``--output FILE`` the CSV goes to the file
+and the document holds no predictions, only where they went (``output``).
+"""
 
 from __future__ import annotations
 
@@ -30,7 +36,9 @@ def add_parser(sub) -> None:
                         "feature columns")
     p.add_argument("--target", metavar="COLUMN",
                    help="target column, if present (default: the run's)")
-    p.add_argument("--output", metavar="FILE", help="write the CSV there (default: stdout)")
+    p.add_argument("--output", metavar="FILE",
+                   help="write the CSV there (default: stdout; with --json, the predictions "
+                        "are in the JSON then)")
     p.set_defaults(func=run)
 
 
@@ -53,13 +61,41 @@ def run(args: argparse.Namespace) -> int:
     text, metrics = _table(out, classes, y_raw)
     if args.output:
         write_text(Path(args.output), text)
-    else:
+    if args.json:
+        print(json.dumps(_document(args, out, classes, metrics)))
+        return 0
+    if not args.output:
         sys.stdout.write(text)
     if metrics and not args.quiet:
-        msg = (json.dumps(metrics) if args.json
-               else ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
-        print(msg, file=sys.stderr)
+        print(", ".join(f"{k} {v:.4g}" for k, v in metrics.items()), file=sys.stderr)
     return 0
+
+
+def _document(args: argparse.Namespace, out: np.ndarray, classes: list[Any] | None,
+              metrics: dict[str, float]) -> dict[str, Any]:
+    """What ``predict --json`` prints: the predictions as lists, unless ``--output`` has them."""
+    doc: dict[str, Any] = {"command": "predict", "model": args.model, "data": args.data,
+                           "rows": len(out), "metrics": metrics, "output": args.output}
+    if args.output:
+        return doc
+    if classes is None:
+        doc["predictions"] = (out[:, 0] if out.shape[1] == 1 else out).tolist()
+        return doc
+    proba = _probabilities(out)
+    doc["classes"] = [_plain(c) for c in classes]
+    doc["labels"] = [doc["classes"][k] for k in np.argmax(proba, axis=1)]
+    doc["probabilities"] = proba.tolist()
+    return doc
+
+
+def _probabilities(out: np.ndarray) -> np.ndarray:
+    """One column per class: a sigmoid head's p(1) becomes p(0), p(1)."""
+    return np.column_stack([1 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
+
+
+def _plain(value: Any) -> Any:
+    """A class label as JSON has it (NumPy scalars as Python's)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _same(label: Any, truth: Any) -> bool:
@@ -85,7 +121,7 @@ def _table(out: np.ndarray, classes: list[Any] | None, y_raw: np.ndarray | None)
             err = out.ravel() - np.asarray(y_raw, dtype=float).ravel()
             metrics["rmse"] = float(np.sqrt(np.mean(err**2)))
         return buf.getvalue(), metrics
-    proba = np.column_stack([1 - out[:, 0], out[:, 0]]) if out.shape[1] == 1 else out
+    proba = _probabilities(out)
     labels = [classes[k] for k in np.argmax(proba, axis=1)]
     w.writerow([f"p({c})" for c in classes] + ["label"])
     for row, label in zip(proba, labels, strict=True):
