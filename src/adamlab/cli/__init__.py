@@ -24,7 +24,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from adamlab import __version__
-from adamlab.cli.errors import UsageError, describe
+from adamlab.cli.errors import describe
 
 #: Commands whose stdout is a stream a script reads while they run: not collected.
 STREAMING = {"explore"}
