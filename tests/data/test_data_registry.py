@@ -9,7 +9,7 @@ import pytest
 from adamlab.data import DATASETS, DataError, Dataset, get_dataset_spec, load_data, load_dataset
 from adamlab.data.registry import SYNTHETIC
 
-N_FEATURES = {"breast-cancer": 30, "wine": 13, "digits": 64}
+N_FEATURES = {"breast-cancer": 30, "wine": 13, "digits": 64, "diabetes": 10}
 FIXED = [name for name in DATASETS if name not in SYNTHETIC]
 
 
@@ -46,9 +46,13 @@ def test_each_entry_loads_with_its_advertised_task_and_shape(name):
     assert ds.task == spec.task
     assert ds.X.shape == (spec.n_samples, N_FEATURES.get(name, 2))
     assert ds.X.dtype == np.float64 and np.isfinite(ds.X).all()
-    assert ds.y.dtype.kind == "i" and ds.y.shape == (spec.n_samples,)
-    assert ds.n_classes == spec.n_classes
-    assert set(np.unique(ds.y)) == set(range(spec.n_classes))
+    if spec.task == "regression":
+        assert ds.y.dtype == np.float64 and ds.y.shape == (spec.n_samples,)
+        assert ds.n_classes is None and ds.classes is None and np.isfinite(ds.y).all()
+    else:
+        assert ds.y.dtype.kind == "i" and ds.y.shape == (spec.n_samples,)
+        assert ds.n_classes == spec.n_classes
+        assert set(np.unique(ds.y)) == set(range(spec.n_classes))
     assert len(ds.feature_names) == ds.n_features
     assert "\n" not in spec.description and len(spec.description) < 100
 

@@ -76,6 +76,13 @@ DATASETS: dict[str, DatasetSpec] = {
         n_samples=1797,
         n_classes=10,
     ),
+    "diabetes": DatasetSpec(
+        tables.diabetes,
+        "regression",
+        "442 patients, 10 baseline measurements, disease progression a year later (scikit-learn)",
+        n_samples=442,
+        n_classes=0,
+    ),
 }
 
 SYNTHETIC = tuple(name for name, spec in DATASETS.items() if spec.synthetic)

@@ -42,3 +42,14 @@ def wine() -> Table:
 def digits() -> Table:
     """UCI handwritten digits: 1797 x 64 pixel intensities 0..16, classes 0..9."""
     return _sklearn_table("load_digits", "digits")
+
+
+def diabetes() -> Table:
+    """Efron et al.'s diabetes data: 442 patients x 10 baseline measurements (age, sex, BMI,
+    blood pressure, six serum measurements; scikit-learn's, each column centred and scaled),
+    the target a measure of disease progression one year later (25 … 346): regression."""
+    bunch = sklearn_datasets("diabetes").load_diabetes()
+    X = np.ascontiguousarray(bunch.data, dtype=np.float64)
+    y = np.asarray(bunch.target, dtype=np.float64)
+    return X, y, tuple(str(f) for f in bunch.feature_names), None
+
