@@ -19,6 +19,7 @@ TIERS = [
     {"experiment", "estimators", "article"},
     {"rundir", "population"},
     {"sweep", "papers"},
+    {"bench"},
     {"explore"},
     {"cli"},
     {"__main__"},

@@ -48,6 +48,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from adamlab.cli import (
         article_cmd,
+        bench_cmd,
         compare_cmd,
         explore_cmd,
         landscape_cmd,
@@ -67,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     common.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (train_cmd, compare_cmd, sweep_cmd, lrfind_cmd, landscape_cmd, article_cmd,
-                   paper_cmd, predict_cmd, schedule_cmd, optimizers_cmd, explore_cmd):
+    for module in (train_cmd, compare_cmd, sweep_cmd, lrfind_cmd, bench_cmd, landscape_cmd,
+                   article_cmd, paper_cmd, predict_cmd, schedule_cmd, optimizers_cmd, explore_cmd):
         module.add_parser(_WithParents(sub, common))
     return parser
 
