@@ -41,12 +41,7 @@ class FittedViews:
         buffer (writing into them changes the model); assigning a list copies it in. Set
         before a first ``partial_fit`` (or warm-started ``fit``), they are its initial weights,
         as in scikit-learn."""
-        layers = self._layers("W")
-        if layers is None:
-            if "_coefs_init" in self.__dict__:
-                return self.__dict__["_coefs_init"]
-            check_is_fitted(self)
-        return layers
+        return self._fitted_layers("coefs_", "W")
 
     @coefs_.setter
     def coefs_(self, values: list[np.ndarray]) -> None:
@@ -55,10 +50,15 @@ class FittedViews:
     @property
     def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors ``b_l``: views into the one parameter buffer, like ``coefs_``."""
-        layers = self._layers("b")
+        return self._fitted_layers("intercepts_", "b")
+
+    def _fitted_layers(self, name: str, kind: str) -> list[np.ndarray]:
+        """The model's ``kind`` arrays, or before fit those assigned to ``name`` (else the
+        not-fitted error)."""
+        layers = self._layers(kind)
         if layers is None:
-            if "_intercepts_init" in self.__dict__:
-                return self.__dict__["_intercepts_init"]
+            if f"_{name[:-1]}_init" in self.__dict__:
+                return self.__dict__[f"_{name[:-1]}_init"]
             check_is_fitted(self)
         return layers
 
