@@ -20,16 +20,25 @@ DEFAULTS = Settings()
 
 
 def int_list(text: str) -> list[int]:
-    """``16,16`` -> [16, 16]; ``""`` or ``none`` -> [] (no hidden layer)."""
-    if text.strip().lower() in ("", "none", "0"):
+    """``16,16`` -> [16, 16]; ``none`` -> [] (no hidden layer).
+
+    ``0`` and ``""`` are refused rather than read as "no hidden layer": a width of 0 is no
+    width (the API refuses ``(0,)``) and an empty value is most often a shell variable that
+    was not set; ``none`` says it on purpose.
+    """
+    if text.strip().lower() == "none":
         return []
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "empty; give widths like 16,16, or 'none' for no hidden layer")
     try:
-        values = [int(t) for t in text.split(",") if t.strip()]
+        values = [int(t) for t in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected widths like 16,16 (or none), got {text!r}") from None
     if any(v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"layer widths must be >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"layer widths must be >= 1, got {text!r}; 'none' for no hidden layer")
     return values
 
 
