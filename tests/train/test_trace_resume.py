@@ -28,7 +28,7 @@ def test_a_resumed_trace_equals_the_uninterrupted_one(tmp_path, every, dtype):
     path = str(tmp_path / "ck.npz")
     traced(2, every, checkpoint_path=path, dtype=dtype)
     resumed = Trainer.from_checkpoint(path)
-    assert list(resumed.pending_callback_states) == ["AdamTrace"]
+    assert list(resumed.pending_callback_states) == ["Trace"]
     trace = AdamTrace(every=99)  # the checkpoint's own `every` wins: the same records
     X, y = make_blobs(dtype=dtype)
     resumed.fit(X, y, epochs=3, callbacks=[trace])
@@ -41,7 +41,7 @@ def tampered(tmp_path, edit):
     path = str(tmp_path / "ck.npz")
     traced(1, 1, checkpoint_path=path)
     arrays, meta = load(path)
-    edit(arrays, meta["callbacks"]["AdamTrace"])
+    edit(arrays, meta["callbacks"]["Trace"])
     save(str(tmp_path / "bad.npz"), arrays, meta)
     return Trainer.from_checkpoint(str(tmp_path / "bad.npz"))
 
@@ -51,10 +51,10 @@ def tampered(tmp_path, edit):
     (lambda a, m: m.update(every=True), "'every' must be an integer >= 1"),
     (lambda a, m: m["constants"].pop("tracked"), "'constants' must be an object"),
     (lambda a, m: m["constants"].update(tracked=[-1]), "'tracked' must be"),
-    (lambda a, m: a.update({"callback.AdamTrace.m": a["callback.AdamTrace.m"][:, :2]}),
+    (lambda a, m: a.update({"callback.Trace.m": a["callback.Trace.m"][:, :2]}),
      "array 'm' must be float of shape"),
-    (lambda a, m: a.pop("callback.AdamTrace.v_hat"), "do not match the metadata"),  # at load
-    (lambda a, m: a.update({"callback.AdamTrace.step": a["callback.AdamTrace.step"][::-1].copy()}),
+    (lambda a, m: a.pop("callback.Trace.v_hat"), "do not match the metadata"),  # at load
+    (lambda a, m: a.update({"callback.Trace.step": a["callback.Trace.step"][::-1].copy()}),
      "'step' must be increasing"),
 ])
 def test_a_tampered_trace_state_is_refused(tmp_path, edit, words):
@@ -117,10 +117,10 @@ def test_train_resume_refuses_a_trace_of_parameters_the_model_lacks(tmp_path, ca
     assert main(["train", "--data", "moons", "--epochs", "2", "--trace", "--quiet",
                  "--out", str(out)]) == 0
     arrays, meta = load(str(out / "checkpoint.npz"))
-    meta["callbacks"]["AdamTrace"]["constants"]["tracked"][-1] = 10**6
+    meta["callbacks"]["Trace"]["constants"]["tracked"][-1] = 10**6
     save(str(out / "checkpoint.npz"), arrays, meta)
     capsys.readouterr()
     assert main(["train", "--resume", str(out), "--epochs", "3"]) == 1
     err = capsys.readouterr().err
-    assert "AdamTrace state: 'tracked' names parameter 1000000" in err
+    assert "Trace state: 'tracked' names parameter 1000000" in err
     assert err.count("\n") == 1 and "Traceback" not in err

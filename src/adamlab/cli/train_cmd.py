@@ -32,6 +32,7 @@ from adamlab.cli.options import (
 )
 from adamlab.cli.progress import Progress
 from adamlab.data import DataError
+from adamlab.experiment import task_note
 from adamlab.rundir import Lock, Run, Saved, new_run_dir, remove_temporaries
 from adamlab.train import CheckpointError
 
@@ -50,7 +51,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      help="write the checkpoint every N epochs (default 1)")
     out.add_argument("--resume", metavar="DIR", help="continue the run in DIR to --epochs in total")
     out.add_argument("--trace", action="store_true",
-                     help="record Adam's internals (adam_internals.png)")
+                     help="record what the optimizer keeps and does (any optimizer: Adam's "
+                          "moments, Lion's signs, Prodigy's d, Muon's singular values, ...) "
+                          "in trace.json, drawn in adam_internals.png")
     out.add_argument("--log-every", type=positive_int, metavar="N",
                      help="plain progress line every N epochs")
     p.set_defaults(func=run)
@@ -61,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         return resume(args)
     settings = settings_from_args(args)
     prepared = _mapped(lambda: Run.prepare(settings))
+    if settings.task is None and prepared.dataset.target is not None and not args.quiet:
+        print(f"task: {task_note(prepared)}", file=sys.stderr)  # inferred: say why
     out = new_run_dir(args.out, f"{Path(settings.data).stem}-{settings.optimizer}")
     with Lock(out):
         return _fit_and_write(Run(prepared, out), args)
@@ -141,9 +146,9 @@ def _fit_and_write(run: Run, args: argparse.Namespace,
         callbacks.append(Progress(s.epochs, every=args.log_every, label=f"{s.optimizer}"))
     try:
         result = run.train(callbacks, checkpoint_every=args.checkpoint_every, trace=args.trace)
-    except CheckpointError as e:  # a resumed callback's state (EarlyStopping, AdamTrace)
+    except CheckpointError as e:  # a resumed callback's state (EarlyStopping, Trace)
         raise RunError(f"--resume {run.directory}: {e}") from None
-    except ValueError as e:  # e.g. a trace asked of an optimizer without moments
+    except ValueError as e:  # e.g. a resumed trace of another optimizer
         raise UsageError(str(e)) from None
     summary = run.write_outputs(result)
     if result.status != "ok":

@@ -11,6 +11,7 @@ import numpy as np
 from adamlab.optim._terms import direction, lerp
 from adamlab.optim._tuples import TupleHyperparameters
 from adamlab.optim.base import EPS_ZERO_NAN, Optimizer, _check_number
+from adamlab.optim.internals import Internal, by_group, update_of
 
 
 class Adafactor(TupleHyperparameters, Optimizer):
@@ -146,3 +147,66 @@ class Adafactor(TupleHyperparameters, Optimizer):
         v *= g  # U_t
         denom = max(1.0, float(np.linalg.norm(v)) / ((v.size**0.5) * d))  # max(1, RMS(U)/d)
         p += np.multiply(v, -alpha / denom, out=self._scratch(p, 2))  # θ_t = θ − a_t·U_t/denom
+
+    # ------------------------------------------------------------------ internals
+    #: How many entries of the first matrix's row and column factors the trace keeps.
+    factor_entries = 8
+    #: ``internals`` keeps an EMA in its memory: the trace calls it after every step.
+    internals_every_step = True
+
+    def declared_internals(self) -> dict[str, Internal]:
+        full = "factored vs full second moment"
+        first = next((n for n, p in zip(self.param_names, self.params, strict=True)
+                      if p.ndim >= 2), None)
+        out = {
+            "grad": Internal("tracked", "gradient", "gradient $g_t$"),
+            "v_factored": Internal("tracked", full, r"$\hat V_t = R_t C_t/\mathrm{mean}(R_t)$",
+                                   True),
+            "v_full": Internal("tracked", full, r"EMA of $g^2$ (kept by the trace)", True, "--"),
+            "relative_error": Internal("scalar", "relative error of the factored estimate",
+                                       r"$\|\hat V_t - V_t\|_F/\|V_t\|_F$ (matrices)", True),
+            "|Δθ|": Internal("quantiles", "step |Δθ|, all parameters", r"$|\Delta\theta_t|$",
+                             True),
+        }
+        if first is not None:
+            out["row_factor"] = Internal("vector", f"factors of {first}", "rows $R_t$", True)
+            out["col_factor"] = Internal("vector", f"factors of {first}", "columns $C_t$",
+                                         True, "--")
+        return out
+
+    def internals(self, grads, previous, memory) -> dict[str, Any]:
+        """The estimate V̂_t each parameter is normalised by (R·C/max(mean R, ε₁) for a
+        matrix, the full EMA for a vector) against the full EMA of g² the factors stand for,
+        V_t = β̂_t·V_{t−1} + (1 − β̂_t)·g² with the same β̂_t = 1 − t^τ, kept in ``memory``."""
+        v_hat, v_full, err2, norm2 = [], [], 0.0, 0.0
+        rows = cols = None
+        i = 0
+        for group, params, gs in by_group(self, grads):
+            eps1 = group["eps"][0]
+            for p, g in zip(params, gs, strict=True):
+                s = self.state[i]
+                e1 = float(np.finfo(p.dtype).eps) if eps1 is None else eps1
+                w = float(s["step"]) ** group["beta2_decay"]  # 1 − β̂_t
+                full = memory.get(f"v_full.{i}")
+                full = np.zeros_like(p) if full is None else full
+                full += w * (g * g - full)  # V_t = β̂·V + (1 − β̂)·g²
+                memory[f"v_full.{i}"] = full
+                if p.ndim >= 2:
+                    r, c = s["row_var"], s["col_var"]
+                    est = r @ c / np.maximum(r.mean(axis=-2, keepdims=True), e1)
+                    err2 += float(np.sum((est - full) ** 2))
+                    norm2 += float(np.sum(full**2))
+                    if rows is None:
+                        k = self.factor_entries
+                        rows, cols = r.reshape(-1)[:k].copy(), c.reshape(-1)[:k].copy()
+                else:
+                    est = s["variance"].copy()
+                v_hat.append(est)
+                v_full.append(full.copy())
+                i += 1
+        out = {"grad": list(grads), "v_factored": v_hat, "v_full": v_full,
+               "relative_error": (err2 / norm2) ** 0.5 if norm2 > 0 else 0.0,
+               "|Δθ|": [np.abs(d) for d in update_of(self, previous)]}
+        if rows is not None:
+            out.update(row_factor=rows, col_factor=cols)
+        return out

@@ -10,6 +10,7 @@ import numpy as np
 from adamlab.optim._optax_terms import moment, moment_sq
 from adamlab.optim._terms import direction
 from adamlab.optim.base import Optimizer
+from adamlab.optim.internals import Internal, moments_declared, moments_internals
 
 
 class ADOPT(Optimizer):
@@ -99,3 +100,13 @@ class ADOPT(Optimizer):
             u += np.multiply(p, wd, out=self._scratch(p, 1))  # u_t + λ·θ
         u *= -lr
         p += u  # θ_t = θ − α·u_t
+
+    # ------------------------------------------------------------------ internals
+    LABELS = {"mu": "m (EMA of the normalised g)", "nu": "v (EMA of past g²)"}
+
+    def declared_internals(self) -> dict[str, Internal]:
+        return moments_declared(("mu", "nu"), self.LABELS, log=("nu",))
+
+    def internals(self, grads, previous, memory) -> dict[str, Any]:
+        """The default rule (its moments and the step), under ADOPT's names."""
+        return moments_internals(self, ("mu", "nu"), grads, previous)

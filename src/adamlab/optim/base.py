@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from adamlab.optim import internals as _internals
 from adamlab.optim import state_io
 from adamlab.optim.checks import EPS_ZERO_NAN, check_params
 from adamlab.optim.checks import check_number as _check_number
@@ -383,6 +384,21 @@ class Optimizer:
         """``_update``, after copying ``p`` into ``previous`` (a fused step does both at once)."""
         np.copyto(previous, p)
         self._update(p, g, state, group)
+
+    # -------------------------------------------------------------- internals
+    #: ``internals`` updates its ``memory`` (an EMA of its own): call it after every step.
+    internals_every_step: bool = False
+
+    def declared_internals(self) -> dict[str, Any]:
+        """What ``internals`` gives, by name: an ``optim.internals.Internal`` each (its kind and
+        how to draw it). The default (``internals.default_declared``) reads the state's keys."""
+        return _internals.default_declared(self)
+
+    def internals(self, grads: Sequence[np.ndarray], previous: Sequence[np.ndarray],
+                  memory: dict[str, np.ndarray]) -> dict[str, Any]:
+        """After a step: the quantities declared, from the state, the step's gradients and
+        the parameters before it (see ``adamlab.optim.internals``)."""
+        return _internals.default_internals(self, grads, previous, memory)
 
     # -------------------------------------------------------------- state I/O
     def state_dict(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import numpy as np
 from adamlab.optim._terms import direction
 from adamlab.optim.base import Optimizer, _check_number
 from adamlab.optim.cautious import cautious_
+from adamlab.optim.internals import Internal, by_group
 
 
 class Lion(Optimizer):
@@ -94,3 +95,38 @@ class Lion(Optimizer):
         p += u  # θ_t = θ − α·u_t
         m *= beta2
         m += np.multiply(g, 1.0 - beta2, out=self._scratch(p, 2))  # m_t = β2·m + (1 − β2)·g
+
+    # ------------------------------------------------------------------ internals
+    def declared_internals(self) -> dict[str, Internal]:
+        return {
+            "update": Internal("tracked", "sign updates",
+                               r"$u_t$ ($\theta_t=\theta-\alpha u_t$)", style=":"),
+            "grad": Internal("tracked", "gradient and momentum", "gradient $g_t$"),
+            "exp_avg": Internal("tracked", "gradient and momentum", "$m_t$"),
+            "|exp_avg|": Internal("quantiles", "|m|, all parameters", "$|m_t|$", True),
+            "agreement": Internal("scalar", "sign agreement",
+                                  r"fraction with $\mathrm{sign}\,u_t=\mathrm{sign}\,g_t$"),
+            "nonzero": Internal("scalar", "sign agreement", r"fraction with $u_t\neq0$"),
+        }
+
+    def internals(self, grads, previous, memory) -> dict[str, Any]:
+        """u_t from the step itself, u_t = (θ_{t−1}·(1 − α·λ) − θ_t)/α (every element ±1,
+        0 or the cautious scale, so it is read as sign(u)·1[|u| > ½]), and the fraction of all
+        coordinates where u_t·g_t > 0 (the update points along the gradient)."""
+        updates, agree, nonzero, n = [], 0, 0, 0
+        for group, params, gs, qs in by_group(self, grads, previous):
+            lr, wd = group["lr"], group["weight_decay"]
+            if group["decoupled_weight_decay"]:
+                wd /= self._init_lr
+            for p, g, q in zip(params, gs, qs, strict=True):
+                g = -g if group["maximize"] else g
+                u = (q * (1.0 - lr * wd) - p) / lr if lr > 0 else np.zeros_like(p)
+                u = np.where(np.abs(u) > 0.5, u, 0.0).astype(p.dtype)
+                updates.append(u)
+                agree += int(np.count_nonzero(u * g > 0))
+                nonzero += int(np.count_nonzero(u))
+                n += u.size
+        m = [s["exp_avg"] for s in self.state]
+        return {"grad": list(grads), "update": updates, "exp_avg": m,
+                "|exp_avg|": [np.abs(a) for a in m], "agreement": agree / n,
+                "nonzero": nonzero / n}

@@ -145,3 +145,20 @@ class MultiOptimizer:
 
     def __repr__(self) -> str:
         return f"MultiOptimizer({', '.join(map(repr, self.parts))})"
+
+    # the internals: those of the first part (the optimizer named: Muon), over its parameters
+    @property
+    def internals_every_step(self) -> bool:
+        return self.parts[0].internals_every_step
+
+    def declared_internals(self) -> dict[str, Any]:
+        return self.parts[0].declared_internals()
+
+    def internals(self, grads: Sequence[np.ndarray], previous: Sequence[np.ndarray],
+                  memory: dict[str, np.ndarray]) -> dict[str, Any]:
+        """The first part's internals; its per-parameter lists padded with None for the
+        other parts' parameters (the trace follows the first part's coordinates only)."""
+        n = self._cuts[1]
+        out = self.parts[0].internals(list(grads[:n]), list(previous[:n]), memory)
+        pad = [None] * (self._cuts[-1] - n)
+        return {k: v + pad if isinstance(v, list) else v for k, v in out.items()}

@@ -11,6 +11,7 @@ import numpy as np
 from adamlab.optim._terms import direction, lerp
 from adamlab.optim._tuples import TupleHyperparameters
 from adamlab.optim.base import Optimizer, _check_number
+from adamlab.optim.internals import Internal, moments_declared, moments_internals
 
 #: Keller Jordan's quintic Newton–Schulz coefficients (a, b, c), torch's defaults.
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
@@ -151,3 +152,32 @@ class Muon(TupleHyperparameters, Optimizer):
         p *= 1 - lr * group["weight_decay"]  # θ ← θ·(1 − α·λ)
         o *= -adjusted_lr(lr, group["adjust_lr_fn"], p.shape)
         p += o  # θ_t = θ − α'·O_t
+
+    # ------------------------------------------------------------------ internals
+    #: How many of the largest singular values the trace keeps.
+    top_singular_values = 8
+
+    def declared_internals(self) -> dict[str, Internal]:
+        out = moments_declared(("momentum_buffer",), {"momentum_buffer": "momentum B"})
+        panel = f"singular values of {self.param_names[0]}'s update"
+        out.update({
+            "sv_before": Internal("vector", panel, r"$\sigma(M_t/\|M_t\|_F)$ before", True, ":"),
+            "sv_after": Internal("vector", panel, r"$\sigma(O_t)$ after Newton–Schulz", True),
+        })
+        return out
+
+    def internals(self, grads, previous, memory) -> dict[str, Any]:
+        """For the first matrix: the top singular values of M_t/‖M_t‖_F (what the iteration
+        starts from, all ≤ 1) and of O_t = NS(M_t), recomputed from the gradient and the
+        momentum buffer B_t (M_t = (1 − μ)·g + μ·B_t with nesterov, else B_t)."""
+        group, p, s = self.param_groups[0], self.params[0], self.state[0]
+        mu, g = group["momentum"], -grads[0] if group["maximize"] else grads[0]
+        m = (1 - mu) * g + mu * s["momentum_buffer"] if group["nesterov"] \
+            else s["momentum_buffer"]
+        o = newton_schulz(m, group["ns_coefficients"], group["ns_steps"], group["eps"])
+        k = min(self.top_singular_values, *p.shape)
+        before = np.linalg.svd(m / max(float(np.linalg.norm(m)), group["eps"]),
+                               compute_uv=False)[:k]
+        out = moments_internals(self, ("momentum_buffer",), grads, previous)
+        out.update(sv_before=before, sv_after=np.linalg.svd(o, compute_uv=False)[:k])
+        return out

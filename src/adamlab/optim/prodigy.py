@@ -10,6 +10,7 @@ import numpy as np
 
 from adamlab.optim._terms import direction
 from adamlab.optim.base import Optimizer, _check_number
+from adamlab.optim.internals import Internal, moments_declared, moments_internals
 
 
 class Prodigy(Optimizer):
@@ -191,3 +192,30 @@ class Prodigy(Optimizer):
                 denom *= -dlr * d
             p += denom  # θ ← θ − γ·m/(√v + dε)
         group["k"] = k + 1
+
+    # ------------------------------------------------------------------ internals
+    def declared_internals(self) -> dict[str, Internal]:
+        out = moments_declared(("exp_avg", "exp_avg_sq"), {"exp_avg": "m (carries d)",
+                                                           "exp_avg_sq": "v (carries d²)"},
+                               log=("exp_avg_sq",))
+        out.update({
+            "d": Internal("scalar", "the learning rate it found", "$d$ (its estimate)", True),
+            "d_lr": Internal("scalar", "the learning rate it found",
+                             r"$\gamma = d\cdot\eta\cdot\rho_k$ (this step's rate)", True),
+            "d_hat": Internal("scalar", "the learning rate it found",
+                              r"$\hat d = r/\sum|s|$", True, ":"),
+        })
+        return out
+
+    def internals(self, grads, previous, memory) -> dict[str, Any]:
+        """Group 0's d after the step, its d̂, and γ = d·η·ρ_k at that d (the rate of the
+        next step; ρ_k with k the steps taken, 1 without bias correction)."""
+        g0 = self.param_groups[0]
+        beta1, beta2 = g0["betas"]
+        k = g0["k"]
+        rho = (((1 - beta2 ** (k + 1)) ** 0.5) / (1 - beta1 ** (k + 1))
+               if g0["use_bias_correction"] else 1.0)
+        out = moments_internals(self, ("exp_avg", "exp_avg_sq"), grads, previous)
+        out.update(d=float(g0["d"]), d_lr=float(g0["d"] * g0["lr"] * rho),
+                   d_hat=float(g0["d_hat"]))
+        return out

@@ -11,6 +11,7 @@ import numpy as np
 
 from adamlab.optim._terms import direction, ema_sq, lerp
 from adamlab.optim.base import Optimizer, _check_number
+from adamlab.optim.internals import Internal, moments_declared, moments_internals
 
 
 class ScheduleFreeAdamW(Optimizer):
@@ -144,3 +145,49 @@ class ScheduleFreeAdamW(Optimizer):
         if state["step"] > 0:
             beta1 = group["betas"][0]
             lerp(p, state["z"], 1 - beta1, p, self._scratch(p, 1))  # y = x + (1 − β1)(z − x)
+
+    # ------------------------------------------------------------------ internals
+    def declared_internals(self) -> dict[str, Internal]:
+        seq = "the three sequences"
+        out = moments_declared(("z",))
+        out.update({
+            "z": Internal("tracked", seq, "z (the base sequence)"),
+            "x": Internal("tracked", seq, "x (the average, evaluated)", style="--"),
+            "y": Internal("tracked", seq, "y (where g is taken)", style=":"),
+            "c": Internal("scalar", "averaging weight", r"$c_k = w_k/\sum_{i\leq k} w_i$", True),
+            "scheduled_lr": Internal("scalar", "averaging weight", r"$\alpha_k$ (warm-up)",
+                                     True, "--"),
+            "x_minus_z": Internal("scalar", "distance between the sequences",
+                                  r"$\|x - z\|$"),
+            "y_minus_x": Internal("scalar", "distance between the sequences",
+                                  r"$\|y - x\|$", style="--"),
+        })
+        return out
+
+    def internals(self, grads, previous, memory) -> dict[str, Any]:
+        """The averaging weight of the step just taken, c_k = w_k/Σ w_i with
+        w_k = (k + 1)^r·α_max^p (group 0), and the norms over all parameters of x − z and
+        y − x, with x = y + (1 − 1/β1)·(z − y) (in train mode the parameters hold y)."""
+        g0 = self.param_groups[0]
+        k = g0["k"]  # steps taken: the last one had index k − 1
+        w = (k ** g0["r"]) * (g0["lr_max"] ** g0["weight_lr_power"]) if k else 0.0
+        c = w / g0["weight_sum"] if g0["weight_sum"] != 0 else 0.0
+        xs, ys, zs = [], [], []
+        for group, params in ((g, g["params"]) for g in self.param_groups):
+            beta1 = group["betas"][0]
+            for y in params:
+                s = self.state[len(ys)]
+                z = s["z"] if s["step"] else y
+                ys.append(y if self.training else y + (1 - beta1) * (z - y))
+                xs.append(ys[-1] + (1 - 1 / beta1) * (z - ys[-1]))
+                zs.append(z)
+        out = moments_internals(self, ("z",), grads, previous)
+        out.update(x=xs, y=ys, c=float(c), scheduled_lr=float(g0["scheduled_lr"]),
+                   x_minus_z=_norm([x - z for x, z in zip(xs, zs, strict=True)]),
+                   y_minus_x=_norm([y - x for y, x in zip(ys, xs, strict=True)]))
+        return out
+
+
+def _norm(arrays: list[np.ndarray]) -> float:
+    """‖·‖ over all the arrays together (the Frobenius norm of their concatenation)."""
+    return float(np.sqrt(sum(float(np.vdot(a, a)) for a in arrays)))

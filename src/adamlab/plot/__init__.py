@@ -34,6 +34,7 @@ from adamlab.plot.sweep import sweep
 
 __all__ = [
     "learning_curves", "comparison", "decision_boundary", "landscape", "landscape_animation",
-    "adam_internals", "internals", "optimizer_internals", "schedule", "article", "sweep", "debiased_ema", "OPTIMIZER_COLORS",
+    "adam_internals", "internals", "optimizer_internals", "schedule", "article", "sweep",
+    "debiased_ema", "OPTIMIZER_COLORS",
     "color_for", "lr_find", "bench_profiles",
 ]

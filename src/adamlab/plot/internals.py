@@ -49,13 +49,13 @@ def _style_legend(ax: Any, entries: list[tuple[str, dict[str, Any]]]) -> None:
               framealpha=0.85)
 
 
-def _tracked_legend(fig: Figure, tracked: list[int]) -> None:
+def _tracked_legend(fig: Figure, tracked: list[int], panels: str = "a and b") -> None:
     """One row under the panels: the colour of each tracked parameter θ[i]."""
     handles = [Line2D([], [], color=TRACKED_COLORS[j % len(TRACKED_COLORS)], linewidth=2)
                for j in range(len(tracked))]
     fig.legend(handles, [f"θ[{i}]" for i in tracked], loc="outside lower center",
                ncols=min(len(tracked), 8), fontsize="small", frameon=False,
-               title="tracked parameters (colours in a and b)", title_fontsize="small")
+               title=f"tracked parameters (colours in {panels})", title_fontsize="small")
 
 
 def adam_internals(trace: Mapping[str, Any], title: str | None = None) -> Figure:

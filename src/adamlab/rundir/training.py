@@ -26,9 +26,9 @@ from adamlab.rundir import directory, outputs
 from adamlab.rundir.description import ModelShape, RunDescription
 from adamlab.train import Callback, DivergenceError, Trainer, fingerprint
 from adamlab.train.inputs import batch_size_for
-from adamlab.train.trace import AdamTrace
+from adamlab.train.trace import STATE_NAMES, Trace
 
-#: Trace records kept per run, at most (``AdamTrace(every=...)`` thins them to this).
+#: Trace records kept per run, at most (``Trace(every=...)`` thins them to this).
 TRACE_RECORDS = 2000
 
 
@@ -66,7 +66,8 @@ class Saved:
     @property
     def traced(self) -> bool:
         """The checkpoint holds a trace with records (a run of ``--trace``)."""
-        arrays, _ = self.trainer.pending_callback_states.get("AdamTrace", ({}, None))
+        states = self.trainer.pending_callback_states
+        arrays = next((states[k][0] for k in STATE_NAMES if k in states), {})
         return bool(len(arrays.get("step", ())))
 
     def complete_summary(self, epochs: int) -> dict[str, Any] | None:
@@ -104,7 +105,7 @@ class Run:
         self.description = RunDescription.of(prepared)
         self.traced = traced
         self.epochs_before = prepared.trainer.epoch
-        self._trace: AdamTrace | None = None
+        self._trace: Trace | None = None
         self._save_description()
 
     @staticmethod
@@ -121,7 +122,7 @@ class Run:
         settings = saved.description.settings
         if epochs is not None:
             settings = Settings.from_dict({**settings.to_dict(), "epochs": epochs})
-        traced = "AdamTrace" in saved.trainer.pending_callback_states
+        traced = any(k in saved.trainer.pending_callback_states for k in STATE_NAMES)
         return cls(prepare(settings, trainer=saved.trainer), saved.directory, traced)
 
     @property
@@ -149,7 +150,7 @@ class Run:
             n = len(self.prepared.y_train)
             batches = math.ceil(n / batch_size_for(self.settings.batch_size, n))
             steps = batches * self.settings.epochs
-            self._trace = AdamTrace(every=max(1, steps // TRACE_RECORDS))
+            self._trace = Trace(every=max(1, steps // TRACE_RECORDS))
             cbs.append(self._trace)
         t0 = time.perf_counter()
         status, error = "ok", None
@@ -211,7 +212,7 @@ class Run:
         trace = self._trace
         if trace is not None and trace.data.get("step"):
             directory.write_json(out / "trace.json", trace.data)
-            directory.save_figure(plot.adam_internals(trace.data), out / "adam_internals.png")
+            directory.save_figure(plot.internals(trace.data), out / "adam_internals.png")
         directory.write_json(out / outputs.SUMMARY, summary)  # last: the others are written
         return summary
 

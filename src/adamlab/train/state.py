@@ -133,8 +133,11 @@ def snapshot(trainer: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
 
 def give_state(callback: Any, saved: dict[str, tuple[dict[str, np.ndarray], dict[str, Any]]]
                ) -> None:
-    """Hand ``callback`` its state from a checkpoint (``saved``, by class name), once."""
-    state = saved.pop(type(callback).__name__, None)
+    """Hand ``callback`` its state from a checkpoint (``saved``, by class name, or a name the
+    class had before: its ``legacy_names``), once."""
+    state = None
+    for name in (type(callback).__name__, *getattr(callback, "legacy_names", ())):
+        state = saved.pop(name, None) if state is None else state
     if state is not None and hasattr(callback, "load_state_dict"):
         callback.load_state_dict(*state)
 

@@ -184,6 +184,12 @@ class Trainer:
         callback's ``load_state_dict``. A copy of the mapping; do not modify the arrays."""
         return dict(self._callback_states)
 
+    @property
+    def previous_params(self) -> tuple[np.ndarray, ...]:
+        """The parameters before the last step, as views matching ``optimizer.params`` (what
+        a trace compares the step with; the divergence guard's copy, overwritten each step)."""
+        return self._previous
+
     # ------------------------------------------------------------ evaluation
     def evaluation_weights(self) -> AbstractContextManager[None]:
         """``with trainer.evaluation_weights():`` the model holds its evaluation weights (an
