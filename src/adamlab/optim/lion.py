@@ -110,9 +110,10 @@ class Lion(Optimizer):
         }
 
     def internals(self, grads, previous, memory) -> dict[str, Any]:
-        """u_t from the step itself, u_t = (θ_{t−1}·(1 − α·λ) − θ_t)/α (every element ±1,
-        0 or the cautious scale, so it is read as sign(u)·1[|u| > ½]), and the fraction of all
-        coordinates where u_t·g_t > 0 (the update points along the gradient)."""
+        """u_t from the step itself, u_t = (θ_{t−1}·(1 − α·λ) − θ_t)/α: every element is ±1
+        (or 0, or ± the cautious scale), so it is read as sign(u)·1[|u| > ½] (the cautious
+        value as it is); and the fraction of all coordinates where u_t·g_t > 0 (the update
+        points along the gradient), and where u_t ≠ 0."""
         updates, agree, nonzero, n = [], 0, 0, 0
         for group, params, gs, qs in by_group(self, grads, previous):
             lr, wd = group["lr"], group["weight_decay"]
@@ -121,7 +122,8 @@ class Lion(Optimizer):
             for p, g, q in zip(params, gs, qs, strict=True):
                 g = -g if group["maximize"] else g
                 u = (q * (1.0 - lr * wd) - p) / lr if lr > 0 else np.zeros_like(p)
-                u = np.where(np.abs(u) > 0.5, u, 0.0).astype(p.dtype)
+                kept = np.abs(u) > 0.5  # ±1, or the cautious scale n/(nnz + 1) >= 1
+                u = np.where(kept, u if group["cautious"] else np.sign(u), 0.0).astype(p.dtype)
                 updates.append(u)
                 agree += int(np.count_nonzero(u * g > 0))
                 nonzero += int(np.count_nonzero(u))
