@@ -7,12 +7,14 @@ starts, ``run`` trains with the stopping monitor (and scikit-learn's callbacks) 
 divergence into scikit-learn's outcome, ``record`` sets the fitted attributes.
 
 Divergence (a non-finite loss or gradient: adamlab's trainer stops at that step and restores
-the last finite weights). scikit-learn trains on with non-finite weights and then raises
-``ValueError("Solver produced non-finite parameter weights…")``, unless early stopping has a
-best epoch to go back to. Here: without early stopping, ``SolverDivergedError``, a
-``ValueError`` with scikit-learn's message that is also adamlab's ``DivergenceError`` (where,
-what, what to try); with early stopping, the diverged epoch is recorded as NaN (loss and
-validation score), the best weights are kept and a ``ConvergenceWarning`` says what happened.
+the last finite weights; a finite loss however large is trained on, as scikit-learn does: the
+trainer's guard against exploding losses is off here). scikit-learn trains on with non-finite
+weights and then raises ``ValueError("Solver produced non-finite parameter weights…")``,
+unless early stopping has a best epoch to go back to. Here: without early stopping,
+``SolverDivergedError``, a ``ValueError`` with scikit-learn's message that is also adamlab's
+``DivergenceError`` (where, what, what to try); with early stopping, the diverged epoch is
+recorded as NaN (loss and validation score), the best weights are kept and a
+``ConvergenceWarning`` says what happened.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def build_trainer(est: Any, model: Any, rs: Any) -> Trainer:
     return Trainer(model, optimizer=optimizer, lr=lr, optimizer_args=args,
                    schedule=est.lr_schedule, l2=float(est.alpha), l2_per_sample=True,
                    batch_size=1, shuffle=est.shuffle, seed=seed,
-                   schedule_epochs=est.max_iter, **extra)
+                   schedule_epochs=est.max_iter, explosion=None, **extra)
 
 
 def restart_optimizer(est: Any) -> None:

@@ -166,6 +166,11 @@ class Loss:
             out *= omega[:, None]  # ∂L/∂z_i = ω_i ∂ℓ_i/∂z_i
         return self._reduce(ell, omega)
 
+    def row_losses(self, z: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The per-row losses ``ℓ_i`` (shape ``(n,)``) of logits ``z`` for ``t = targets(y)``,
+        unweighted (the divergence guard's chance level: ``adamlab.train.guard``)."""
+        return self._terms(z, t, None)
+
     def correct(self, z: np.ndarray, t: np.ndarray, kernels=None) -> int:
         """How many rows the head classifies as their targets ``t = targets(y)`` say (sigmoid:
         every output on the right side of 0; softmax: the arg-max); 0 for regression."""

@@ -43,6 +43,7 @@ OPTIONAL: dict[str, tuple[str, bool]] = {
     "callbacks": (OBJECT, False),
     "extra": (OBJECT, True),
     "data_sha256": (STRING, True),
+    "loss_start": (NUMBER, True),
 }
 OPTIMIZER = {"name": (STRING, False), "class": (STRING, False),
              "param_groups": (ARRAY, False), "scalars": (OBJECT, False)}
@@ -55,6 +56,8 @@ SCHEDULERS = ("lr_scheduler", "plateau")
 SCHEDULE_STATE = {"epochs": (COUNT, True), **{k: (OBJECT, True) for k in SCHEDULERS}}
 #: The state of the callbacks adamlab ships that keep theirs in JSON (a user's callback checks
 #: its own in ``load_state_dict``; ``AdamTrace`` checks its arrays there).
+#: ... and of ``trainer``: the divergence guard's factor (absent before it: the default).
+TRAINER_OPTIONAL = {"explosion": (NUMBER, True)}
 CALLBACKS = {"EarlyStopping": {"best": (NUMBER, True), "best_epoch": (COUNT, True),
                                "wait": (COUNT, False), "stopped_epoch": (COUNT, True)}}
 RNG = {"shuffle": (OBJECT, False), "dropout": (OBJECT, False)}
@@ -115,6 +118,7 @@ def check_meta(meta: Mapping[str, Any]) -> None:
     fields(meta["optimizer"], OPTIMIZER_OPTIONAL, "optimizer.", optional=True)
     for i, scalars in meta["optimizer"]["scalars"].items():
         field(scalars, f"optimizer.scalars.{i}", OBJECT)
+    fields(meta["trainer"], TRAINER_OPTIONAL, "trainer.", optional=True)
     fields(meta["schedule_state"], SCHEDULE_STATE, "schedule_state.")
     fields(meta["rng"], RNG, "rng.")
     for name, state in (meta.get("callbacks") or {}).items():

@@ -25,7 +25,7 @@ import numpy as np
 
 from adamlab.optim import OPTIMIZERS, MultiOptimizer
 from adamlab.train import checkpoint as ckpt
-from adamlab.train import modes, schema
+from adamlab.train import guard, modes, schema
 from adamlab.train.history import History
 
 __all__ = ["EpochPosition", "snapshot", "restore", "load", "give_state", "FLAT"]
@@ -125,6 +125,7 @@ def snapshot(trainer: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
                 "dropout": trainer._dropout_rng.bit_generator.state},
         "partial": partial,
         "data_sha256": trainer._data_sha,
+        "loss_start": trainer.loss_start,
         "history": trainer.history.to_dict(),
         "extra": trainer.extra,
     }
@@ -212,13 +213,15 @@ def _restore(cls: Any, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]
                   clip_norm=t["clip_norm"], l2=t["l2"], batch_size=t["batch_size"],
                   shuffle=t["shuffle"], seed=t["seed"], log_steps=t["log_steps"],
                   l2_per_sample=bool(t.get("l2_per_sample", False)),
-                  decay_biases=bool(t.get("decay_biases", True)))
+                  decay_biases=bool(t.get("decay_biases", True)),
+                  explosion=t.get("explosion", guard.EXPLOSION))
     trainer.optimizer_name = om["name"]
     trainer.epoch, trainer.step_count = meta["epoch"], meta["step"]  # checked: ints >= 0
     trainer._shuffle_rng.bit_generator.state = meta["rng"]["shuffle"]
     trainer._dropout_rng.bit_generator.state = meta["rng"]["dropout"]
     trainer.history = History.from_dict(meta["history"])
     trainer._data_sha = meta.get("data_sha256")
+    trainer.loss_start = meta.get("loss_start")  # absent before the guard: the next step's
     trainer.extra = dict(meta.get("extra") or {})
     _schedule(trainer, meta["schedule_state"])
     for name, cb_meta in meta.get("callbacks", {}).items():

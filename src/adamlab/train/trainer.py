@@ -42,7 +42,7 @@ from adamlab.optim import (
     make_scheduler,
 )
 from adamlab.train import checkpoint as ckpt
-from adamlab.train import metrics, modes, state, threads
+from adamlab.train import guard, metrics, modes, state, threads
 from adamlab.train.callbacks import Callback
 from adamlab.train.history import History
 from adamlab.train.inputs import (
@@ -57,7 +57,8 @@ from adamlab.train.layout import views_like
 
 
 class DivergenceError(RuntimeError):
-    """Training produced a non-finite loss or gradient; the last finite weights were restored."""
+    """Training produced a non-finite loss or gradient, or a finite loss past the guard's limit
+    (``adamlab.train.guard``); the last good weights were restored."""
 
     def __init__(self, message: str, epoch: int, step: int, history: History) -> None:
         super().__init__(message)
@@ -77,7 +78,9 @@ class Trainer:
     ``batch_size`` (None: the whole training set), ``shuffle``, ``seed``, ``log_steps`` (also
     record every step), ``schedule_epochs`` (the run's length for the schedule; default: the
     first ``fit``'s epochs), ``l2_per_sample`` (scikit-learn's ``alpha``: each batch's penalty
-    is ½·(l2/Σw_b)·ΣW², Σw_b its total sample weight, its size without weights).
+    is ½·(l2/Σw_b)·ΣW², Σw_b its total sample weight, its size without weights),
+    ``explosion`` (a batch loss this many times above where training started is divergence,
+    ``adamlab.train.guard``; None: only a non-finite loss or gradient is).
     """
 
     def __init__(
@@ -97,6 +100,7 @@ class Trainer:
         schedule_epochs: int | None = None,
         l2_per_sample: bool = False,
         decay_biases: bool = False,
+        explosion: float | None = guard.EXPLOSION,
     ) -> None:
         check_settings(batch_size, clip_norm, l2)
         get_schedule_spec(schedule, warmup)  # an unknown name fails now, not at fit
@@ -123,6 +127,9 @@ class Trainer:
         self.l2_per_sample = bool(l2_per_sample)
         self.shuffle, self.seed = shuffle, int(seed)
         self.log_steps = log_steps
+        self.explosion = None if explosion is None else float(explosion)
+        self.loss_start: float | None = None  # the first step's loss (the guard's reference)
+        self._loss_floor = 0.0  # max_i ℓ_i(z = 0) of the training targets, set by fit
         self.history = History()
         self.epoch = 0  # completed epochs
         self.step_count = 0  # completed optimizer steps
@@ -143,7 +150,8 @@ class Trainer:
         return {"schedule": self.schedule_name, "warmup": self.warmup,
                 "clip_norm": self.clip_norm, "l2": self.l2, "l2_per_sample": self.l2_per_sample,
                 "batch_size": self.batch_size, "shuffle": self.shuffle, "seed": self.seed,
-                "log_steps": self.log_steps, "decay_biases": self.decay_biases}
+                "log_steps": self.log_steps, "decay_biases": self.decay_biases,
+                "explosion": self.explosion}
 
     def _setup_schedule(self, total_epochs: int) -> None:
         if self._scheduler is None:
@@ -236,6 +244,11 @@ class Trainer:
         self._check_same_data(X, y)
         train, val = fit_data(self.model, X, y, sample_weight, class_weight, classes,
                               validation_data, val_fraction, self.seed)
+        if self.explosion is not None:
+            m = self.model
+            self._loss_floor = guard.zero_output_loss(
+                m.loss_fn, m.loss_fn.targets(train[1], m.n_outputs, m.params.dtype), m.n_outputs,
+                m.params.dtype)
 
         self._setup_schedule(self.epoch + epochs)
         self.stop_training = False
@@ -320,6 +333,7 @@ class Trainer:
         loss_fn, kernels = model.loss_fn, model.kernels
         direct = isinstance(X, np.ndarray) and X.dtype == dtype  # else: cast, or a row reader
         single = dtype == np.float32
+        limit = guard.limit(self.explosion, self.loss_start, self._loss_floor)
         for b in range(pos.batch, n_batches):
             idx = perm[b * bs:(b + 1) * bs]
             m = len(idx)
@@ -330,6 +344,11 @@ class Trainer:
             loss = model.loss_and_grad_targets(Xb, tb, swb, l2, dropout_rng)
             if not math.isfinite(loss):
                 self._diverged("the training loss", loss, b)
+            if self.loss_start is None:
+                self.loss_start = loss
+                limit = guard.limit(self.explosion, loss, self._loss_floor)
+            if loss > limit:
+                self._diverged("the training loss", loss, b, exploded=True)
             gnorm = math.sqrt(float(np.dot(grads, grads)))  # ‖g‖ (np.sqrt of a scalar: slower)
             if single:
                 gnorm = float(np.float32(gnorm))  # the float32 norm (sqrt rounds once: the same)
@@ -359,16 +378,24 @@ class Trainer:
         self._position = None
         return row
 
-    def _diverged(self, what: str, value: float, batch: int | None = None) -> None:
+    def _diverged(self, what: str, value: float, batch: int | None = None,
+                  exploded: bool = False) -> None:
+        ratio = math.nan
         if self._stepped:  # the weights before the last step, which made them non-finite
+            if exploded:  # how far that step moved them: the advice's scale
+                ratio = guard.step_ratio(self.optimizer.params, self._previous)
             for p, kept in zip(self.optimizer.params, self._previous, strict=True):
                 p[...] = kept
         where = f"epoch {self.epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
         lr = self.lr
+        said = (guard.explosion_detail(value, self.explosion, self.loss_start, self._loss_floor)
+                if exploded else f"{what} is {value}")
+        kept = "before the step that led there" if exploded else "of the last finite step"
         raise DivergenceError(
-            f"training diverged at {where} (step {self.step_count + 1}): {what} is {value}; "
-            f"the weights of the last finite step were restored. Try a smaller learning rate "
-            f"(now {lr:g}; e.g. {lr / 10:g}) or gradient clipping (clip_norm=1.0).",
+            f"training diverged at {where} (step {self.step_count + 1}): {said}; "
+            f"the weights {kept} were restored. Try a smaller learning rate "
+            f"(now {lr:g}; e.g. {guard.suggested_lr(lr, ratio):g}) or gradient clipping "
+            "(clip_norm=1.0).",
             epoch=self.epoch + 1, step=self.step_count + 1, history=self.history,
         )
 
