@@ -10,7 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adamlab.data import DataError, load_dataset, load_features, load_file
+from adamlab.data import (
+    DataError,
+    UnseenCategoryWarning,
+    load_dataset,
+    load_features,
+    load_file,
+)
 
 TABLE = [
     ["size", "color", "label", "weight"],
@@ -67,7 +73,8 @@ def test_columns_are_matched_by_name_not_position(tmp_path, trained, order):
 
 def test_feature_order_follows_feature_names(trained):
     path, ds = trained
-    X, _ = load_features(path, ["weight", "color=red", "size"])
+    with pytest.warns(UnseenCategoryWarning, match="'blue', 'green'"):  # the model: red only
+        X, _ = load_features(path, ["weight", "color=red", "size"])
     assert np.array_equal(X, ds.X[:, [4, 3, 0]])
 
 
@@ -88,7 +95,8 @@ def test_last_column_is_not_taken_for_the_target(tmp_path):
 def test_unseen_category_is_a_row_of_zeros(tmp_path, trained):
     _, ds = trained
     rows = [TABLE[0], ["1", "purple", "yes", "2"], ["2", "red", "no", "3"], ["3", "Red", "no", "4"]]
-    X, _ = load_features(write(tmp_path, rows, "new.csv"), ds.feature_names, target="label")
+    with pytest.warns(UnseenCategoryWarning, match=r"'purple', 'Red'\) in 2 of 3 rows"):
+        X, _ = load_features(write(tmp_path, rows, "new.csv"), ds.feature_names, target="label")
     assert X[:, 1:4].tolist() == [[0, 0, 0], [0, 0, 1], [0, 0, 0]]  # matching is exact
     assert X[:, [0, 4]].tolist() == [[1, 2], [2, 3], [3, 4]]
 

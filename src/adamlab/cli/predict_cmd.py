@@ -4,6 +4,11 @@
 "metrics", ...}`` with the predictions as lists (``labels`` and ``probabilities`` with their
 ``classes``, or ``predictions`` for regression); with ``--output FILE`` the CSV goes to the file
 and the document holds no predictions, only where they went (``output``).
+
+A category the model never saw in training is encoded as all zeros, with a warning on stderr
+(one line per column: the column, the first unseen values and their number, how many rows),
+also in the document's ``warnings`` list under ``--json``; ``--strict`` refuses such data
+instead (exit 1, a data error, nothing written).
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ import csv
 import io
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from adamlab.cli.errors import RunError
-from adamlab.data import DataError
+from adamlab.data import DataError, UnseenCategoryWarning
 from adamlab.rundir import Saved
 from adamlab.rundir.directory import write_text
 from adamlab.train import CheckpointError
@@ -39,6 +45,9 @@ def add_parser(sub) -> None:
     p.add_argument("--output", metavar="FILE",
                    help="write the CSV there (default: stdout; with --json, the predictions "
                         "are in the JSON then)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse data with categories the model never saw in training (by "
+                        "default they are encoded as all zeros, with a warning)")
     p.set_defaults(func=run)
 
 
@@ -53,16 +62,25 @@ def run(args: argparse.Namespace) -> int:
     from adamlab.data import load_features
 
     try:
-        X, y_raw = load_features(args.data, d.data.feature_names, target=target)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UnseenCategoryWarning)
+            X, y_raw = load_features(args.data, d.data.feature_names, target=target,
+                                     strict=args.strict)
     except DataError as e:
         raise RunError(str(e)) from None
+    said = [str(w.message) for w in caught if issubclass(w.category, UnseenCategoryWarning)]
+    for w in caught:  # any other warning goes on as it came
+        if not issubclass(w.category, UnseenCategoryWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for message in said:
+        print(f"adamlab predict: warning: {message}", file=sys.stderr)
     out = saved.predict_proba(X)
     classes = None if d.data.classes is None else list(d.data.classes)
     text, metrics = _table(out, classes, y_raw)
     if args.output:
         write_text(Path(args.output), text)
     if args.json:
-        print(json.dumps(_document(args, out, classes, metrics)))
+        print(json.dumps({**_document(args, out, classes, metrics), "warnings": said}))
         return 0
     if not args.output:
         sys.stdout.write(text)

@@ -15,7 +15,7 @@ scikit-learn is imported only when a data set that needs it is loaded.
 
 from adamlab.data.arrays import from_arrays
 from adamlab.data.dataset import TASKS, Dataset
-from adamlab.data.errors import DataError
+from adamlab.data.errors import DataError, UnseenCategoryWarning
 from adamlab.data.features import load_features
 from adamlab.data.files import load_data, load_file
 from adamlab.data.labels import MAX_AUTO_CLASSES, LabelEncoder
@@ -27,6 +27,7 @@ from adamlab.data.standardize import Standardizer
 __all__ = [
     "Dataset",
     "DataError",
+    "UnseenCategoryWarning",
     "TASKS",
     "DATASETS",
     "DatasetSpec",

@@ -10,7 +10,9 @@ CSV columns are matched **by name**, so their order in the file does not matter:
 * a numeric feature ``age`` is read from the column ``age``, whose cells must be finite numbers;
 * one-hot features ``color=blue``, ``color=red`` are rebuilt from the text column ``color``: 1
   where the cell equals the category, else 0. A category the model never saw in training gives
-  a row of zeros in that group, not an error (the model then sees "none of the known values");
+  a row of zeros in that group (the model then sees "none of the known values"), and an
+  :class:`UnseenCategoryWarning` per column naming it, the first unseen values, how many there
+  are and in how many rows; ``strict=True`` makes that a DataError instead;
 * columns the model does not use are ignored, so a file can carry ids, notes or extra
   measurements alongside the features;
 * the target column, if ``target`` names one the file has, is returned raw (float64 if every
@@ -26,6 +28,7 @@ name, with its labels mapped back to the original class values.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,20 +43,22 @@ from adamlab.data.csvfile import (
     read_table,
     separator_hint,
 )
-from adamlab.data.errors import DataError
+from adamlab.data.errors import DataError, UnseenCategoryWarning, show
 from adamlab.data.files import builtin_key, check_file, is_file_source
 from adamlab.data.registry import load_dataset
 
 
 def load_features(
-    source: str | Path, feature_names: Sequence[str], *, target: str | None = None
+    source: str | Path, feature_names: Sequence[str], *, target: str | None = None,
+    strict: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """X (float64, columns in the order of ``feature_names``) and, if the file has the target
     column, its raw values (else None).
 
     ``source`` is a built-in data set name or a .csv/.tsv, .npy or .npz path; see the module
     docstring for how columns are matched, and what happens to extra columns and categories
-    unseen in training. Every bad input raises a one-line :class:`DataError`.
+    unseen in training (an :class:`UnseenCategoryWarning`, or with ``strict`` a DataError).
+    Every bad input raises a one-line :class:`DataError`.
     """
     names = [str(f) for f in feature_names]
     if not names:
@@ -67,7 +72,7 @@ def load_features(
             return _from_npy(path, names), None
         if suffix == ".npz":
             return _from_npz(path, names, target)
-        return _from_csv(path, names, target)
+        return _from_csv(path, names, target, strict)
     except PermissionError as err:
         raise DataError(f"cannot read {err.filename or path}: permission denied") from None
 
@@ -121,7 +126,7 @@ def _source_column(feature: str, header: set[str]) -> tuple[str, str | None] | N
 
 
 def _from_csv(
-    path: Path, names: list[str], target: str | None
+    path: Path, names: list[str], target: str | None, strict: bool = False
 ) -> tuple[np.ndarray, np.ndarray | None]:
     header, t, rows, lines = read_table(path, target, labelled=False)
     columns = set(header)
@@ -150,7 +155,35 @@ def _from_csv(
             if column not in text:
                 text[column] = np.array(cells[column], dtype=str)
             X[:, k] = text[column] == category
+    _unseen(path, sources, text, strict)
     return X, None if t < 0 else _raw_target(path, header[t], [row[t] for row in rows], lines)
+
+
+def _unseen(path: Path, sources: list, text: dict[str, np.ndarray], strict: bool) -> None:
+    """Warn, once per categorical column, of values the model never saw (or refuse them)."""
+    known: dict[str, list[str]] = {}
+    for column, category in sources:
+        if category is not None:
+            known.setdefault(column, []).append(category)
+    said = []
+    for column, categories in known.items():
+        cells = text[column]
+        new = ~np.isin(cells, categories)
+        if not new.any():
+            continue
+        values = list(dict.fromkeys(cells[new].tolist()))
+        shown = ", ".join(show(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+        rows = int(np.count_nonzero(new))
+        said.append(
+            f"column {column!r} has {len(values)} value{'s' * (len(values) > 1)} never seen in "
+            f"training ({shown}) in {rows} of {len(cells)} rows, encoded as all zeros (the "
+            f"model knows {_quoted(categories)})")
+    if said and strict:
+        raise DataError(f"{path}: " + "; ".join(said) + "; without strict=True (predict --strict) "
+                        "they are predicted for, encoded as all zeros")
+    for message in said:
+        warnings.warn(f"{path}: {message}; strict=True (predict --strict) refuses them",
+                      UnseenCategoryWarning, stacklevel=4)
 
 
 def _raw_target(path: Path, name: str, cells: list[str], lines: list[int]) -> np.ndarray:
