@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "adamlab"
 TIERS = [
     {"atomic", "_jit", "__version__"},
     {"data", "optim", "nn"},
-    {"landscape"},
+    {"landscape", "matrix_problem"},
     {"train", "plot"},
     {"lrfind"},
     {"experiment", "estimators", "article"},

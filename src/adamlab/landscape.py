@@ -25,7 +25,8 @@ import numpy as np
 
 from adamlab.optim import OPTIMIZERS, make_optimizer
 
-__all__ = ["Function2D", "FUNCTIONS", "get_function", "optimizer_family", "run_path", "run_paths"]
+__all__ = ["Function2D", "FUNCTIONS", "get_function", "optimizer_family", "point_note", "run_path",
+           "run_paths"]
 
 Value = Callable[[Any, Any], Any]
 Gradient = Callable[[Any, Any], tuple[Any, Any]]
@@ -36,6 +37,22 @@ def optimizer_family(name: str) -> str:
     for a name not registered."""
     spec = OPTIMIZERS.get(str(name).strip().lower())
     return "adaptive" if spec is None else spec.family
+
+
+def point_note(names: Iterable[str]) -> str | None:
+    """One line saying why a path on a point (x, y) is not the optimizer at work, for the rows
+    of ``names`` whose step is per tensor (the registry class is not ``elementwise``:
+    Adafactor's factors, LAMB's and LARS's trust ratios): on a point the whole of θ is one
+    2-element vector, one "layer". None when there is none (a matrix-only row is refused by
+    ``run_path`` instead)."""
+    keys = [str(n).strip().lower() for n in names]
+    per_tensor = [k for k in dict.fromkeys(keys) if (spec := OPTIMIZERS.get(k)) is not None
+                  and not spec.cls.elementwise and not spec.matrices]
+    if not per_tensor:
+        return None
+    return (f"{', '.join(per_tensor)}: per tensor (factors, trust ratios over a whole array); on "
+            "a point (x, y) all of θ is one 2-element vector, a degenerate case (one 'layer', "
+            "nothing to factor): see adamlab landscape --problem matrix")
 
 
 @dataclass(frozen=True)

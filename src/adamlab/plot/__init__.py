@@ -9,6 +9,7 @@ notebook and in the CLI alike; saving is the caller's choice (``fig.savefig("cur
 ``decision_boundary``      a classifier's regions on two features
 ``landscape``              optimizer paths on a 2-D test function (``adamlab.landscape``)
 ``landscape_animation``    the same as an animated GIF
+``matrix_runs``            loss and W's singular values on the matrix problem
 ``adam_internals``         Adam's moments, bias correction and step sizes over training
 ``internals``              any optimizer's declared internals (``optimizer_internals``)
 ``schedule``               a learning-rate schedule
@@ -28,13 +29,15 @@ from adamlab.plot.internals import adam_internals
 from adamlab.plot.internals_family import internals, optimizer_internals
 from adamlab.plot.landscape_paths import landscape, landscape_animation
 from adamlab.plot.lrfind import lr_find
+from adamlab.plot.matrix_runs import matrix_runs
 from adamlab.plot.smoothing import debiased_ema
 from adamlab.plot.style import OPTIMIZER_COLORS, color_for
 from adamlab.plot.sweep import sweep
 
 __all__ = [
     "learning_curves", "comparison", "decision_boundary", "landscape", "landscape_animation",
-    "adam_internals", "internals", "optimizer_internals", "schedule", "article", "sweep",
+    "matrix_runs", "adam_internals", "internals", "optimizer_internals", "schedule", "article",
+    "sweep",
     "debiased_ema", "OPTIMIZER_COLORS",
     "color_for", "lr_find", "bench_profiles",
 ]
