@@ -8,7 +8,9 @@ It writes ``tests/fixtures/torch_feedback_golden.npz`` and ``torch_feedback_gold
 ``tests/optim/test_torch_feedback.py`` replays them with NumPy only.
 
 For every case of ``make_torch_golden.CASES`` (each optimizer and each flag that changes its
-math) plus a few combinations, two runs of ``STEPS`` steps from the same start:
+math) plus a few combinations, and of ``make_torch_family_golden.CASES`` (Adadelta, Rprop,
+ASGD, Adafactor, Muon; Muon with its Newton–Schulz iteration in float64, not bfloat16, and
+stepping the matrix only), two runs of ``STEPS`` steps from the same start:
 
 * feedback: the gradient is computed from the current parameters, of the non-convex (a
   double well per coordinate, coupled to its neighbours)::
@@ -54,6 +56,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import torch.optim._muon as torch_muon  # noqa: E402
+from make_torch_family_golden import CASES as FAMILY_CASES  # noqa: E402
+from make_torch_family_golden import ns_float64  # noqa: E402
 from make_torch_golden import CASES as BASE_CASES  # noqa: E402
 
 STEPS = 300
@@ -80,8 +85,16 @@ EXTRA_CASES: list[tuple[str, str, dict]] = [
     ("radam_low_betas_l2", "RAdam", {"lr": 0.01, "betas": (0.2, 0.7), "weight_decay": 0.05}),
     ("adamax_wd_maximize", "Adamax", {"lr": 0.01, "weight_decay": 0.05, "maximize": True}),
 ]
-CASES = BASE_CASES + EXTRA_CASES
-NO_SQRT = {"SGD", "Adamax"}  # the optimizers whose step takes no square root
+# The newer torch optimizers, with make_torch_family_golden's cases (every flag that changes
+# their math). torch's Muon has no maximize (the family script feeds it −g instead): left out.
+FAMILY = [c for c in FAMILY_CASES if not (c[1] == "Muon" and c[2].get("maximize"))]
+CASES = BASE_CASES + EXTRA_CASES + FAMILY
+#: The optimizers whose step calls no ``Tensor.sqrt`` (Adafactor's is ``rsqrt_``, its and
+#: Muon's norms take their roots inside the reduction: correctly rounded, not MKL's).
+NO_SQRT = {"SGD", "Adamax", "Rprop", "ASGD", "Adafactor", "Muon"}
+#: Muon steps 2-D parameters only: it gets the 3×4 matrix, the vector stays where it starts
+#: (its coordinates still enter the matrix's gradient through the coupling d).
+ONLY = {"Muon": [0]}
 
 
 def problem() -> dict[str, np.ndarray]:
@@ -136,7 +149,9 @@ def run(cls_name: str, kwargs: dict, k: dict, feedback: bool) -> np.ndarray:
         size = int(np.prod(shape))
         params.append(flat0[i:i + size].reshape(shape).clone().requires_grad_(True))
         i += size
-    opt = getattr(torch.optim, cls_name)(params, foreach=False, **kwargs)
+    stepped = [params[i] for i in ONLY.get(cls_name, range(len(params)))]
+    extra = {} if cls_name == "Muon" else {"foreach": False}  # Muon: single-tensor only
+    opt = getattr(torch.optim, cls_name)(stepped, **extra, **kwargs)
     sign = -1.0 if kwargs.get("maximize") else 1.0
     out = []
     for t in range(1, STEPS + 1):
@@ -156,6 +171,9 @@ def run(cls_name: str, kwargs: dict, k: dict, feedback: bool) -> np.ndarray:
 
 def main() -> None:
     torch.set_default_dtype(torch.float64)  # step counts and NAdam's μ-product in float64
+    # Muon's Newton–Schulz iteration in float64 instead of bfloat16 (torch 2.13's function
+    # with ``.bfloat16()`` replaced, nothing else: make_torch_family_golden.ns_float64).
+    torch_muon._zeropower_via_newtonschulz = ns_float64
     consts = problem()
     k = {name: torch.from_numpy(v) for name, v in consts.items()}
     k32 = {name: v.float() if v.is_floating_point() else v for name, v in k.items()}
@@ -184,6 +202,7 @@ def main() -> None:
         "steps": STEPS,
         "recorded": RECORDED,
         "shapes": [list(s) for s in SHAPES],
+        "only": ONLY,
         "cases": [{"name": n, "torch_class": c, "kwargs": kw} for n, c, kw in CASES],
     }
     (OUT / "torch_feedback_golden.json").write_text(json.dumps(meta, indent=1) + "\n")

@@ -55,6 +55,7 @@ def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _round_to_odd(s: np.ndarray, e: np.ndarray) -> np.ndarray:
     """○odd(s + e) from s = ○(s + e) and its exact error e: s where exact or already odd,
     else s's neighbour towards the exact value (which is then odd). Changes s in place."""
+    s = np.asarray(s)  # a 0-d result comes as a NumPy scalar, which out= cannot take
     bits = s.view(np.int64)
     move = (e != 0) & ((bits & 1) == 0)
     with np.errstate(invalid="ignore"):

@@ -11,7 +11,9 @@ roundings, in both.
 ``direction``, ``lerp``, ``ema`` and ``ema_sq`` (no ``_fma``) are the same terms rounded twice,
 for the optimizers whose references are matched to a tolerance rather than bit for bit. SGD,
 RMSprop, Adagrad, Adam/AdamW (NumPy step; ``_adam_kernel`` repeats it with the processor's
-FMA), Adamax, NAdam and RAdam use the ``_fma`` terms and equal torch bit for bit
+FMA), Adamax, NAdam, RAdam, Adadelta, ASGD and Adafactor (whose norms :func:`norm` sums in
+torch's order) use the ``_fma`` terms and equal torch bit for bit in float64 (Rprop needs no
+multiply-add); Muon too, but for its matrix products, whose order is BLAS's
 (tests/optim/test_torch_feedback.py).
 """
 
@@ -142,3 +144,28 @@ def ema_sq_fma(v: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> No
     """Second moment, v ← β·v + (1 − β)·g², as torch's ``v.mul_(β).addcmul_(g, g, 1 − β)``."""
     v *= beta
     addcmul(v, g, g, 1 - beta, v, tmp)
+
+
+def norm(x: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """‖x‖₂ summed in the order of torch's CPU kernel (torch 2.13, float64): the squares
+    accumulated in 4 lanes (element i into lane i mod 4, each ``acc + x²`` rounded twice),
+    the lanes added in order, then the last n mod 4 squares each by a fused multiply-add,
+    and the square root. Over ``axis=-2`` (columns) torch adds row after row, as NumPy does.
+    Measured against ``torch.norm`` bit for bit for sizes 3 to 10⁵ (AVX-512 machine);
+    ``np.linalg.norm`` (BLAS ``ddot``'s order) differs in the last bit for ~1/3 of 12-element
+    vectors. ``axis`` None (all elements: an array of shape (1,)), -1 or -2 (kept as size 1).
+    """
+    if axis == -2:
+        return np.sqrt(np.add.reduce(x * x, axis=-2, keepdims=True))
+    if axis is None:
+        x = x.reshape(-1)
+    n = x.shape[-1]
+    m = n - n % 4
+    sq = x[..., :m] * x[..., :m]
+    lanes = np.add.reduce(sq.reshape(x.shape[:-1] + (m // 4, 4)), axis=-2)  # lane by lane
+    s = lanes[..., 0:1] + lanes[..., 1:2]
+    s += lanes[..., 2:3]
+    s += lanes[..., 3:4]
+    for j in range(m, n):  # the tail: s ← fma(x_j, x_j, s)
+        fma(x[..., j:j + 1], x[..., j:j + 1], s, s)
+    return np.sqrt(s, out=s)

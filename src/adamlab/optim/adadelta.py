@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction, ema_sq
+from adamlab.optim._terms import add_scaled, direction_fma, ema_sq_fma
 from adamlab.optim.base import Optimizer, _check_number
 
 
@@ -26,6 +26,9 @@ class Adadelta(Optimizer):
     1) and uses ρ = 0.95, ε = 1e-6; Keras' Adadelta defaults to learning_rate=1e-3, rho=0.95,
     epsilon=1e-7. ε sits inside both square roots (torch, Keras and the paper alike); with u
     starting at 0 the first steps are about α·√ε·g/√(v + ε), so Adadelta starts slowly.
+
+    Rounded as torch rounds (``_single_tensor_adadelta``): the ``addcmul_`` and
+    ``add(alpha=…)`` multiply-adds once (``_terms``): bit for bit equal on a feedback trajectory.
 
     Where adamlab differs from torch.optim: ``eps`` must be > 0 (torch accepts 0, which makes
     Δ_1 = 0 forever and a zero gradient 0/0).
@@ -55,15 +58,15 @@ class Adadelta(Optimizer):
     def _update(self, p, g, state, group) -> None:
         rho, eps = group["rho"], group["eps"]
         state["step"] += 1
-        g = direction(p, g, group, self._scratch)  # −g for maximize, then g + λθ
+        g = direction_fma(p, g, group, self._scratch)  # −g for maximize, then g + λθ
         v, u = state["square_avg"], state["acc_delta"]
         tmp, std, delta = self._scratch(p, 1), self._scratch(p, 2), self._scratch(p, 3)
-        ema_sq(v, g, rho, tmp)  # v_t = ρ·v + (1 − ρ)·g²
+        ema_sq_fma(v, g, rho, tmp)  # v_t = ρ·v + (1 − ρ)·g²
         np.add(v, eps, out=std)
         np.sqrt(std, out=std)  # √(v_t + ε)
         np.add(u, eps, out=delta)
         np.sqrt(delta, out=delta)  # √(u_{t-1} + ε)
         delta /= std
         delta *= g  # Δ_t = √(u_{t-1} + ε)/√(v_t + ε)·g_t
-        ema_sq(u, delta, rho, tmp)  # u_t = ρ·u + (1 − ρ)·Δ_t²
-        p += np.multiply(delta, -group["lr"], out=tmp)  # θ_t = θ_{t-1} − α·Δ_t
+        ema_sq_fma(u, delta, rho, tmp)  # u_t = ρ·u + (1 − ρ)·Δ_t²
+        add_scaled(p, delta, -group["lr"], p)  # θ_t = θ_{t-1} − α·Δ_t   (add_(Δ, alpha=−α))

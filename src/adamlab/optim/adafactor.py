@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction, lerp
+from adamlab.optim._terms import add_scaled, direction, lerp_fma, norm
 from adamlab.optim._tuples import TupleHyperparameters
 from adamlab.optim.base import EPS_ZERO_NAN, Optimizer, _check_number
 from adamlab.optim.internals import Internal, by_group, update_of
@@ -44,6 +44,10 @@ class Adafactor(TupleHyperparameters, Optimizer):
     β̂_t = 1 − t^(−0.8) (the same), ``multiply_by_parameter_scale``, an optional momentum,
     ``clipping_threshold`` 1 (d), ε₁ = 1e-30 and learning_rate scaling the update instead of
     capping ρ_t. Hugging Face's ``transformers.Adafactor`` follows the paper's ε placement.
+
+    Rounded as torch rounds (``_single_tensor_adafactor``, float64): ``lerp_`` and
+    ``add_(alpha=…)`` by fused multiply-adds, the norms summed in torch's order
+    (``_terms.norm``): bit for bit equal on a feedback trajectory (tests/optim).
 
     Where adamlab differs from torch.optim: ε₁ must be > 0 in the parameters' dtype, also
     squared (torch accepts 0: a zero gradient then gives 0·∞ = NaN).
@@ -120,33 +124,33 @@ class Adafactor(TupleHyperparameters, Optimizer):
         t = float(state["step"])
         w = t ** group["beta2_decay"]  # 1 − β̂_t = t^τ
         rho = min(lr, 1 / (t**0.5))  # ρ_t = min(α, 1/√t)
-        alpha = max(eps2, float(np.linalg.norm(p)) / (p.size**0.5)) * rho  # a_t
+        alpha = max(eps2, float(norm(p)[0]) / (p.size**0.5)) * rho  # a_t   (norm: torch's order)
         if wd != 0:
             p *= 1 - lr * wd  # θ ← θ·(1 − α·λ)
         v = self._scratch(p, 1)
         if p.ndim >= 2:
             r, c = state["row_var"], state["col_var"]
-            row_mean = np.linalg.norm(g, axis=-1, keepdims=True)
+            row_mean = norm(g, axis=-1)
             row_mean *= row_mean
             row_mean /= g.shape[-1]  # mean_j(G²), as torch: ‖G_i‖²/m
-            lerp(r, row_mean, w, r, np.empty_like(r))  # R_t = β̂·R + (1 − β̂)·mean_j(G²)
-            col_mean = np.linalg.norm(g, axis=-2, keepdims=True)
+            lerp_fma(r, row_mean, w, r, np.empty_like(r))  # R_t = β̂·R + (1 − β̂)·mean_j(G²)
+            col_mean = norm(g, axis=-2)
             col_mean *= col_mean
             col_mean /= g.shape[-2]  # mean_i(G²)
-            lerp(c, col_mean, w, c, np.empty_like(c))  # C_t = β̂·C + (1 − β̂)·mean_i(G²)
+            lerp_fma(c, col_mean, w, c, np.empty_like(c))  # C_t = β̂·C + (1 − β̂)·mean_i(G²)
             np.matmul(r, c, out=v)  # R_t·C_t
             v /= np.maximum(r.mean(axis=-2, keepdims=True), eps1)  # V̂_t = R·C/max(mean R, ε₁)
         else:
             var = state["variance"]
             sq = np.multiply(g, g, out=v)
-            lerp(var, sq, w, var, self._scratch(p, 2))  # V̂_t = β̂·V̂ + (1 − β̂)·G²
+            lerp_fma(var, sq, w, var, self._scratch(p, 2))  # V̂_t = β̂·V̂ + (1 − β̂)·G²
             np.copyto(v, var)
         np.maximum(v, eps1 * eps1, out=v)
         np.sqrt(v, out=v)
         np.divide(1, v, out=v)  # 1/√max(V̂_t, ε₁²)
         v *= g  # U_t
-        denom = max(1.0, float(np.linalg.norm(v)) / ((v.size**0.5) * d))  # max(1, RMS(U)/d)
-        p += np.multiply(v, -alpha / denom, out=self._scratch(p, 2))  # θ_t = θ − a_t·U_t/denom
+        denom = max(1.0, float(norm(v)[0]) / ((v.size**0.5) * d))  # max(1, RMS(U)/d)
+        add_scaled(p, v, -alpha / denom, p)  # θ_t = θ − a_t·U_t/denom   (add_(U, alpha=…))
 
     # ------------------------------------------------------------------ internals
     #: How many entries of the first matrix's row and column factors the trace keeps.

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction
+from adamlab.optim._terms import add_scaled, direction_fma
 from adamlab.optim.base import Optimizer, _check_number
 
 
@@ -69,9 +69,9 @@ class ASGD(Optimizer):
             state["eta"] = float(lr)  # η_0 = α, from the lr at the first step (as torch)
         state["step"] += 1
         t, eta, mu = state["step"], state["eta"], state["mu"]
-        g = direction(p, g, group, self._scratch)  # −g for maximize, then g + λ_wd·θ
+        g = direction_fma(p, g, group, self._scratch)  # −g for maximize, then g + λ_wd·θ
         p *= 1 - lambd * eta  # θ ← θ·(1 − λ·η_{t-1})
-        p += np.multiply(g, -eta, out=self._scratch(p, 1))  # θ_t = θ − η_{t-1}·g_t
+        add_scaled(p, g, -eta, p)  # θ_t = θ − η_{t-1}·g_t   (add_(g, alpha=−η), rounded once)
         ax = state["ax"]
         if mu != 1:
             d = np.subtract(p, ax, out=self._scratch(p, 1))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.optim._terms import direction, lerp
+from adamlab.optim._terms import add_scaled, direction, lerp_fma, norm
 from adamlab.optim._tuples import TupleHyperparameters
 from adamlab.optim.base import Optimizer, _check_number
 from adamlab.optim.internals import Internal, moments_declared, moments_internals
@@ -35,7 +35,7 @@ def newton_schulz(
     a, b, c = coefficients
     tall = m.shape[0] > m.shape[1]
     x = m.T.copy() if tall else m.copy()
-    x /= max(float(np.linalg.norm(x)), eps)  # X_0 = M/max(‖M‖_F, ε): spectral norm <= 1
+    x /= max(float(norm(m)[0]), eps)  # X_0 = M/max(‖M‖_F, ε): spectral norm <= 1
     for _ in range(steps):
         gram = x @ x.T  # A = X·Xᵀ
         update = gram @ gram
@@ -142,16 +142,15 @@ class Muon(TupleHyperparameters, Optimizer):
         g = direction(p, g, group, self._scratch, l2=False)  # −g for maximize (decay: below)
         buf = state["momentum_buffer"]
         tmp = self._scratch(p, 1)
-        lerp(buf, g, 1 - mu, buf, tmp)  # B_t = μ·B + (1 − μ)·g
+        lerp_fma(buf, g, 1 - mu, buf, tmp)  # B_t = μ·B + (1 − μ)·g
         if group["nesterov"]:
             m = self._scratch(p, 2)
-            lerp(g, buf, mu, m, tmp)  # M_t = (1 − μ)·g + μ·B_t
+            lerp_fma(g, buf, mu, m, tmp)  # M_t = (1 − μ)·g + μ·B_t
         else:
             m = buf  # M_t = B_t
         o = newton_schulz(m, group["ns_coefficients"], group["ns_steps"], group["eps"])  # O_t
         p *= 1 - lr * group["weight_decay"]  # θ ← θ·(1 − α·λ)
-        o *= -adjusted_lr(lr, group["adjust_lr_fn"], p.shape)
-        p += o  # θ_t = θ − α'·O_t
+        add_scaled(p, o, -adjusted_lr(lr, group["adjust_lr_fn"], p.shape), p)  # θ_t = θ − α'·O_t
 
     # ------------------------------------------------------------------ internals
     #: How many of the largest singular values the trace keeps.
