@@ -78,7 +78,7 @@ class MatrixProblem:
         return float(eig.max() / eig.min())
 
 
-def make_problem(seed: int = 0, condition: float = 100.0, size: int = 8, n: int = 32
+def make_problem(seed: int = 0, condition: float = 1e4, size: int = 8, n: int = 32
                  ) -> MatrixProblem:
     """The problem drawn from ``seed``, with Hessian condition number ``condition`` (≥ 1)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
