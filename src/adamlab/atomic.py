@@ -5,8 +5,9 @@
 over ``path`` (``os.replace`` is atomic on POSIX and Windows) and fsyncs the directory. A kill
 at any instant leaves the complete old file or the complete new one, and at most the
 temporary, which ``remove_temporaries`` deletes (call it holding the directory's lock, so that
-no live write's temporary is taken). Checkpoints, run outputs and ``predict --output`` all
-write through here.
+no live write's temporary is taken). A failed write (a full disk, no permission) raises its
+OSError about ``path`` itself, never the temporary's name. Checkpoints, run outputs and
+``predict --output`` all write through here.
 """
 
 from __future__ import annotations
@@ -27,21 +28,32 @@ TEMPORARY = re.compile(
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX,
-                               dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX,
+                                   dir=path.parent)
+    except OSError as e:
+        raise _at(e, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(e, OSError):
+            raise _at(e, path) from None
         raise
     _fsync_dir(path.parent)
+
+
+def _at(e: OSError, path: Path) -> OSError:
+    """``e`` as the same kind of OSError about ``path``, the file the caller asked for: the
+    temporary's name is an internal detail (and gone by now)."""
+    return type(e)(e.errno, e.strerror or str(e), str(path))
 
 
 def json_text(data: Any) -> str:

@@ -177,12 +177,12 @@ def prepare(
     if s.val_fraction:
         tr, va = validation_split(y, s.val_fraction, s.seed, stratify=classifies)
     if isinstance(X, np.memmap):  # stream: rows are read, standardised and cast batch by batch
-        scaler = Standardizer().fit(Rows(X, tr)) if s.standardize else None
+        scaler = _fit_standardizer(Rows(X, tr), ds) if s.standardize else None
         X_train = Rows(X, tr, scaler, dtype)
         X_val = None if va is None else Rows(X, va, scaler, dtype)
     else:
         X_train, X_val = (X, None) if tr is None else (X[tr], X[va])
-        scaler = Standardizer().fit(X_train) if s.standardize else None
+        scaler = _fit_standardizer(X_train, ds) if s.standardize else None
         if scaler is not None:
             X_train = scaler.transform(X_train)
             X_val = None if X_val is None else scaler.transform(X_val)
@@ -200,6 +200,15 @@ def prepare(
                           batch_size=s.batch_size, seed=s.seed, schedule_epochs=s.epochs,
                           log_steps=s.log_steps, **groups)
     return Prepared(s, ds, X_train, y_train, X_val, y_val, scaler, trainer.model, trainer, va)
+
+
+def _fit_standardizer(X_train: Any, ds: Dataset) -> Standardizer:
+    """The training rows' Standardizer; a column it cannot standardise is named as the data
+    set names it."""
+    try:
+        return Standardizer().fit(X_train, feature_names=ds.feature_names)
+    except DataError as e:
+        raise DataError(f"{ds.name}: {e}") from None
 
 
 def _check_fits(X: np.ndarray, dtype: np.dtype, names: Any) -> None:

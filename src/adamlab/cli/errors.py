@@ -27,8 +27,8 @@ OS_ADVICE = {
     errno.EROFS: "the file system is read-only: write elsewhere (--out)",
     errno.EACCES: "permission denied: choose a place you can write to (--out), or fix its "
                   "permissions",
-    errno.ELOOP: "a loop of symbolic links (a link that leads back to itself): point it at a "
-                 "real file or directory",
+    errno.ELOOP: "a loop of symbolic links, each leading to the next and back: point the link "
+                 "at a real file or directory",
     errno.ENAMETOOLONG: "the name is too long for the file system: choose a shorter path",
 }
 
@@ -50,6 +50,8 @@ def describe(e: BaseException) -> tuple[str, int, str]:
                       ("os", OSError), ("value", ValueError)):
         if isinstance(e, cls):
             return kind, 1, one_line(e)
+    if isinstance(e, RuntimeError) and str(e).startswith("Symlink loop"):  # pathlib, < 3.13
+        return "os", 1, f"{str(e)[len('Symlink loop from '):]}: {OS_ADVICE[errno.ELOOP]}"
     return "internal", 1, (f"internal error: {type(e).__name__}: {one_line(e)} "
                            "(please report it; ADAMLAB_DEBUG=1 shows the traceback)")
 

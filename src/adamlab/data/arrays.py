@@ -7,6 +7,7 @@ itself, never copied, and must be stored as float64.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -173,7 +174,8 @@ def load_npy(
         )
     target = Path(target)
     if not target.is_file():
-        raise DataError(f"label file {str(target)!r} does not exist (resolved: {target.resolve()})")
+        raise DataError(f"label file {str(target)!r} does not exist "
+                        f"(resolved: {os.path.abspath(target)})")
     X = read_npy(path, "X", mmap)
     if mmap and X.size == 0:
         X = np.asarray(X)

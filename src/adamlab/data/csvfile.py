@@ -2,7 +2,8 @@
 
 Rules, in the order they are checked:
 
-* the file is UTF-8 text (a BOM is fine) with a header line naming every column, once;
+* the file is UTF-8 text (a BOM is fine) with a header line naming every column, once; lines
+  before the header that start with ``#`` are comments, and skipped;
 * the target is the column named by ``target``, or the last one;
 * every data row has one value per column; blank lines are skipped; no value may be empty;
 * a feature column whose values all parse as numbers is numeric (and must be finite); one that
@@ -79,6 +80,7 @@ def _read_rows(
     path: Path, text: str, target: str | None, labelled: bool = True
 ) -> tuple[list[str], int, list[list[str]], list[int]]:
     delimiter = _delimiter(path)
+    text = _blank_leading_comments(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     t = -1
@@ -113,6 +115,21 @@ def _read_rows(
     if not rows:
         raise DataError(f"{path} has a header but no data rows; add one row per sample under it")
     return header, t, rows, lines
+
+
+def _blank_leading_comments(text: str) -> str:
+    """``text`` with the comment lines (``#`` first, as NumPy's ``loadtxt`` reads them) before
+    the header made blank: skipped, and the lines after keep their numbers. Done on the text,
+    not by the CSV reader, so that a quote in a comment cannot swallow the lines under it."""
+    pos = 0
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end + 1
+        line = text[pos:end].strip()
+        if line and not line.startswith("#"):
+            break
+        pos = end
+    return "\n" * text.count("\n", 0, pos) + text[pos:] if pos else text
 
 
 def _check_header(path: Path, header: list[str], labelled: bool) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 from adamlab.data.arrays import load_npy, load_npz
@@ -16,15 +18,26 @@ FILE_SUFFIXES = (*CSV_SUFFIXES, ".npy", ".npz")
 
 def check_file(path: Path) -> str:
     """The lower-case suffix of ``path``, once it is known to be a file of a type adamlab reads."""
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP or path.is_symlink():
+            raise DataError(f"data file {str(path)!r} leads nowhere: a symbolic link on its way "
+                            "loops, or points at nothing; point it at a real file") from None
     if not path.exists():
-        raise DataError(f"data file {str(path)!r} does not exist (resolved: {path.resolve()})")
+        raise DataError(
+            f"data file {str(path)!r} does not exist (resolved: {os.path.abspath(path)})")
     if path.is_dir():
         raise DataError(f"{path} is a folder; give a .csv, .tsv, .npy or .npz file inside it")
+    if not path.is_file():
+        raise DataError(f"{path} is not a regular file (a device, a pipe or a socket); give a "
+                        f"{', '.join(FILE_SUFFIXES)} file")
     suffix = path.suffix.lower()
     if suffix not in FILE_SUFFIXES:
+        got = f"not {suffix} files" if suffix else "and this name has no suffix"
         raise DataError(
-            f"{path}: adamlab reads {', '.join(FILE_SUFFIXES)} files, not {suffix or 'no suffix'}; "
-            "export the data as CSV"
+            f"{path}: adamlab reads {', '.join(FILE_SUFFIXES)} files, {got}; "
+            "export the data as CSV (or name the file by its type)"
         )
     return suffix
 

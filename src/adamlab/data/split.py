@@ -38,7 +38,8 @@ def train_val_split(
     or more rows in each part (a class with a single row goes to train). Other ``y``
     (regression, or 2-D) is split at random; only its length is used. ``rng`` is a
     ``np.random.Generator`` (or an int seed for one); the same generator state gives the same
-    split.
+    split. When every class has a single row, nothing can be held out: a DataError says so
+    (and that ``val_fraction=0`` trains on them all).
     """
     n = len(X)
     y = np.asarray(y)
@@ -74,6 +75,13 @@ def train_val_split(
             k = min(max(k, 1), len(rows) - 1)  # in both parts; a lone row goes to train
         val_parts.append(rng.permutation(rows)[:k])
     val = np.sort(np.concatenate(val_parts)).astype(np.int64)
+    if val_fraction > 0 and len(val) == 0:  # only when every class has a single row
+        raise DataError(
+            f"the validation part is empty: val_fraction {val_fraction:g} of {n} rows holds out "
+            f"none, since each of the {len(groups)} classes has a single row (a class's only "
+            "row is kept for training); add rows, or train without validation: val_fraction=0 "
+            "(adamlab train --val-fraction 0)"
+        )
     train = np.setdiff1d(np.arange(n, dtype=np.int64), val, assume_unique=True)
     return train, val
 

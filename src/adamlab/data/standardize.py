@@ -38,8 +38,11 @@ class Standardizer:
         self.mean_: np.ndarray | None = None
         self.scale_: np.ndarray | None = None
 
-    def fit(self, X: Any) -> Standardizer:
-        """Learn each column's mean and std (1 for a constant column) from ``X``, the train rows."""
+    def fit(self, X: Any, feature_names: Any = None) -> Standardizer:
+        """Learn each column's mean and std (1 for a constant column) from ``X``, the train rows.
+
+        ``feature_names`` (one per column, e.g. a CSV's header) only serve the error messages,
+        which then name the column as the user knows it."""
         X = _as_2d(X, "X")
         n, d = X.shape
         if n == 0:
@@ -61,9 +64,14 @@ class Standardizer:
             std = span * np.sqrt(squares / n)  # σ = sqrt(Σ(x - μ)² / n)
         bad = ~(np.isfinite(mean) & np.isfinite(std))
         if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            if feature_names is not None and j < len(feature_names):
+                where = f"feature column {str(feature_names[j])!r} (column {j} of the features)"
+            else:
+                where = f"Standardizer.fit: column {j} of X"
             raise DataError(
-                f"Standardizer.fit: column {int(np.flatnonzero(bad)[0])} of X holds NaN, inf or "
-                "values too large to add up; clean the data first"
+                f"{where} holds NaN, inf or values too large to add up (their sum is beyond "
+                "float64's range); clean the data first, or rescale that column"
             )
         self.mean_ = mean
         self.scale_ = np.where(constant, 1.0, std)

@@ -73,6 +73,10 @@ def new_run_dir(out: str | None, name: str) -> Path:
 
 
 def _refuse_used(path: Path) -> None:
+    if path.is_symlink() and not path.exists():
+        raise RunError(f"--out {path}: a symbolic link that leads nowhere (a loop, or its "
+                       "target is missing); choose another --out, or point the link at a "
+                       "directory")
     if path.exists() and not path.is_dir():
         raise RunError(f"--out {path}: exists and is not a directory; choose another --out")
     if path.is_dir() and any(p.name != LOCK for p in path.iterdir()):

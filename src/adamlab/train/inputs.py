@@ -40,7 +40,8 @@ def batch_size_for(batch_size: int | None, n: int) -> int:
     return n if batch_size is None else min(batch_size, n)
 
 
-def check_data(X: Any, y: Any, n_inputs: int) -> tuple[Any, np.ndarray]:
+def check_data(X: Any, y: Any, n_inputs: int, what: str = "training"
+               ) -> tuple[Any, np.ndarray]:
     """``(X, y)`` for a model of ``n_inputs`` features: ``X`` an array or a lazy row reader
     (anything else becomes an array), ``y`` an array of one target per row."""
     lazy = hasattr(X, "shape") and hasattr(X, "dtype") and hasattr(X, "__getitem__")
@@ -53,7 +54,8 @@ def check_data(X: Any, y: Any, n_inputs: int) -> tuple[Any, np.ndarray]:
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
     if len(y) == 0:
-        raise ValueError("no training samples")
+        raise ValueError(f"no {what} samples" + (
+            "; give validation_data some rows, or none" if what == "validation" else ""))
     return X, y
 
 
@@ -82,7 +84,7 @@ def fit_data(model: Any, X: Any, y: Any, sample_weight: Any, class_weight: Any,
         model.n_outputs if loss_fn.task == "multiclass" else 2)
     sw = training_weights(y, sample_weight, class_weight, classes, n_classes)
     if validation_data is not None:
-        Xv, yv = check_data(*validation_data[:2], model.n_inputs)
+        Xv, yv = check_data(*validation_data[:2], model.n_inputs, what="validation")
         swv = validation_weights(validation_data[2] if len(validation_data) > 2 else None,
                                  len(yv))
         return (X, y, sw), (Xv, yv, swv)
