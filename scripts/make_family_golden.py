@@ -78,6 +78,10 @@ CASES: list[tuple[str, str, dict]] = [
     ("ademamix", "AdEMAMix", {"lr": 0.01}),
     ("ademamix_all", "AdEMAMix", {"lr": 0.01, "betas": (0.8, 0.99, 0.999), "alpha": 2.0,
                                   "weight_decay": 0.1, "eps_root": 1e-4}),
+    ("ademamix_warmup", "AdEMAMix", {"lr": 0.01, "alpha_warmup": 100, "beta3_warmup": 100}),
+    ("ademamix_warmups_apart", "AdEMAMix", {"lr": 0.01, "betas": (0.8, 0.99, 0.999),
+                                            "alpha": 8.0, "alpha_warmup": 50,
+                                            "beta3_warmup": 150}),
     ("schedulefree", "ScheduleFreeAdamW", {"lr": 0.01}),
     ("schedulefree_warmup", "ScheduleFreeAdamW", {"lr": 0.02, "warmup_steps": 50,
                                                   "weight_decay": 0.1}),
@@ -225,7 +229,14 @@ def optax_tx(cls: str, kw: dict):
         return optax.lamb(lr, **kw)
     if cls == "LARS":
         return optax.lars(lr, **kw)
-    if cls == "AdEMAMix":
+    if cls == "AdEMAMix":  # the warm-ups as schedules of optax's count_m2
+        alpha_warmup, beta3_warmup = kw.pop("alpha_warmup", None), kw.pop("beta3_warmup", None)
+        if alpha_warmup is not None:
+            kw["alpha"] = in_float64(optax.linear_schedule(0.0, kw.get("alpha", 5.0),
+                                                           alpha_warmup))
+        if beta3_warmup is not None:
+            kw["b3"] = in_float64(beta3_schedule(kw.get("b1", 0.9), kw.get("b3", 0.9999),
+                                                 beta3_warmup))
         return optax.contrib.ademamix(lr, **kw)
     if cls == "ADOPT":  # optax's ADOPT has no weight decay: chained as L2 or as AdamW's
         wd = kw.pop("weight_decay", 0.0)
@@ -237,6 +248,25 @@ def optax_tx(cls: str, kw: dict):
         decay = optax.add_decayed_weights(wd)
         return optax.chain(adopt, decay, scale) if decoupled else optax.chain(decay, adopt, scale)
     raise KeyError(cls)
+
+
+def in_float64(schedule):
+    """``schedule`` at optax's int32 count taken as float64 (an int32 count gives float32)."""
+    return lambda count: schedule(jnp.asarray(count, jnp.float64))
+
+
+def beta3_schedule(beta_start: float, beta_end: float, warmup: int):
+    """The AdEMAMix authors' ``linear_hl_warmup_scheduler`` as an optax schedule: linear in
+    the half-life f(β) = ln ½/ln(β + 1e-8) − 1 from β1 to β3 over ``warmup`` steps."""
+    def f(beta):
+        return jnp.log(0.5) / jnp.log(beta + 1e-8) - 1
+
+    def schedule(count):
+        a = jnp.minimum(count / warmup, 1.0)
+        h = (1.0 - a) * f(beta_start) + a * f(beta_end)
+        return jnp.where(count < warmup, jnp.power(0.5, 1 / (h + 1)), beta_end)
+
+    return schedule
 
 
 def reference(cls: str, kw: dict, grads) -> np.ndarray:

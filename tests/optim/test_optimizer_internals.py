@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from adamlab.optim import Adafactor, Lion, Muon, Prodigy, ScheduleFreeAdamW
+from adamlab.optim import Adafactor, AdEMAMix, Lion, Muon, Prodigy, ScheduleFreeAdamW
 
 SHAPES = [(5, 7), (7,)]
 
@@ -131,3 +131,27 @@ def test_adafactor_factored_estimate_from_its_row_and_column_state():
         np.testing.assert_array_equal(got["row_factor"], r.ravel()[:8])
         np.testing.assert_array_equal(got["col_factor"], c.ravel()[:8])
     assert 0 < got["relative_error"] < 1  # these gradients are not rank 1
+
+
+def test_ademamix_traces_both_emas_and_its_warmed_up_alpha_and_beta3():
+    """The paper's warm-ups by hand, at c = t − 1: α·min(1, c/T) and β3 linear in half-life
+    f(β) = ln ½/ln(β + 1e-8) − 1 from β1 (the golden data check them against optax)."""
+    def f(b):
+        return math.log(0.5) / math.log(b + 1e-8) - 1
+
+    for t, (opt, _, _, got) in enumerate(run(AdEMAMix, steps=14, alpha_warmup=10,
+                                             beta3_warmup=8), start=1):
+        c = t - 1
+        assert got["alpha"] == pytest.approx(5.0 * min(1.0, c / 10), rel=1e-15, abs=0)
+        a = min(1.0, c / 8)
+        beta3 = 0.5 ** (1 / ((1 - a) * f(0.9) + a * f(0.9999) + 1)) if c < 8 else 0.9999
+        assert got["beta3"] == pytest.approx(beta3, rel=1e-15)
+        for key in ("m1", "m2", "nu"):
+            for mine, state in zip(got[key], opt.state, strict=True):
+                np.testing.assert_array_equal(mine, state[key])
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True])
+def test_ademamix_refuses_a_warmup_that_is_not_a_number_of_steps(bad):
+    with pytest.raises(ValueError, match="alpha_warmup must be None"):
+        AdEMAMix([np.zeros(3)], alpha_warmup=bad)
