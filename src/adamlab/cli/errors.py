@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import errno
 import os
+from pathlib import Path
 
 from adamlab.rundir.errors import RunError
 
-__all__ = ["RunError", "UsageError", "describe", "one_line"]
+__all__ = ["RunError", "UsageError", "describe", "one_line", "refuse_overwrite"]
 
 
 class UsageError(Exception):
@@ -69,3 +70,13 @@ def one_line(e: BaseException) -> str:
             what = f"{what} ({OS_ADVICE[e.errno]})"
         text = what if name is None else f"{os.fsdecode(name)}: {what}"
     return " ".join(text.split())
+
+
+def refuse_overwrite(out: Path, names: list[str], force: bool) -> None:
+    """A RunError (exit 1, before any work) when a file of ``names`` is already in ``out``,
+    unless ``force``: a picture made earlier is never replaced by surprise."""
+    there = [name for name in names if os.path.lexists(out / name)]
+    if there and not force:
+        place = "this directory" if str(out) in (".", "") else str(out)
+        raise RunError(f"{', '.join(there)} already in {place}; give --out DIR for another "
+                       "place, or --force to replace " + ("it" if len(there) == 1 else "them"))

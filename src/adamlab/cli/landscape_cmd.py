@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from adamlab.cli.errors import UsageError
+from adamlab.cli.errors import UsageError, refuse_overwrite
 from adamlab.cli.options import choice, name_list, nonneg_int, positive_float
 from adamlab.landscape import FUNCTIONS
 from adamlab.matrix_problem import DEFAULT_OPTIMIZERS
@@ -55,7 +55,11 @@ def add_parser(sub) -> None:
                    "b* and the start (default 0)")
     p.add_argument("--animate", action="store_true", help="also write landscape.gif "
                    "(--problem point)")
-    p.add_argument("--out", metavar="DIR", default=".", help="where to write the pictures")
+    p.add_argument("--out", metavar="DIR", default=".",
+                   help="where to write the pictures and their JSON (default: here); files "
+                        "already there are kept unless --force")
+    p.add_argument("--force", action="store_true",
+                   help="replace landscape.png/.json/.gif (matrix.png/.json) already in --out")
     p.set_defaults(func=run)
 
 
@@ -69,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
     if given:
         raise UsageError(f"{', '.join(given)}: for --problem matrix only; a 2-D function takes "
                          "--function, --optimizers, --lr, --steps, --animate")
+    refuse_overwrite(Path(args.out), ["landscape.png", "landscape.json"]
+                     + ["landscape.gif"] * args.animate, args.force)
     args.function = args.function or "rosenbrock"
     args.optimizers = args.optimizers or list(POINT_DEFAULT)
     try:
@@ -110,6 +116,7 @@ def run_matrix(args: argparse.Namespace) -> int:
                          "takes --optimizers, --lr or --tune, --steps, --condition, --seed")
     if args.tune and args.lr is not None:
         raise UsageError("--tune and --lr: choose one (--tune picks each optimizer's rate)")
+    refuse_overwrite(Path(args.out), ["matrix.png", "matrix.json"], args.force)
     names = args.optimizers or list(DEFAULT_OPTIMIZERS)
     steps = 200 if args.steps is None else args.steps
     try:

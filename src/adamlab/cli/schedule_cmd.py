@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from adamlab.cli.errors import UsageError
+from adamlab.cli.errors import UsageError, refuse_overwrite
 from adamlab.cli.options import choice, nonneg_float, nonneg_int, positive_float, positive_int
 from adamlab.optim import SCHEDULES, make_schedule
 from adamlab.rundir import directory as rundir
@@ -24,7 +24,10 @@ def add_parser(sub) -> None:
     p.add_argument("--gamma", type=positive_float, help="decay factor (step, exponential)")
     p.add_argument("--step-size", type=positive_int, help="epochs between decays (step)")
     p.add_argument("--eta-min", type=nonneg_float, default=0.0, help="final learning rate (cosine)")
-    p.add_argument("--out", metavar="DIR", default=".", help="where to write schedule.png")
+    p.add_argument("--out", metavar="DIR", default=".",
+                   help="where to write schedule.png (default: here); a schedule.png already "
+                        "there is kept unless --force")
+    p.add_argument("--force", action="store_true", help="replace a schedule.png already in --out")
     p.set_defaults(func=run)
 
 
@@ -34,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"the {args.schedule} schedule follows a metric measured in training "
                          f"(the validation loss), so it cannot be drawn before training; "
                          f"choose one of {drawable}")
+    refuse_overwrite(Path(args.out), ["schedule.png"], args.force)
     try:
         sched = make_schedule(args.schedule, args.epochs, warmup=args.warmup, gamma=args.gamma,
                               step_size=args.step_size, eta_min=args.eta_min)

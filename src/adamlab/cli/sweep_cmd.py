@@ -74,6 +74,9 @@ def add_parser(sub) -> None:
         "--seeds", type=positive_int, default=3, metavar="K", help="seeds 0..K-1 per setting"
     )
     add_options(p, optimizer=False)
+    for action in p._actions:  # refused by _check_usage: parsed (to say why), not offered
+        if action.dest in ("lr", "seed"):
+            action.help = argparse.SUPPRESS
     where = p.add_argument_group("where the runs go")
     where.add_argument(
         "--workers",

@@ -47,7 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--out", metavar="DIR",
                      help="output directory (default: a new one under runs/)")
     out.add_argument("--checkpoint-every", type=nonneg_int, default=1, metavar="N",
-                     help="write the checkpoint every N epochs (default 1)")
+                     help="write the checkpoint every N epochs (default 1); 0: only once, at "
+                          "the end (a run killed before then leaves nothing to --resume)")
     out.add_argument("--resume", metavar="DIR", help="continue the run in DIR to --epochs in total")
     out.add_argument("--trace", action="store_true",
                      help="record what the optimizer keeps and does (any optimizer: Adam's "
