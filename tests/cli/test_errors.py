@@ -39,7 +39,6 @@ CASES = [
     (["train", "--epochs", "0"], 2, ["--epochs"]),
     (["train", "--activation", "swish"], 2, ["swish", "relu"]),
     (["train", "--schedule", "linear"], 2, ["linear", "cosine"]),
-    (["train", "--optimizer", "sgd", "--trace", "--epochs", "1"], 2, ["trace"]),
     (["train", "--resume", "{d}/norun"], 1, ["norun"]),
     (["predict", "--model", "{d}/norun", "--data", "article"], 1, ["norun"]),
     (["landscape", "--function", "sphere"], 2, ["sphere", "rosenbrock"]),
