@@ -16,9 +16,11 @@ in 300 steps was the issue); the stream run tells an optimizer's difference from
 torch's own square root is Intel MKL's (``vdSqrt``), one ulp below the correctly rounded root
 for ~0.7% of inputs, and dependent on the processor; NumPy's is IEEE 754's. So the runs that
 must be equal ("ieee") are torch's with ``Tensor.sqrt`` made correctly rounded, everything
-else stock; against stock torch ("stock") the optimizers without a square root (SGD, Adamax)
-are equal too, and the others stay within the bound measured and documented in
-docs/optimizers.md §6.
+else stock; against stock torch ("stock") the optimizers without a square root (SGD, Adamax,
+Rprop, ASGD, Adafactor) are equal too, and the others stay within the bound measured and
+documented in docs/optimizers.md §6. Muon (torch's Newton–Schulz patched to float64 in the
+script) and float32 Adafactor sum their products and norms in BLAS's or another order than
+torch: they are held to measured bounds (BOUNDED), each with its reason.
 
 The gradient below repeats the script's operations one by one (×, −, + and indexing only,
 each rounded once as IEEE 754 prescribes in both libraries): it is bit-exact by construction.
