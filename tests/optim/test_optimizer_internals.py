@@ -62,10 +62,11 @@ def test_prodigy_d_is_the_optimizers_own(kw):
 
 
 def test_muon_singular_values_after_newton_schulz_are_those_of_the_update():
-    """With no weight decay the step is −α'·O_t, α' = α·√max(1, A/B) for an (A, B) matrix."""
+    """With no weight decay the step is −α'·O_t, α' = α·√max(1, A/B) for an (A, B) matrix;
+    the matrix traced is the one with the most singular values (here the second)."""
     lr, shape = 0.02, (6, 4)
-    for opt, _, previous, got in run(Muon, shapes=[shape], lr=lr, weight_decay=0.0):
-        update = (previous[0] - opt.params[0]) / (lr * math.sqrt(max(1, shape[0] / shape[1])))
+    for opt, _, previous, got in run(Muon, shapes=[(2, 5), shape], lr=lr, weight_decay=0.0):
+        update = (previous[1] - opt.params[1]) / (lr * math.sqrt(max(1, shape[0] / shape[1])))
         sv = np.linalg.svd(update, compute_uv=False)
         np.testing.assert_allclose(got["sv_after"], sv[:len(got["sv_after"])], rtol=1e-9)
         assert len(got["sv_after"]) == min(shape)

@@ -158,19 +158,28 @@ class Muon(TupleHyperparameters, Optimizer):
 
     def declared_internals(self) -> dict[str, Internal]:
         out = moments_declared(("momentum_buffer",), {"momentum_buffer": "momentum B"})
-        panel = f"singular values of {self.param_names[0]}'s update"
+        panel = f"singular values of {self.param_names[self._traced_matrix()]}'s update"
         out.update({
             "sv_before": Internal("vector", panel, r"$\sigma(M_t/\|M_t\|_F)$ before", True, ":"),
             "sv_after": Internal("vector", panel, r"$\sigma(O_t)$ after Newton–Schulz", True),
         })
         return out
 
+    def _traced_matrix(self) -> int:
+        """The parameter whose singular values are traced: the one with the most (the first
+        of those)."""
+        sizes = [min(p.shape) for p in self.params]
+        return sizes.index(max(sizes))
+
     def internals(self, grads, previous, memory) -> dict[str, Any]:
-        """For the first matrix: the top singular values of M_t/‖M_t‖_F (what the iteration
-        starts from, all ≤ 1) and of O_t = NS(M_t), recomputed from the gradient and the
-        momentum buffer B_t (M_t = (1 − μ)·g + μ·B_t with nesterov, else B_t)."""
-        group, p, s = self.param_groups[0], self.params[0], self.state[0]
-        mu, g = group["momentum"], -grads[0] if group["maximize"] else grads[0]
+        """For the matrix with the most singular values: the top singular values of
+        M_t/‖M_t‖_F (what the iteration starts from, all ≤ 1) and of O_t = NS(M_t), recomputed
+        from the gradient and the momentum buffer B_t (M_t = (1 − μ)·g + μ·B_t with nesterov,
+        else B_t)."""
+        i = self._traced_matrix()
+        p, s = self.params[i], self.state[i]
+        group = next(g for g in self.param_groups if any(q is p for q in g["params"]))
+        mu, g = group["momentum"], -grads[i] if group["maximize"] else grads[i]
         m = (1 - mu) * g + mu * s["momentum_buffer"] if group["nesterov"] \
             else s["momentum_buffer"]
         o = newton_schulz(m, group["ns_coefficients"], group["ns_steps"], group["eps"])
