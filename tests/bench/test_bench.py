@@ -74,3 +74,10 @@ def test_a_tiny_benchmark_end_to_end(tmp_path, capsys):
 def test_bad_benchmark_arguments_are_usage_errors(tmp_path, capsys):
     assert main(["bench", "--budget", "1", "--out", str(tmp_path / "x")]) == 2
     assert "budget" in capsys.readouterr().err
+
+
+def test_tuning_picks_the_fewest_steps_then_the_lowest_final_metric():
+    from adamlab.bench.protocol import _best
+
+    assert _best([30.0, 20.0, 20.0, math.inf], [0.1, 0.5, 0.4, 0.0]) == 2
+    assert _best([math.inf, math.inf], [0.3, 0.2]) == 1

@@ -63,7 +63,7 @@ SUITES: dict[str, list[Workload]] = {
     "standard": [
         _net("moons", 0.95, 50),
         _net("circles", 0.97, 50),
-        _net("xor", 0.95, 50),
+        _net("xor", 0.90, 50),
         _net("spirals", 0.95, 100, hidden=[32, 32]),
         _net("digits", 0.95, 30, hidden=[32]),
         _net("breast-cancer", 0.96, 30),

@@ -96,22 +96,24 @@ def _row(e: dict) -> dict:
 
 
 def table(board: dict) -> str:
-    """The leaderboard as a Markdown table: median steps to target [95% CI] (reached/seeds)."""
+    """The leaderboard as a Markdown table, optimizers (best first) by workloads: median steps
+    to the target [bootstrap 95% interval] and how many seeds reached it."""
     def steps(e: dict) -> str:
         if not e.get("applicable", True):
             return "n/a"
         s = e["steps_to_target"]
         if s["median"] is None:
-            return f"never (0/{e['seeds']})"
+            return f"never ({s['reached']}/{e['seeds']})"
         lo, hi = (("∞" if v is None else f"{v:.0f}") for v in s["ci"])
         return f"{s['median']:.0f} [{lo}, {hi}] ({s['reached']}/{e['seeds']})"
 
-    names = board["optimizers"]
     by = {(e["workload"], e["optimizer"]): e for e in board["entries"]}
-    lines = ["| workload (target) | " + " | ".join(names) + " |",
+    names = [w["name"] for w in board["workloads"]]
+    lines = ["| optimizer (profile area) | " + " | ".join(
+                 f"{w['name']} ({w['target_metric']} {w['target']:g})"
+                 for w in board["workloads"]) + " |",
              "|---|" + "---|" * len(names)]
-    for w in board["workloads"]:
-        cells = [steps(by[w["name"], o]) for o in names]
-        lines.append(f"| {w['name']} ({w['target_metric']} {w['target']:g}) | "
-                     + " | ".join(cells) + " |")
+    for o in board["ranking"]:
+        lines.append(f"| {o} ({board['profile_area'][o]:.2f}) | "
+                     + " | ".join(steps(by[w, o]) for w in names) + " |")
     return "\n".join(lines)
