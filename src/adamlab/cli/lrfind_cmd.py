@@ -10,8 +10,9 @@ import argparse
 import json
 from pathlib import Path
 
-from adamlab.cli.errors import UsageError
+from adamlab.cli.errors import RunError, UsageError
 from adamlab.cli.options import add_options, positive_float, positive_int, settings_from_args
+from adamlab.data import DataError
 from adamlab.rundir import directory as rundir
 
 #: Training options that have no meaning for a range test (it sets the lr every step itself).
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = lr_find(settings, seeds=args.seeds, lr_min=args.lr_min, lr_max=args.lr_max,
                          steps=args.steps)
+    except DataError as e:  # bad data is exit 1, as for train
+        raise RunError(str(e)) from None
     except ValueError as e:
         raise UsageError(str(e)) from None
     out = rundir.new_run_dir(args.out, f"lrfind-{Path(settings.data).stem}")
