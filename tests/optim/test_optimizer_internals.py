@@ -156,3 +156,12 @@ def test_ademamix_traces_both_emas_and_its_warmed_up_alpha_and_beta3():
 def test_ademamix_refuses_a_warmup_that_is_not_a_number_of_steps(bad):
     with pytest.raises(ValueError, match="alpha_warmup must be None"):
         AdEMAMix([np.zeros(3)], alpha_warmup=bad)
+
+
+def test_ademamix_takes_a_whole_float_warmup_as_the_cli_gives_it():
+    a, b = [np.ones(3)], [np.ones(3)]
+    opt_a, opt_b = AdEMAMix(a, alpha_warmup=20.0), AdEMAMix(b, alpha_warmup=20)
+    for _ in range(3):
+        opt_a.step([np.full(3, 0.5)])
+        opt_b.step([np.full(3, 0.5)])
+    np.testing.assert_array_equal(a[0], b[0])

@@ -120,8 +120,8 @@ class AdEMAMix(Optimizer):
             _check_number(name, "eps_root", h["eps_root"], low=0.0)
         for key in ("alpha_warmup", "beta3_warmup"):
             w = h.get(key)
-            if w is not None and (isinstance(w, bool) or not isinstance(w, (int, np.integer))
-                                  or w < 1):
+            whole = isinstance(w, (int, np.integer)) or (isinstance(w, float) and w.is_integer())
+            if w is not None and (isinstance(w, bool) or not whole or w < 1):  # 200.0 from a CLI
                 raise ValueError(f"{name}: {key} must be None (no warm-up) or a number of "
                                  f"steps >= 1 (the paper's T_alpha_beta3), got {w!r}")
 
