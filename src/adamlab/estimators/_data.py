@@ -9,10 +9,12 @@ import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
 from adamlab.nn import Activation
+from adamlab.nn.budget import rows_per_block
 
 __all__ = ["SparseRows", "as_rows", "forward", "holdout"]
 
-#: Rows per block when predicting, so that a large X needs memory for one block of activations.
+#: Rows per block when predicting, so that a large X needs memory for one block of activations
+#: (fewer for a wide network: ``nn.budget.rows_per_block``).
 CHUNK = 4096
 
 
@@ -56,8 +58,9 @@ def forward(
     n = X.shape[0]
     out = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
     last = len(coefs) - 1
-    for start in range(0, n, CHUNK):
-        a = X[start:start + CHUNK]
+    chunk = min(CHUNK, rows_per_block([coefs[0].shape[0], *(W.shape[1] for W in coefs)], dtype))
+    for start in range(0, n, chunk):
+        a = X[start:start + chunk]
         a = a.toarray() if sp.issparse(a) else a
         a = np.asarray(a, dtype=dtype)
         for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):

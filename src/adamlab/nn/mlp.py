@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from adamlab import _jit
+from adamlab.nn import budget
 from adamlab.nn.activations import get_activation
 from adamlab.nn.init import INITIALIZERS, resolve_init
 from adamlab.nn.layers import ActivationLayer, Dense, Dropout, Layer
@@ -136,8 +137,11 @@ class MLP:
         self.kernels = _jit.load(fused, "MLP", "adamlab.nn._kernels")
 
         # One flat buffer for every parameter, one for every gradient; layers hold views.
-        self._buffer = ParameterBuffer(list(pairwise((self.n_inputs, *self.hidden,
-                                                      self.n_outputs))), self.dtype)
+        widths = (self.n_inputs, *self.hidden, self.n_outputs)
+        budget.check_fits(widths, self.dtype)  # the figure now, not a MemoryError later
+        #: Rows per block of ``forward``/``predict_proba``: activations within a memory budget.
+        self.block_rows = budget.rows_per_block(widths, self.dtype)
+        self._buffer = ParameterBuffer(list(pairwise(widths)), self.dtype)
         self._params, self._grads = self._buffer.params, self._buffer.grads
         self.weight_slice = self._buffer.weight_slice
         W, G = dict(self._buffer.named_params), dict(self._buffer.named_grads)
@@ -245,12 +249,26 @@ class MLP:
     def forward(
         self, X: np.ndarray, training: bool = False, rng: np.random.Generator | None = None
     ) -> np.ndarray:
-        """Logits, shape ``(n, n_outputs)`` (a new array). ``training`` turns dropout on."""
-        return self._forward(self._check_X(X), training, rng).copy()
+        """Logits, shape ``(n, n_outputs)`` (a new array). ``training`` turns dropout on.
+        Rows go through in blocks of ``block_rows`` (one block's activations in memory)."""
+        return self._in_blocks(self._check_X(X),
+                               lambda a: self._forward(a, training, rng).copy())
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """σ(logits) for sigmoid, softmax(logits) for softmax, the logits for identity."""
-        return self.loss_fn.link(self._forward(self._check_X(X), False, None))
+        """σ(logits) for sigmoid, softmax(logits) for softmax, the logits for identity (in
+        blocks of ``block_rows``, as ``forward``)."""
+        return self._in_blocks(self._check_X(X),
+                               lambda a: self.loss_fn.link(self._forward(a, False, None)))
+
+    def _in_blocks(self, X: np.ndarray, f: Any) -> np.ndarray:
+        """``f`` (a new array of each block of ``block_rows`` rows of X), stacked."""
+        n, rows = X.shape[0], self.block_rows
+        if n <= rows:
+            return f(X)
+        out = np.empty((n, self.n_outputs), dtype=self.dtype)
+        for start in range(0, n, rows):
+            out[start:start + rows] = f(X[start:start + rows])
+        return out
 
     # ------------------------------------------------------------------ loss
     def _penalty(self, l2: float, grad: bool) -> float:

@@ -14,6 +14,20 @@ from adamlab.plot.style import finish_axes, new_figure
 # class colours: class 0 blue and class 1 red match the RdBu_r map of P(class 1)
 CLASS_COLORS = ("#2166ac", "#b2182b", "#1b9e77", "#e6ab02", "#7570b3", "#66a61e", "#a6761d",
                 "#e7298a", "#666666", "#d95f02")
+#: The colour of the classes not drawn one by one ("other").
+OTHER_COLOR = "#bdbdbd"
+#: Classes drawn one by one, at most (the most frequent); the rest are one "other" class.
+MAX_CLASSES = len(CLASS_COLORS)
+#: Probabilities one block of grid points holds (points × classes): the plot's memory bound.
+BLOCK_VALUES = 1 << 20
+#: Multiply-adds the grid's predictions may cost: a wide model gets a coarser grid.
+GRID_WORK = 1e9
+
+
+def grid_size_for(cost_per_point: float, most: int = 200, least: int = 32) -> int:
+    """Grid points per side, so that ``size² · cost_per_point ≤ GRID_WORK`` (a model's cost
+    per point is about its parameter count), between ``least`` and ``most``."""
+    return int(np.clip(math.isqrt(int(GRID_WORK // max(1.0, cost_per_point))), least, most))
 
 
 def _grid(X: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +109,56 @@ def _class_index(y: np.ndarray, classes: list[Any]) -> np.ndarray:
     )
 
 
+def _drawn(counts: np.ndarray, limit: int) -> np.ndarray:
+    """The classes drawn one by one: all when there are at most ``limit``, else the ``limit``
+    most frequent (ties to the lower index), in class order."""
+    if len(counts) <= limit:
+        return np.arange(len(counts))
+    return np.sort(np.argsort(-counts, kind="stable")[:limit])
+
+
+def _probabilities(predict_proba: Callable[[np.ndarray], Any], points: np.ndarray,
+                   counts: np.ndarray, limit: int) -> tuple[np.ndarray, int, np.ndarray, int]:
+    """(P, K, drawn, blocks): ``predict_proba`` over ``points`` in blocks of at most
+    ``BLOCK_VALUES`` probabilities, each block reduced as it comes to what is drawn.
+
+    Binary: P is P(class 1), shape (n,). K classes: P has a column per drawn class and, when
+    some are not drawn, a last column with the largest probability among those ("other"):
+    every region's margin ``P_k − max_{j≠k} P_j`` is then the same as over all K columns.
+    """
+    n = len(points)
+    first = min(n, 1024)  # how many classes there are is known after the first block
+    parts: list[np.ndarray] = []
+    start, block, blocks = 0, first, 0
+    K, drawn = 2, np.arange(2)
+    while start < n:
+        chunk = points[start:start + block]
+        P = np.asarray(predict_proba(chunk), dtype=float)
+        if P.ndim == 2 and P.shape[1] == 1:
+            P = P[:, 0]
+        if P.ndim == 2 and P.shape[1] == 2:
+            P = P[:, 1]
+        if P.shape[0] != len(chunk) or P.ndim > 2 or (blocks and P.ndim == 2) != (K > 2):
+            raise ValueError(
+                f"decision_boundary: predict_proba returned shape {P.shape} for {len(chunk)} "
+                "points; expected (n,) or (n, K), K the same for every call")
+        if blocks == 0 and P.ndim == 2:
+            K = P.shape[1]
+            drawn = _drawn(np.pad(counts, (0, max(0, K - len(counts))))[:K], limit)
+        if P.ndim == 2:
+            if len(drawn) < K:
+                rest = np.ones(K, dtype=bool)
+                rest[drawn] = False
+                P = np.column_stack([P[:, drawn], P[:, rest].max(axis=1)])
+            elif P.shape[1] != K:
+                raise ValueError(f"decision_boundary: predict_proba returned {P.shape[1]} "
+                                 f"columns after {K}")
+        parts.append(P)
+        start, blocks = start + len(chunk), blocks + 1
+        block = BLOCK_VALUES if K == 2 else max(1, BLOCK_VALUES // K)
+    return np.concatenate(parts), K, drawn, blocks
+
+
 def decision_boundary(
     predict_proba: Callable[[np.ndarray], Any],
     X: Any,
@@ -104,6 +168,7 @@ def decision_boundary(
     feature_names: Sequence[str] | None = None,
     grid_size: int = 200,
     validation: Any = None,
+    max_classes: int = MAX_CLASSES,
 ) -> Figure:
     """Where a classifier puts each class, over the data it was trained on.
 
@@ -119,6 +184,11 @@ def decision_boundary(
     ``validation`` (row indices, or a boolean mask of X's rows) marks the held-out points:
     they are drawn as open triangles, the training points as filled circles, each named so
     in the legend.
+
+    The work is bounded whatever the model: probabilities are asked for in blocks of at most
+    ``BLOCK_VALUES`` (points × classes), and with more than ``max_classes`` classes only the
+    ``max_classes`` most frequent in ``y`` are drawn one by one, the rest as one grey "other"
+    class, as the figure's title says.
     """
     if feature_names is None:
         columns = getattr(X, "columns", None)
@@ -138,19 +208,12 @@ def decision_boundary(
     held_out = _validation_mask(validation, X.shape[0])
 
     xx, yy = _grid(X, grid_size)
-    P = np.asarray(predict_proba(np.column_stack([xx.ravel(), yy.ravel()])), dtype=float)
-    if P.ndim == 2 and P.shape[1] == 1:
-        P = P[:, 0]
-    if P.ndim == 2 and P.shape[1] == 2:
-        P = P[:, 1]
-    if P.shape[0] != xx.size or P.ndim > 2:
-        raise ValueError(
-            f"decision_boundary: predict_proba returned shape {P.shape} for {xx.size} points; "
-            "expected (n,) or (n, K)"
-        )
-    K = 2 if P.ndim == 1 else P.shape[1]
+    counts = np.bincount(y_idx, minlength=len(classes)) if len(y_idx) else np.zeros(len(classes))
+    P, K, drawn, _ = _probabilities(predict_proba, np.column_stack([xx.ravel(), yy.ravel()]),
+                                    counts, max_classes)
     if len(classes) < K:
         classes = classes + list(range(len(classes), K))
+    others = K - len(drawn) if P.ndim == 2 else 0
 
     ux, uy = _display_unit(xx), _display_unit(yy)  # 1 unless the values are extreme
     xx, yy, X = xx / ux, yy / uy, X / [ux, uy]
@@ -166,34 +229,45 @@ def decision_boundary(
         # region of class k: where its margin P_k − max_{j≠k} P_j is positive (smooth edges,
         # unlike contours of the argmax); a white veil where the top class is barely ahead
         conf = P.max(axis=1).reshape(xx.shape)
-        for i in range(K):
-            others = np.delete(P, i, axis=1).max(axis=1)
-            margin = (P[:, i] - others).reshape(xx.shape)
+        colors = [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(len(drawn))]
+        colors += [OTHER_COLOR] * (P.shape[1] - len(drawn))
+        for i, color in enumerate(colors):
+            rest = np.delete(P, i, axis=1).max(axis=1)
+            margin = (P[:, i] - rest).reshape(xx.shape)
             if margin.max() <= 0:
                 continue
-            color = CLASS_COLORS[i % len(CLASS_COLORS)]
             ax.contourf(xx, yy, margin, levels=[0, 1], colors=[color], alpha=0.3)
             ax.contour(xx, yy, margin, levels=[0], colors="k", linewidths=1.2)
         veil = np.clip((1 - conf) / (1 - 1 / K), 0, 1)
         ax.imshow(np.dstack([np.ones_like(veil)] * 3 + [0.7 * veil]), origin="lower",
                   extent=(xx.min(), xx.max(), yy.min(), yy.max()), aspect="auto",
                   interpolation="bilinear")
-    for i, c in enumerate(classes):
-        color = CLASS_COLORS[i % len(CLASS_COLORS)]
-        train = (y_idx == i) & ~held_out
-        val = (y_idx == i) & held_out
-        suffix = " (training)" if held_out.any() else ""
+    suffix = " (training)" if held_out.any() else ""
+    shown = drawn if P.ndim == 2 else np.arange(len(classes))
+    is_shown = np.zeros(len(classes), dtype=bool)
+    is_shown[shown] = True
+    groups = [(f"class {_name(classes[c])}", CLASS_COLORS[i % len(CLASS_COLORS)],
+               y_idx == c) for i, c in enumerate(shown)]
+    rest = ~is_shown[y_idx]
+    if rest.any():
+        groups.append((f"{len(classes) - len(shown):,} other classes", OTHER_COLOR, rest))
+    for name, color, members in groups:
+        train, val = members & ~held_out, members & held_out
         if train.any():
             ax.scatter(X[train, 0], X[train, 1], s=22, color=color, edgecolors="k",
-                       linewidths=0.6, label=f"class {_name(c)}{suffix}", zorder=3)
+                       linewidths=0.6, label=f"{name}{suffix}", zorder=3)
         if val.any():
             ax.scatter(X[val, 0], X[val, 1], s=40, marker="^", facecolors="none",
-                       edgecolors=color, linewidths=1.5, label=f"class {_name(c)} (validation)",
+                       edgecolors=color, linewidths=1.5, label=f"{name} (validation)",
                        zorder=4)
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
     what = f"P(class {_name(classes[1])}), 0.5 contour" if P.ndim == 1 else "most probable class"
     xlabel, ylabel = (name if u == 1 else f"{name} (×{u:.0e})"
                       for name, u in ((feature_names[0], ux), (feature_names[1], uy)))
-    finish_axes(ax, title or f"decision boundary ({what})", xlabel, ylabel)
+    title = title or f"decision boundary ({what})"
+    if others:
+        title += (f"\nthe {len(drawn)} most frequent of {K:,} classes drawn, the other "
+                  f"{others:,} as one grey class")
+    finish_axes(ax, title, xlabel, ylabel)
     return fig

@@ -88,6 +88,19 @@ class Saved:
             return model.predict_proba(np.asarray(Xs, dtype=model.dtype))
 
 
+def checkpoint_progress(run_dir: str | Path) -> tuple[int, int] | None:
+    """``(epochs trained, epochs planned)`` of the checkpoint in ``run_dir``, from its metadata
+    alone (what an interrupted run says it kept); None when there is no readable one."""
+    import json
+
+    try:
+        with np.load(Path(run_dir) / outputs.CHECKPOINT, allow_pickle=False) as z:
+            meta = json.loads(z["__meta__"].tobytes().decode("utf-8"))
+        return int(meta["epoch"]), int(meta["extra"]["settings"]["epochs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 @dataclass
 class Result:
     """How training went: ``status`` ok or diverged (``error`` says where), wall time."""
@@ -180,6 +193,7 @@ class Run:
         """Write history, pictures and (last) summary.json; returns the summary."""
         from adamlab import plot
         from adamlab.optim import get_optimizer_spec
+        from adamlab.plot.boundary import grid_size_for
 
         p, s, out = self.prepared, self.settings, self.directory
         summary = self.summary(result)
@@ -207,7 +221,8 @@ class Run:
                 p.predict_proba, X, y,
                 title=f"{p.dataset.name}: decision boundary after {p.trainer.epoch} epochs",
                 classes=p.dataset.classes, feature_names=p.dataset.feature_names,
-                validation=held_out if held_out.any() else None)
+                validation=held_out if held_out.any() else None,
+                grid_size=grid_size_for(p.model.n_params))  # a wide model: a coarser grid
             directory.save_figure(fig, out / outputs.BOUNDARY)
         trace = self._trace
         if trace is not None and trace.data.get("step"):

@@ -48,7 +48,9 @@ def penalty(model: Any, l2: float) -> float:
 def evaluate(model: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None, l2: float,
              per_sample: bool, chunk: int = 8192) -> dict[str, float]:
     """``{"loss": J, "accuracy": …}`` of the model's current weights on ``(X, y)``, in chunks
-    of ``chunk`` rows (X may be a lazy row reader)."""
+    of ``chunk`` rows at most, fewer for a wide model (its ``block_rows``: one chunk's
+    activations within the memory budget; X may be a lazy row reader)."""
+    chunk = max(1, min(chunk, getattr(model, "block_rows", chunk)))
     n = len(y)
     if n == 0:
         return {"loss": math.nan, "accuracy": math.nan}
