@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 
 from adamlab import __version__
 from adamlab.cli.errors import describe
+from adamlab.cli.interrupt import sigterm_as_interrupt
 
 #: Commands whose stdout is a stream a script reads while they run: not collected.
 STREAMING = {"explore"}
@@ -130,7 +131,7 @@ def _main(argv: list[str]) -> int:
     prog = f"adamlab {args.command}"
     output = io.StringIO() if as_json and args.command not in STREAMING else None
     try:
-        with _collected(output):
+        with _collected(output), sigterm_as_interrupt():
             code = int(args.func(args) or 0)
     except (Exception, KeyboardInterrupt) as e:
         kind, status, message = describe(e)

@@ -42,8 +42,8 @@ def describe(e: BaseException) -> tuple[str, int, str]:
     """
     if isinstance(e, UsageError):
         return "usage", 2, one_line(e)
-    if isinstance(e, KeyboardInterrupt):
-        return "interrupted", 130, "interrupted"
+    if isinstance(e, KeyboardInterrupt):  # Ctrl-C, or SIGTERM (cli.interrupt.Terminated)
+        return "interrupted", getattr(e, "status", 130), one_line(e) if str(e) else "interrupted"
     from adamlab.data import DataError
     from adamlab.train import CheckpointError
 

@@ -4,13 +4,18 @@ same divergence handling (a diverged or failed run is a row), the same CSV write
 
 from __future__ import annotations
 
+import argparse
 import math
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from adamlab.cli.errors import RunError, UsageError
+from adamlab.cli.interrupt import resume_command
 from adamlab.cli.progress import RunTicks
 from adamlab.experiment import Settings
+from adamlab.rundir.grid import Grid
 
 
 def tasks(base: Settings, optimizers: list[str], lrs: list[float], seeds: int
@@ -39,6 +44,84 @@ def collect(pairs: Iterable[tuple[int, dict[str, Any]]], n: int, ticks: RunTicks
         return sweep.collect(pairs, n, ticks)
     finally:
         ticks.close()
+
+
+def base_of(base: Settings, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The base settings a grid records: as given, with the data as its runs read it (an
+    absolute path, the data seed they share)."""
+    return {**base.to_dict(), **{k: tasks[0][k] for k in ("data", "target", "data_seed")}}
+
+
+def resume_dir(args: argparse.Namespace) -> Path:
+    """``--resume DIR``, checked to be a directory (and not given with --out)."""
+    if args.out:
+        raise UsageError(f"--resume writes into the {args.command}'s own directory; drop --out")
+    out = Path(args.resume)
+    if not out.is_dir():
+        raise RunError(f"--resume {out}: no such directory")
+    return out
+
+
+def refuse_contradictions(args: argparse.Namespace, grid: Grid) -> None:
+    """Refuse options given along with ``--resume`` that differ from what the grid recorded
+    (the same value is accepted); fill the grid's own options in ``args`` from the record."""
+    from adamlab.cli.options import FLAGS, given, settings_from_args
+
+    problems = []
+    for name, recorded in grid.options.items():
+        value = getattr(args, name, None)
+        if value is not None and value != recorded:
+            problems.append((f"--{name}", recorded, value))
+        setattr(args, name, recorded)
+    said = given(args)
+    if said:
+        new = settings_from_args(args).to_dict()
+        for name in said:
+            if _same_value(name, new[name]) != _same_value(name, grid.settings.get(name)):
+                flag = FLAGS.get(name, "--" + name.replace("_", "-"))
+                problems.append((flag, grid.settings.get(name), new[name]))
+    if problems:
+        said_how = "; ".join(f"{flag} was {_shown(a)} there, not {_shown(b)}"
+                             for flag, a, b in problems)
+        raise UsageError(
+            f"--resume {grid.directory}: {said_how}. --resume runs the grid with the settings "
+            f"it recorded: drop {', '.join(p[0] for p in problems)}, or start a new "
+            f"{grid.command} for other settings")
+
+
+def _same_value(name: str, value: Any) -> Any:
+    """``value`` as the grid compares it: a data file by its absolute path."""
+    from adamlab.data.files import is_file_source
+
+    if name in ("data", "target") and isinstance(value, str) and is_file_source(value):
+        return str(Path(value).expanduser().absolute())
+    return value
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(format(v, "g") if isinstance(v, float) else str(v) for v in value)
+    return "unset" if value is None else str(value)
+
+
+def say_resuming(grid: Grid, args: argparse.Namespace, removed: int) -> None:
+    """One line on stderr: how many runs are kept, how many to run (nothing with --quiet)."""
+    if args.quiet or args.json:
+        return
+    n, k = len(grid.tasks), len(grid.kept)
+    temps = (f"; removed {removed} temporary file{'s' * (removed != 1)} left by interrupted "
+             "writes" if removed else "")
+    print(f"resuming {grid.directory}: {k} of {n} runs kept, {n - k} to run{temps}",
+          file=sys.stderr)
+
+
+def kept_note(grid: Grid, command: str) -> str:
+    """What an interrupted grid kept, and the command that finishes it."""
+    n, k = len(grid.tasks), grid.recount()
+    again = resume_command(command, grid.directory)
+    if k == n:
+        return f"all {n} runs are kept in {grid.directory}; to write the outputs: {again}"
+    return (f"{k} of {n} runs are kept in {grid.directory}; to run the other {n - k}: {again}")
 
 
 def refuse_failed(rows: list[dict[str, Any]], csv_path: Any) -> None:

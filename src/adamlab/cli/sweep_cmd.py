@@ -2,18 +2,26 @@
 
 Writes ``sweep.csv`` (one row per run), ``sweep.png`` (final loss against learning rate),
 ``best_learning_curves.png`` (the best run), ``summary.json`` and ``histories.json``.
+
+Interrupted work is kept (``rundir.grid``): the grid is recorded in ``grid.json`` before the
+first run and each run in ``runs/`` the moment it finishes; Ctrl-C or SIGTERM says how many
+are kept and the command that finishes the sweep, ``adamlab sweep --resume DIR``, which runs
+only what is missing and writes what the uninterrupted sweep would have.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from adamlab.cli import grids
 from adamlab.cli.errors import RunError, UsageError
+from adamlab.cli.interrupt import stopped
 from adamlab.cli.options import (
     add_options,
     name_list,
@@ -21,9 +29,13 @@ from adamlab.cli.options import (
     positive_int,
     settings_from_args,
 )
-from adamlab.cli.progress import RunTicks
+from adamlab.cli.progress import RunTicks, workers_for
 from adamlab.optim import OPTIMIZERS
 from adamlab.rundir import directory as rundir
+from adamlab.rundir.grid import Grid
+
+#: The grid's own options, when not given (None on the command line: "not given" is visible).
+GRID_DEFAULTS = {"optimizers": ["adam", "sgd"], "lrs": [1e-4, 1e-3, 1e-2, 1e-1], "seeds": 3}
 
 
 def lr_list(text: str) -> list[float]:
@@ -59,19 +71,17 @@ def add_parser(sub) -> None:
     grid.add_argument(
         "--optimizers",
         type=name_list(OPTIMIZERS, "optimizer"),
-        default=["adam", "sgd"],
         metavar="A,B,...",
-        help=f"from: {', '.join(OPTIMIZERS)}",
+        help=f"from: {', '.join(OPTIMIZERS)} (default: adam,sgd)",
     )
     grid.add_argument(
         "--lrs",
         type=lr_list,
-        default=[1e-4, 1e-3, 1e-2, 1e-1],
         metavar="LR,LR,...",
         help="learning rates (default: 1e-4,1e-3,1e-2,1e-1)",
     )
     grid.add_argument(
-        "--seeds", type=positive_int, default=3, metavar="K", help="seeds 0..K-1 per setting"
+        "--seeds", type=positive_int, metavar="K", help="seeds 0..K-1 per setting (default 3)"
     )
     add_options(p, optimizer=False)
     for action in p._actions:  # refused by _check_usage: parsed (to say why), not offered
@@ -98,43 +108,105 @@ def add_parser(sub) -> None:
         help="give up on a scheduler that has had no worker (or no answer) for this long",
     )
     p.add_argument("--out", metavar="DIR", help="output directory (default: a new one under runs/)")
+    p.add_argument("--resume", metavar="DIR",
+                   help="finish the interrupted sweep in DIR: run only its missing runs, with "
+                        "the grid and settings it recorded, and write its outputs")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from adamlab import sweep
-
     _check_usage(args)
-    tasks, _ = grids.tasks(settings_from_args(args), args.optimizers, args.lrs, args.seeds)
-    client = None
-    if args.scheduler:
-        _quiet_dask_logs()
-        try:
-            client = sweep.connect(_address(args.scheduler), timeout=args.connect_timeout)
-        except sweep.DaskMissing as e:
-            raise UsageError(str(e)) from None
-        except sweep.SchedulerError as e:
-            raise RunError(str(e)) from None
-    try:
+    if args.resume:
+        return _resume(args)
+    for name, default in GRID_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+    base = settings_from_args(args)
+    tasks, _ = grids.tasks(base, args.optimizers, args.lrs, args.seeds)
+    options = {k: getattr(args, k) for k in GRID_DEFAULTS}
+    with _client(args) as client:
         out = rundir.new_run_dir(args.out, f"sweep-{Path(tasks[0]['data']).stem}")
         with rundir.Lock(out):
-            t0 = time.perf_counter()
-            pairs = (
-                sweep.run_local(tasks, args.workers or 1)
-                if client is None
-                else sweep.run_dask(tasks, client, idle_timeout=args.connect_timeout)
-            )
-            results = grids.collect(pairs, len(tasks), RunTicks(len(tasks), "sweep", args))
-            summary = _write(out, args, tasks, results, time.perf_counter() - t0)
+            grid = Grid.start(out, "sweep", options, grids.base_of(base, tasks), tasks)
+            summary = _run_and_write(grid, args, client)
+    return _finish(summary, args)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    out = grids.resume_dir(args)
+    with rundir.Lock(out):
+        grid = Grid.load(out, "sweep")
+        grids.refuse_contradictions(args, grid)
+        removed = grid.remove_temporaries()
+        grids.say_resuming(grid, args, removed)
+        with _client(args) as client:
+            summary = _run_and_write(grid, args, client)
+    return _finish(summary, args, {"kept": len(grid.tasks) - summary["ran"],
+                                   "ran": summary["ran"], "temporaries_removed": removed})
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace) -> Iterator[Any]:
+    """The Dask client of ``--scheduler`` (closed after), or None for local runs."""
+    from adamlab import sweep
+
+    if not args.scheduler:
+        yield None
+        return
+    _quiet_dask_logs()
+    try:
+        client = sweep.connect(_address(args.scheduler), timeout=args.connect_timeout)
+    except sweep.DaskMissing as e:
+        raise UsageError(str(e)) from None
+    except sweep.SchedulerError as e:
+        raise RunError(str(e)) from None
+    try:
+        yield client
     finally:
-        if client is not None:
-            client.close()
-    _report(summary, args)
-    grids.refuse_failed(summary["runs"], out / "sweep.csv")
+        client.close()
+
+
+def _executor(args: argparse.Namespace, client: Any) -> Any:
+    """How the runs execute: given their settings, yields ``(position, result)`` as each
+    finishes (one by one, or a population at a time: ``rundir.grid.Grid.run`` keeps each)."""
+    from adamlab import sweep
+
+    if client is None:
+        return lambda tasks: sweep.run_local(tasks, args.workers or 1)
+    return lambda tasks: sweep.run_dask(tasks, client, idle_timeout=args.connect_timeout)
+
+
+def _run_and_write(grid: Grid, args: argparse.Namespace, client: Any) -> dict[str, Any]:
+    """Run what is missing, keeping each run as it finishes, then write the outputs; an
+    interrupt says how many runs are kept and how to finish."""
+    t0 = time.perf_counter()
+    todo = len(grid.missing())
+    if client is None:
+        args.workers = workers_for(args, todo)
+    try:
+        ticks = RunTicks(todo, "sweep", args)
+        try:
+            grid.run(_executor(args, client), ticks)
+        finally:
+            ticks.close()
+        summary = _write(grid.directory, args, grid.tasks, grid.results(),
+                         time.perf_counter() - t0)
+    except KeyboardInterrupt as e:
+        raise stopped(e, grids.kept_note(grid, "sweep")) from None
+    return {**summary, "ran": todo}
+
+
+def _finish(summary: dict[str, Any], args: argparse.Namespace,
+            resumed: dict[str, Any] | None = None) -> int:
+    summary.pop("ran")
+    _report(summary if resumed is None else {**summary, "resume": resumed}, args)
+    grids.refuse_failed(summary["runs"], Path(summary["out"]) / "sweep.csv")
     return 0
 
 
 def _check_usage(args: argparse.Namespace) -> None:
+    if args.out and args.resume:
+        raise UsageError("--resume writes into the sweep's own directory; drop --out")
     if args.lr is not None:
         raise UsageError("--lr: a sweep tries the learning rates of --lrs (e.g. --lrs 1e-3,1e-2)")
     if args.seed is not None:
@@ -259,4 +331,7 @@ def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"{summary['runs_total']} runs ({counts}) in {summary['seconds']:.1f} s, {summary['where']}"
     )
+    if "resume" in summary:
+        r = summary["resume"]
+        print(f"resumed: {r['kept']} runs were kept, {r['ran']} ran now")
     print(f"wrote {summary['out']}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from adamlab.cli.errors import RunError, UsageError
+from adamlab.cli.interrupt import resume_command, stopped
 from adamlab.cli.options import (
     FLAGS,
     add_options,
@@ -33,6 +34,7 @@ from adamlab.cli.options import (
 from adamlab.cli.progress import Progress
 from adamlab.data import DataError
 from adamlab.rundir import Lock, Run, Saved, new_run_dir, remove_temporaries
+from adamlab.rundir.training import checkpoint_progress
 from adamlab.train import CheckpointError
 
 T = TypeVar("T")
@@ -143,12 +145,16 @@ def _fit_and_write(run: Run, args: argparse.Namespace,
     if not args.quiet:
         callbacks.append(Progress(s.epochs, every=args.log_every, label=f"{s.optimizer}"))
     try:
-        result = run.train(callbacks, checkpoint_every=args.checkpoint_every, trace=args.trace)
-    except CheckpointError as e:  # a resumed callback's state (EarlyStopping, Trace)
-        raise RunError(f"--resume {run.directory}: {e}") from None
-    except ValueError as e:  # e.g. a resumed trace of another optimizer
-        raise UsageError(str(e)) from None
-    summary = run.write_outputs(result)
+        try:
+            result = run.train(callbacks, checkpoint_every=args.checkpoint_every,
+                               trace=args.trace)
+        except CheckpointError as e:  # a resumed callback's state (EarlyStopping, Trace)
+            raise RunError(f"--resume {run.directory}: {e}") from None
+        except ValueError as e:  # e.g. a resumed trace of another optimizer
+            raise UsageError(str(e)) from None
+        summary = run.write_outputs(result)
+    except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM: the lock and temporaries go as we unwind
+        raise stopped(e, _resume_note(run, args)) from None
     if result.status != "ok":
         raise RunError(f"{result.error} History so far is in {run.directory}.")
     if resumed is not None:
@@ -161,6 +167,25 @@ def _fit_and_write(run: Run, args: argparse.Namespace,
                 print(f"note: {note}", file=sys.stderr)
     _report(summary, args, resumed)
     return 0
+
+
+def _resume_note(run: Run, args: argparse.Namespace) -> str:
+    """What an interrupted run kept, and the exact command that continues it."""
+    progress = checkpoint_progress(run.directory)
+    if progress is None:
+        return (f"no checkpoint was written yet, so {run.directory} holds nothing to resume; "
+                "start the run again")
+    done, planned = progress
+    target = run.settings.epochs
+    extra = [] if target == planned else ["--epochs", str(target)]
+    if args.checkpoint_every != 1:
+        extra += ["--checkpoint-every", str(args.checkpoint_every)]
+    again = resume_command("train", run.directory, *extra)
+    if done >= target:
+        return (f"training is complete in {run.directory} ({done} epochs), some outputs may "
+                f"be missing; to write them: {again}")
+    return (f"the checkpoint in {run.directory} holds {done} of {target} epochs; to continue: "
+            f"{again}")
 
 
 def _report(summary: dict[str, Any], args: argparse.Namespace,
