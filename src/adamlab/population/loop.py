@@ -29,7 +29,7 @@ from adamlab.experiment import Prepared, summarize
 from adamlab.optim.schedules import make_scheduler
 from adamlab.population.kinds import Alone, Kind, matches, member_key
 from adamlab.population.stack import StackedMLP
-from adamlab.train import EarlyStopping, History, metrics, threads
+from adamlab.train import EarlyStopping, History, guard, metrics, threads
 from adamlab.train.inputs import batch_size_for
 from adamlab.train.state import EpochPosition
 
@@ -56,6 +56,9 @@ class Member:
             self.early.on_train_begin({"resumed": False})
         self.row: np.ndarray | None = None  # the member's weights while in the stack
         self.restored: np.ndarray | None = None  # the weights a divergence left
+        # the divergence guard's limit (train.guard): inf until the first step's loss is known
+        self.explosion, self.loss_start, self.floor = prepared.trainer.explosion, None, 0.0
+        self.limit = math.inf
         self.seconds = seconds
 
     @property
@@ -80,15 +83,14 @@ class Member:
                    seconds=self.seconds, history=self.history.to_dict()["epochs"])
         return out
 
-    def diverged(self, what: str, value: float, batch: int | None) -> None:
+    def diverged(self, what: str, value: float, batch: int | None, exploded: bool = False,
+                 ratio: float = math.nan) -> None:
         """``Trainer._diverged``'s message (the weights are restored by the caller)."""
         where = f"epoch {self.epochs + 1}" + (f", batch {batch + 1}" if batch is not None else "")
-        lr = self.lr
+        said = (guard.explosion_detail(value, self.explosion, self.loss_start, self.floor)
+                if exploded else f"{what} is {value}")
         self.status = "diverged"
-        self.error = (
-            f"training diverged at {where} (step {self.steps + 1}): {what} is {value}; "
-            f"the weights of the last finite step were restored. Try a smaller learning rate "
-            f"(now {lr:g}; e.g. {lr / 10:g}) or gradient clipping (clip_norm=1.0).")
+        self.error = guard.message(where, self.steps + 1, said, self.lr, exploded, ratio)
 
 
 class _EarlyStoppingView:
@@ -138,6 +140,9 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
     if has_val:
         Xv = np.stack([m.p.X_val for m in members])
         Tv = np.stack([loss_fn.targets(m.p.y_val, model.n_outputs, dtype) for m in members])
+    for k, m in enumerate(members):
+        if m.explosion is not None:  # the trainer's floor: the worst row with zero outputs
+            m.floor = guard.zero_output_loss(loss_fn, T[k], model.n_outputs, dtype)
     kinds = _kinds(members, dtype)
     n = X.shape[1]
     bs = batch_size_for(first.trainer.batch_size, n)
@@ -158,6 +163,7 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
             alive = np.ones(K, dtype=bool)
             loss_sum, gn_sum = np.zeros(K), np.zeros(K)
             correct = np.zeros(K, dtype=np.int64)
+            limits = np.array([m.limit for m in members])
             for b in range(n_batches):
                 idx = flat[:, b * bs:(b + 1) * bs].ravel()
                 m_b = len(idx) // K
@@ -171,6 +177,17 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
                                    else ("the gradient norm", gn[k]))
                     members[k].steps = step
                     members[k].diverged(what, float(value), b)
+                    _restore(members[k], stack.params[k], prev[k], step)
+                    alive[k] = False
+                if step == 0:  # the first step's loss: the guard's reference, as the trainer's
+                    for k in np.flatnonzero(alive):
+                        m = members[k]
+                        m.loss_start = float(loss[k])
+                        m.limit = limits[k] = guard.limit(m.explosion, m.loss_start, m.floor)
+                for k in np.flatnonzero(alive & (loss > limits)):  # finite, but exploded
+                    ratio = guard.step_ratio([stack.params[k]], [prev[k]]) if step else math.nan
+                    members[k].steps = step
+                    members[k].diverged("the training loss", float(loss[k]), b, True, ratio)
                     _restore(members[k], stack.params[k], prev[k], step)
                     alive[k] = False
                 correct += stack.correct(stack.logits, tb)

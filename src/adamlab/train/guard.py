@@ -32,9 +32,11 @@ EXPLOSION = 1e3
 
 
 def zero_output_loss(loss_fn: Any, t: np.ndarray, n_outputs: int, dtype: Any,
-                     chunk: int = 8192) -> float:
-    """``max_i ℓ_i(z = 0)`` over targets ``t = loss_fn.targets(y)``, in chunks of rows."""
+                     cells: int = 2**20) -> float:
+    """``max_i ℓ_i(z = 0)`` over targets ``t = loss_fn.targets(y)``, in chunks of rows of at
+    most ``cells`` logits (8 MiB in float64, however many classes)."""
     worst = 0.0
+    chunk = max(1, cells // max(n_outputs, 1))
     for s in range(0, len(t), chunk):
         tc = t[s:s + chunk]
         z = np.zeros((len(tc), n_outputs), dtype=dtype)
@@ -63,6 +65,15 @@ def suggested_lr(lr: float, ratio: float) -> float:
     if not (math.isfinite(ratio) and ratio > 0):
         return lr / 10
     return min(lr / 10, 10.0 ** math.floor(math.log10(lr / ratio)))
+
+
+def message(where: str, step: int, said: str, lr: float, exploded: bool = False,
+            ratio: float = math.nan) -> str:
+    """The divergence message of the trainer (and of a population's member, alike)."""
+    kept = "before the step that led there" if exploded else "of the last finite step"
+    return (f"training diverged at {where} (step {step}): {said}; the weights {kept} were "
+            f"restored. Try a smaller learning rate (now {lr:g}; e.g. "
+            f"{suggested_lr(lr, ratio):g}) or gradient clipping (clip_norm=1.0).")
 
 
 def explosion_detail(loss: float, factor: float, start: float, floor: float) -> str:

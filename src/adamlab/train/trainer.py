@@ -390,12 +390,8 @@ class Trainer:
         lr = self.lr
         said = (guard.explosion_detail(value, self.explosion, self.loss_start, self._loss_floor)
                 if exploded else f"{what} is {value}")
-        kept = "before the step that led there" if exploded else "of the last finite step"
         raise DivergenceError(
-            f"training diverged at {where} (step {self.step_count + 1}): {said}; "
-            f"the weights {kept} were restored. Try a smaller learning rate "
-            f"(now {lr:g}; e.g. {guard.suggested_lr(lr, ratio):g}) or gradient clipping "
-            "(clip_norm=1.0).",
+            guard.message(where, self.step_count + 1, said, lr, exploded, ratio),
             epoch=self.epoch + 1, step=self.step_count + 1, history=self.history,
         )
 
