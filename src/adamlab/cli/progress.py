@@ -89,3 +89,14 @@ class RunTicks:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def workers_for(args: argparse.Namespace, runs: int, what: str = "runs") -> int:
+    """``--workers``, capped at the number of ``runs`` to do (more processes would start and
+    sit idle), saying so in one line on stderr unless ``--quiet``."""
+    asked = getattr(args, "workers", None) or 1
+    n = max(1, min(asked, runs))
+    if n < asked and not getattr(args, "quiet", False):
+        print(f"note: --workers {asked}: {runs} {what} to do, so {n} "
+              f"process{'es' * (n != 1)}", file=sys.stderr, flush=True)
+    return n

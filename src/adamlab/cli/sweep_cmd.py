@@ -93,7 +93,7 @@ def add_parser(sub) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="run in N local processes (default 1: in this process)",
+        help="run in N local processes (default 1: in this process; at most one per run)",
     )
     where.add_argument(
         "--scheduler",
