@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from adamlab.data import DataError, Dataset, Rows, Standardizer, load_data
+from adamlab.data.files import is_file_source
+from adamlab.data.labels import TASK_CHOICES, explain_task
 from adamlab.data.rows import row_blocks
 from adamlab.data.split import validation_split
 from adamlab.lrfind import LRFind, LRRangeTest, run_range_test
@@ -35,6 +37,10 @@ from adamlab.train.inputs import batch_size_for
 class Settings:
     """Everything that defines a run. ``lr=None`` means the optimizer's own default.
 
+    ``task`` (None: inferred from the target by ``adamlab.data.labels``' rule) reads a file's
+    target as "binary", "multiclass" (or "classification") or "regression"; a built-in set
+    has its own, which a contradicting choice is refused for.
+
     ``weight_decay`` decays the weight matrices only unless ``decay_biases``; ``optimizer_args``
     holds the chosen optimizer's other hyperparameters by name (``{"d0": 1e-6}``), those
     without a field of their own.
@@ -42,6 +48,7 @@ class Settings:
 
     data: str = "article"
     target: str | None = None
+    task: str | None = None
     n_samples: int | None = None
     noise: float | None = None
     data_seed: int | None = None
@@ -153,7 +160,8 @@ def load(settings: Settings) -> Dataset:
     if mmap is None:
         path = Path(s.data)
         mmap = path.suffix.lower() == ".npy" and path.is_file() and path.stat().st_size > MMAP_BYTES
-    return load_data(s.data, target=s.target, n_samples=s.n_samples, noise=s.noise,
+    task = s.task if is_file_source(s.data) else None  # a built-in set's is checked by prepare
+    return load_data(s.data, target=s.target, task=task, n_samples=s.n_samples, noise=s.noise,
                      seed=s.seed if s.data_seed is None else s.data_seed, mmap=bool(mmap))
 
 
@@ -165,6 +173,7 @@ def prepare(
     s = settings
     _validate(s)
     ds = dataset if dataset is not None else load(s)
+    _check_task(ds, s.task)
     classifies = TASKS[ds.task].classifies  # the loss of the task: its head, its classes
     if classifies and ds.n_classes is not None and ds.n_classes < 2:
         raise ValueError(
@@ -211,6 +220,15 @@ def _fit_standardizer(X_train: Any, ds: Dataset) -> Standardizer:
         raise DataError(f"{ds.name}: {e}") from None
 
 
+def _check_task(ds: Dataset, chosen: str | None) -> None:
+    """Refuse a chosen task the data set contradicts (a file's target is read as chosen)."""
+    if chosen is None or chosen == ds.task or (chosen == "classification"
+                                               and ds.task != "regression"):
+        return
+    raise DataError(f"{ds.name} is a {ds.task} data set; task {chosen!r} (--task {chosen}) "
+                    "contradicts it: drop the task, or give a file whose target fits it")
+
+
 def _check_fits(X: np.ndarray, dtype: np.dtype, names: Any) -> None:
     """Refuse, naming the column, raw features that casting to ``dtype`` would make infinite.
 
@@ -245,6 +263,8 @@ def _validate(s: Settings) -> None:
         raise bad("lr", "a finite number > 0", s.lr)
     if not (0 <= s.val_fraction < 1):
         raise bad("val_fraction", "in [0, 1)", s.val_fraction)
+    if s.task not in (None, *TASK_CHOICES):
+        raise bad("task", f"one of {', '.join(TASK_CHOICES)} (or None to infer it)", s.task)
     if s.dtype not in ("float32", "float64"):
         raise bad("dtype", "float32 or float64", s.dtype)
     if any((not isinstance(h, int)) or h < 1 for h in s.hidden):
@@ -266,7 +286,15 @@ def summarize(p: Prepared) -> dict[str, Any]:
     last = p.trainer.history.last()
     final = {k: _num(last.get(k)) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
     return {"final": final, "epochs": p.trainer.epoch, "steps": p.trainer.step_count,
-            "params_sha256": fingerprint(p.model.params)}
+            "params_sha256": fingerprint(p.model.params),
+            "task": task_note(p)}
+
+
+def task_note(p: Prepared) -> str:
+    """The run's task and why (chosen, a built-in set's own, or inferred: the rule's reason)."""
+    ds = p.dataset
+    builtin = ds.target is None and not is_file_source(p.settings.data)
+    return explain_task(ds.task, ds.y, ds.classes, p.settings.task, builtin=builtin)
 
 
 def _num(x: Any) -> float | None:

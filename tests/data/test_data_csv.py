@@ -71,7 +71,7 @@ def test_the_task_rule(tmp_path, labels, task, classes):
 @pytest.mark.parametrize(
     ("labels", "task", "expected"),
     [
-        (["0.5", "1.5", "0.5"], "classification", "binary"),
+        (["0.0", "1.0", "0.0"], "classification", "binary"),  # whole numbers written as floats
         (["0", "1", "0"], "multiclass", "multiclass"),
         ([str(i) for i in range(25)], "classification", "multiclass"),
         (["0", "1", "0"], "regression", "regression"),
@@ -118,7 +118,8 @@ HEADER = "a,b,y\n"
         ("a,a,y\n1,2,0\n", {}, ["'a' appears twice"]),
         ("a,,y\n1,2,0\n", {}, ["column 2 has no name"]),
         ("a,y\n1,cat\n2,dog\n", {"task": "regression"}, ["holds text ('cat' at line 2)"]),
-        ("a,y\n1,0\n2,1\n3,2\n", {"task": "binary"}, ["3 classes", "task='multiclass'"]),
+        ("a,y\n1,0\n2,1\n3,2\n", {"task": "binary"}, ["3 classes", "task 'multiclass'"]),
+        ("a,y\n1,0.5\n2,1.5\n", {"task": "classification"}, ["0.5 at line 2, not a whole"]),
         ("a,y\n1,0\n", {"task": "ranking"}, ["task must be one of"]),
         ("a,y\n" + "".join(f"w{i},{i % 2}\n" for i in range(101)), {}, ["101 distinct values"]),
         (b"\x00\x01\x02garbage\xff", {}, ["not CSV text", "NUL bytes", "UTF-8"]),

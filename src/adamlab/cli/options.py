@@ -121,6 +121,10 @@ DATA_OPTIONS = [
     ("--target", "target", dict(metavar="COLUMN",
                                 help="target column of a CSV (default: the last), "
                                      "or the y .npy of an X .npy")),
+    ("--task", "task", dict(choices=("binary", "multiclass", "regression"),
+                            help="how to read a file's target (default: inferred — text, or "
+                                 "at most 20 distinct whole numbers, are classes; other "
+                                 "numbers a regression target — and said on stderr)")),
     ("--n-samples", "n_samples", dict(type=positive_int, metavar="N",
                                       help="size of synthetic data")),
     ("--noise", "noise", dict(type=nonneg_float, help="noise of synthetic data")),

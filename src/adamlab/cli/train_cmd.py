@@ -33,6 +33,7 @@ from adamlab.cli.options import (
 )
 from adamlab.cli.progress import Progress
 from adamlab.data import DataError
+from adamlab.experiment import task_note
 from adamlab.rundir import Lock, Run, Saved, new_run_dir, remove_temporaries
 from adamlab.rundir.training import checkpoint_progress
 from adamlab.train import CheckpointError
@@ -66,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         return resume(args)
     settings = settings_from_args(args)
     prepared = _mapped(lambda: Run.prepare(settings))
+    if settings.task is None and prepared.dataset.target is not None and not args.quiet:
+        print(f"task: {task_note(prepared)}", file=sys.stderr)  # inferred: say why
     out = new_run_dir(args.out, f"{Path(settings.data).stem}-{settings.optimizer}")
     with Lock(out):
         return _fit_and_write(Run(prepared, out), args)

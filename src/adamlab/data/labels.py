@@ -3,7 +3,10 @@
 The rule (used for CSV targets and ``.npy`` labels alike): text or booleans are class labels; a
 numeric target is read as class labels when every value is a whole number and there are at most
 ``MAX_AUTO_CLASSES`` distinct values, and as a regression target otherwise. Pass ``task=`` to
-force either reading.
+force either reading; a forced reading the values contradict is refused (``binary`` with three
+classes, ``multiclass`` or ``binary`` with numbers that are not whole, ``regression`` with
+text). ``infer_task`` says which reading the rule makes and why; ``explain_task`` says it of
+a loaded data set, for the run's summary.
 """
 
 from __future__ import annotations
@@ -123,13 +126,43 @@ class LabelEncoder:
         return np.asarray(self.classes_)
 
 
+def infer_task(values: np.ndarray) -> tuple[str, str]:
+    """``("classification" | "regression", why)`` for 1-D target values, by the rule above."""
+    if values.dtype.kind in "Ub":
+        held = "text" if values.dtype.kind == "U" else "booleans"
+        return "classification", f"the target holds {held}"
+    distinct = np.unique(values)
+    n = len(distinct)
+    if not _whole(values, distinct):
+        return "regression", f"the target holds numbers not all whole ({n} distinct values)"
+    if n <= MAX_AUTO_CLASSES:
+        return "classification", (f"the target holds {n} distinct whole numbers (at most "
+                                   f"{MAX_AUTO_CLASSES} are read as classes)")
+    return "regression", (f"the target holds {n} distinct whole numbers, more than the "
+                          f"{MAX_AUTO_CLASSES} read as classes; to read them as classes, choose "
+                          "the task (--task multiclass, task='multiclass')")
+
+
 def guess_task(values: np.ndarray) -> str:
     """``"classification"`` or ``"regression"`` for 1-D target values, by the rule above."""
-    if values.dtype.kind in "Ub":
-        return "classification"
-    distinct = np.unique(values)
-    whole = values.dtype.kind in "iu" or bool(np.all(distinct == np.round(distinct)))
-    return "classification" if whole and len(distinct) <= MAX_AUTO_CLASSES else "regression"
+    return infer_task(values)[0]
+
+
+def explain_task(task: str, y: np.ndarray, classes: tuple[Any, ...] | None,
+                 chosen: str | None, builtin: bool = False) -> str:
+    """Why a data set of ``task`` (targets ``y``, ``classes``) is read so, in words: ``chosen``
+    (the task asked for), a built-in set's own, or the rule's reason from the values."""
+    kind = "" if classes is None else f", {len(classes)} classes"
+    if chosen is not None:
+        return f"{task}{kind}: chosen (task {chosen!r})"
+    if builtin:
+        return f"{task}{kind}: the built-in data set's task"
+    values = y if classes is None else np.asarray(classes)  # the distinct labels keep the rule's
+    return f"{task}{kind}: inferred, {infer_task(values)[1]}"  # reading
+
+
+def _whole(values: np.ndarray, distinct: np.ndarray) -> bool:
+    return values.dtype.kind in "iu" or bool(np.all(distinct == np.round(distinct)))
 
 
 def encode_target(
@@ -148,6 +181,13 @@ def encode_target(
             f"{what} is {values[i]} at {where(i)}; targets must be finite, fix or drop the row"
         )
     wanted = task or guess_task(values)
+    if wanted != "regression" and values.dtype.kind == "f" and not _whole(values, values):
+        i = int(np.flatnonzero(values != np.round(values))[0])
+        raise DataError(
+            f"{what} is {values[i]} at {where(i)}, not a whole number; task {wanted!r} needs "
+            "class labels (text or whole numbers) — choose task 'regression' (--task "
+            "regression), or leave the task unset"
+        )
     if wanted == "regression":
         if values.dtype.kind == "U":
             raise DataError(
@@ -164,8 +204,8 @@ def encode_target(
         )
     if wanted == "binary" and len(classes) != 2:
         raise DataError(
-            f"{what} has {len(classes)} classes, but task='binary' needs exactly two "
-            "— use task='multiclass'"
+            f"{what} has {len(classes)} classes, but task 'binary' needs exactly two "
+            "— choose task 'multiclass' (--task multiclass)"
         )
     kind = "binary" if len(classes) == 2 and wanted != "multiclass" else "multiclass"
     return encoder.transform(values), classes, kind
