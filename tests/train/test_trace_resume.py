@@ -124,3 +124,22 @@ def test_train_resume_refuses_a_trace_of_parameters_the_model_lacks(tmp_path, ca
     err = capsys.readouterr().err
     assert "Trace state: 'tracked' names parameter 1000000" in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_trace_saved_under_its_old_name_adamtrace_resumes(tmp_path):
+    """Checkpoints written before the trace was generalised keep it as 'AdamTrace', with the
+    same arrays and constants: the trace goes on from it."""
+    _, ref = traced(5, 1)
+    path = str(tmp_path / "ck.npz")
+    traced(2, 1, checkpoint_path=path)
+    arrays, meta = load(path)
+    meta["callbacks"]["AdamTrace"] = meta["callbacks"].pop("Trace")
+    arrays = {k.replace("callback.Trace.", "callback.AdamTrace."): v for k, v in arrays.items()}
+    meta.pop("arrays")  # the header's list of array names, written again by save
+    save(str(tmp_path / "old.npz"), arrays, meta)
+    resumed = Trainer.from_checkpoint(str(tmp_path / "old.npz"))
+    assert list(resumed.pending_callback_states) == ["AdamTrace"]
+    trace = AdamTrace()
+    X, y = make_blobs()
+    resumed.fit(X, y, epochs=3, callbacks=[trace])
+    assert json.dumps(trace.data) == json.dumps(ref.data)
