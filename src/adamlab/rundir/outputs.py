@@ -7,8 +7,8 @@
     history.json            the same, plus per-step losses   } an epoch
     learning_curves.png     the curves                       }
     decision_boundary.png   classification on two features
-    trace.json              Adam's internals, for a traced run with records
-    adam_internals.png      their picture
+    trace.json              the optimizer's internals, for a traced run with records
+    adam_internals.png      their picture (so named for every optimizer: Adam's was first)
     summary.json            written last: it says the others are written
 
 The completeness rule (``complete_summary``): a directory is complete for a run asked to train
