@@ -116,3 +116,26 @@ def test_train_trace_and_resume_through_the_cli(tmp_path, capsys, no_pictures, n
     assert json.loads((tmp_path / "legs" / "trace.json").read_text()) == straight
     assert (tmp_path / "legs" / "adam_internals.png").is_file()
     assert straight["optimizer"] == {"lion": "Lion", "adafactor": "Adafactor"}[name]
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda a: a.update({"callback.Trace.memory.v_full.0": np.zeros(3)}), "memory array"),
+    (lambda a: a.update({"callback.Trace.memory.v_full.99": np.zeros(3)}), "memory array"),
+    (lambda a: a.update({"callback.Trace.memory.v_full.0": np.zeros((2, 8), dtype=np.int64)}),
+     "must be float shaped like the parameter"),
+])
+def test_a_tampered_trace_memory_is_refused(tmp_path, edit, words):
+    from adamlab.train.checkpoint import CheckpointError, load, save
+
+    X, y = make_blobs(n=48)
+    path = str(tmp_path / "ck.npz")
+    Trainer(make_model(), "adafactor", batch_size=16, seed=1).fit(
+        X, y, epochs=1, callbacks=[Trace()], checkpoint_path=path)
+    arrays, meta = load(path)
+    assert "callback.Trace.memory.v_full.0" in arrays  # the premise: Adafactor's own EMA
+    edit(arrays)
+    meta.pop("arrays")
+    save(str(tmp_path / "bad.npz"), arrays, meta)
+    with pytest.raises(CheckpointError, match=words):
+        Trainer.from_checkpoint(str(tmp_path / "bad.npz")).fit(X, y, epochs=1,
+                                                              callbacks=[Trace()])
