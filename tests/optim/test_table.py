@@ -32,3 +32,20 @@ def test_every_row_is_listed_once_by_the_command(capsys):
     assert main(["optimizers", "--json"]) == 0
     listed = [r["name"] for r in json.loads(capsys.readouterr().out)["optimizers"]]
     assert listed == list(OPTIMIZERS)
+
+
+def test_every_row_has_its_update_rule_and_conventions():
+    """The table's update and convention columns come from each row, and none is empty."""
+    rows = table.rows()
+    assert len(rows) == len(OPTIMIZERS) == 24
+    for r in rows:
+        assert r["rule"] not in ("", "—") and r["convention"] not in ("", "—"), r["name"]
+        assert any(op in r["rule"] for op in ("−=", "+=", "←")), r["name"]  # how θ moves
+    head = table.markdown().splitlines()[1]
+    assert "update" in head and "conventions" in head and "state" in head and "paper" in head
+
+
+def test_the_command_prints_each_rule(capsys):
+    assert main(["optimizers"]) == 0
+    out = capsys.readouterr().out
+    assert all(spec.rule in out for spec in OPTIMIZERS.values())
