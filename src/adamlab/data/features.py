@@ -176,14 +176,14 @@ def _unseen(path: Path, sources: list, text: dict[str, np.ndarray], strict: bool
         rows = int(np.count_nonzero(new))
         said.append(
             f"column {column!r} has {len(values)} value{'s' * (len(values) > 1)} never seen in "
-            f"training ({shown}) in {rows} of {len(cells)} rows, encoded as all zeros (the "
-            f"model knows {_quoted(categories)})")
+            f"training ({shown}) in {rows} of {len(cells)} rows (the model knows "
+            f"{_quoted(categories)})")
     if said and strict:
-        raise DataError(f"{path}: " + "; ".join(said) + "; without strict=True (predict --strict) "
-                        "they are predicted for, encoded as all zeros")
+        raise DataError(f"{path}: " + "; ".join(said) + "; refused (strict=True, predict "
+                        "--strict): without it they are encoded as all zeros")
     for message in said:
-        warnings.warn(f"{path}: {message}; strict=True (predict --strict) refuses them",
-                      UnseenCategoryWarning, stacklevel=4)
+        warnings.warn(f"{path}: {message}: encoded as all zeros; strict=True (predict --strict) "
+                      "refuses them", UnseenCategoryWarning, stacklevel=4)
 
 
 def _raw_target(path: Path, name: str, cells: list[str], lines: list[int]) -> np.ndarray:
