@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from adamlab.cli.errors import UsageError, refuse_overwrite
-from adamlab.cli.options import choice, name_list, nonneg_int, positive_float
+from adamlab.cli.options import choice, int_up_to, name_list, nonneg_int, positive_float
 from adamlab.landscape import FUNCTIONS
 from adamlab.matrix_problem import DEFAULT_OPTIMIZERS
 from adamlab.optim import OPTIMIZERS
@@ -18,6 +18,9 @@ from adamlab.rundir import directory as rundir
 
 POINT_DEFAULT = ("adam", "sgd", "momentum", "rmsprop")
 MATRIX_ONLY = ("tune", "condition", "seed")  # options of --problem matrix alone
+#: The most steps per optimizer: every step is kept (the path drawn, landscape.json ~10 MB per
+#: optimizer at this length, a few seconds of work each).
+MAX_STEPS = 100_000
 
 
 def add_parser(sub) -> None:
@@ -45,7 +48,9 @@ def add_parser(sub) -> None:
     p.add_argument("--lr", type=positive_float, help="one learning rate for all (default: each "
                    "optimizer family's rate for this function; on the matrix problem each "
                    "optimizer's own default, or --tune)")
-    p.add_argument("--steps", type=nonneg_int, help="steps per optimizer (default: the "
+    p.add_argument("--steps", type=int_up_to(0, MAX_STEPS, "every step is kept, in the "
+                                             "picture and landscape.json"),
+                   help=f"steps per optimizer, at most {MAX_STEPS:,} (default: the "
                    "function's; 200 on the matrix problem)")
     p.add_argument("--tune", action="store_true", help="matrix problem: each optimizer at the "
                    "rate of a 1-2-5 ladder (1e-4 .. 10) that ends lowest")

@@ -79,6 +79,27 @@ positive_int = _number(int, 1, inclusive=True)
 nonneg_int = _number(int, 0, inclusive=True)
 
 
+def int_up_to(low: int, high: int, why: str):
+    """An argparse type: a whole number in [low, high]; beyond ``high`` the message says why
+    (a bound on the work, documented in the option's help)."""
+    parse_low = _number(int, low, inclusive=True)
+
+    def parse(text: str) -> int:
+        v = parse_low(text)
+        if v > high:
+            raise argparse.ArgumentTypeError(f"at most {high:,} ({why}), got {text}")
+        return v
+
+    return parse
+
+
+#: The most epochs a run may ask for: its history keeps a row per epoch, in memory and in
+#: every checkpoint (10⁶ rows are ~300 MB); more steps come from smaller batches instead.
+MAX_EPOCHS = 1_000_000
+epochs_count = int_up_to(1, MAX_EPOCHS, "the history keeps a row per epoch; for more steps "
+                                        "give a smaller --batch-size")
+
+
 def fraction(text: str) -> float:
     v = nonneg_float(text)
     if v >= 1:
@@ -164,8 +185,9 @@ OPTIM_OPTIONS = [
     ("--l2", "l2", dict(type=nonneg_float, help="L2 penalty ½·l2·ΣW² added to the loss")),
 ]
 TRAIN_OPTIONS = [
-    ("--epochs", "epochs", dict(type=positive_int,
-                                help=f"epochs in total (default {DEFAULTS.epochs})")),
+    ("--epochs", "epochs", dict(type=epochs_count,
+                                help=f"epochs in total, at most {MAX_EPOCHS:,} "
+                                     f"(default {DEFAULTS.epochs})")),
     ("--batch-size", "batch_size", dict(type=batch_size, metavar="N|full",
                                         help=f"mini-batch size (default {DEFAULTS.batch_size})")),
     ("--val-fraction", "val_fraction", dict(type=fraction, metavar="F",

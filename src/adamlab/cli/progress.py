@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from adamlab.train import Callback
@@ -17,16 +19,26 @@ def _fmt(logs: dict[str, Any], key: str, spec: str = ".4f") -> str | None:
 
 
 class Progress(Callback):
-    """Shows epoch, loss, val loss and accuracy. ``every``: plain-line interval (non-TTY)."""
+    """Shows epoch, loss, val loss and accuracy: a bar on a terminal, else plain lines.
+
+    Plain lines come at the first and last epoch and every ``every`` epochs (default: a
+    twentieth of the run); without ``every``, also whenever ``seconds`` have passed since the
+    last line, so that a long run (``--epochs 1000000``: a line per 50,000 epochs) still says
+    where it is. ``clock`` is ``time.monotonic`` (tests give their own).
+    """
 
     def __init__(self, total_epochs: int, stream: TextIO | None = None, every: int | None = None,
-                 label: str = "") -> None:
+                 label: str = "", seconds: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream or sys.stderr
         self.total = total_epochs
         self.tty = self.stream.isatty()
+        self.seconds = None if every else seconds
         self.every = every or max(1, total_epochs // 20)
         self.label = label
         self.bar = None
+        self.clock = clock
+        self._last = clock()
 
     def on_train_begin(self, logs: dict[str, Any]) -> None:
         if self.tty:
@@ -42,7 +54,9 @@ class Progress(Callback):
         if self.bar is not None:
             self.bar.set_postfix(parts, refresh=False)
             self.bar.update(1)
-        elif epoch % self.every == 0 or epoch == self.total or epoch == 1:
+        elif (epoch % self.every == 0 or epoch == self.total or epoch == 1
+              or (self.seconds is not None and self.clock() - self._last >= self.seconds)):
+            self._last = self.clock()
             text = "  ".join(f"{k} {v}" for k, v in parts.items())
             prefix = f"{self.label} " if self.label else ""
             print(f"{prefix}epoch {epoch:>{len(str(self.total))}}/{self.total}  {text}",
