@@ -130,7 +130,7 @@ def test_the_command(tmp_path, capsys):
     (["--seed", "1"], ["--seed", "matrix"]),
 ])
 def test_misuse_is_one_line_and_exit_2(tmp_path, capsys, argv, words):
-    assert main(["landscape", *argv, "--out", str(tmp_path)]) == 2
+    assert main(["landscape", *argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and all(w in err for w in words), err
 
@@ -141,5 +141,5 @@ def test_per_tensor_optimizers_on_a_point_get_a_note(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("note: lamb:") and "--problem matrix" in err[0]
     assert main(["landscape", "--optimizers", "adam,sgd", "--steps", "5",
-                 "--out", str(tmp_path)]) == 0
+                 "--out", str(tmp_path / "elementwise")]) == 0
     assert "note" not in capsys.readouterr().err
