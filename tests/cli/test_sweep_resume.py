@@ -1,0 +1,169 @@
+"""An interrupted `adamlab sweep` keeps its finished runs, and `sweep --resume DIR` finishes it
+with the outputs of an uninterrupted sweep: killed (SIGKILL) at a random point, interrupted
+(SIGINT), and refused when the options given along contradict what DIR recorded.
+
+The sweeps here are 4 runs of ~2,500 steps each (moons, 10,000 rows in batches of 8): long
+enough that the kill lands between two runs' ends however fast the machine, as
+test_resume_kill.py does for train. The kill test runs two sweeps in subprocesses (~10 s).
+"""
+
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from adamlab.cli import main
+
+GRID = ["sweep", "--data", "moons", "--n-samples", "10000", "--batch-size", "8",
+        "--hidden", "16", "--optimizers", "adam", "--lrs", "0.01,0.1", "--seeds", "2",
+        "--epochs", "2"]
+RUNS = 4
+#: What differs between two sweeps of the same grid: wall time and which process ran a run.
+VARYING = {"seconds", "worker", "out", "where", "time"}
+
+
+def kept(out):
+    runs = out / "runs"
+    return len([p for p in runs.iterdir() if p.name.endswith(".json")
+                and not p.name.startswith(".")]) if runs.is_dir() else 0
+
+
+def start(out):
+    return subprocess.Popen([sys.executable, "-m", "adamlab", *GRID, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(proc, out, n, seconds=120):
+    deadline = time.time() + seconds
+    while kept(out) < n and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the sweep finished before it could be stopped; make it longer"
+
+
+def without(x, keys=VARYING):
+    if isinstance(x, dict):
+        return {k: without(v, keys) for k, v in x.items() if k not in keys}
+    if isinstance(x, list):
+        return [without(v, keys) for v in x]
+    return x
+
+
+def outputs(out):
+    """Everything a sweep writes, but for wall times and process names."""
+    rows = list(csv.DictReader((out / "sweep.csv").read_text().splitlines()))
+    return {
+        "csv": without(rows),
+        "summary": without(json.loads((out / "summary.json").read_text())),
+        "histories": without(json.loads((out / "histories.json").read_text())),
+        "sweep.png": (out / "sweep.png").read_bytes(),
+        "curves.png": (out / "best_learning_curves.png").read_bytes(),
+    }
+
+
+def test_sigkill_at_a_random_point_then_resume_gives_the_uninterrupted_outputs(tmp_path,
+                                                                               capsys):
+    assert main([*GRID, "--out", str(tmp_path / "ref"), "--quiet"]) == 0
+    expected = outputs(tmp_path / "ref")
+    capsys.readouterr()
+
+    out = tmp_path / "killed"
+    proc = start(out)
+    wait_for(proc, out, 1)
+    time.sleep(random.uniform(0.0, 0.5))  # a random point of the later runs
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = kept(out)
+    assert 1 <= done < RUNS, f"killed after {done} of {RUNS} runs"
+    assert (out / "grid.json").is_file() and not (out / "summary.json").exists()
+
+    res = subprocess.run([sys.executable, "-m", "adamlab", "sweep", "--resume", str(out),
+                          "--json"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["resume"]["kept"] == done and report["resume"]["ran"] == RUNS - done
+    assert outputs(out) == expected
+    params = [r["params_sha256"] for r in expected["summary"]["runs"]]
+    assert len(set(params)) == RUNS and None not in params  # four distinct, finished runs
+
+
+def test_ctrl_c_says_how_many_runs_are_kept_and_the_resume_command(tmp_path, capsys):
+    out = tmp_path / "s"
+    proc = start(out)
+    wait_for(proc, out, 1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    n = kept(out)
+    assert 1 <= n < RUNS
+    assert "Traceback" not in err
+    assert (f"adamlab sweep: interrupted: {n} of {RUNS} runs are kept in {out}; to run the "
+            f"other {RUNS - n}: adamlab sweep --resume {out}") in err
+    assert sorted(p.name for p in out.iterdir()) == ["grid.json", "runs"]  # no lock left
+    assert not [p for p in (out / "runs").iterdir() if p.name.startswith(".")]
+
+    # The printed command finishes it (in-process here: the same code path).
+    assert main(["sweep", "--resume", str(out), "--quiet"]) == 0
+    assert kept(out) == RUNS and (out / "summary.json").is_file()
+    capsys.readouterr()
+
+
+def small_sweep(tmp_path, capsys, *extra):
+    out = tmp_path / "small"
+    argv = ["sweep", "--optimizers", "adam,sgd", "--lrs", "0.01,0.1", "--seeds", "1",
+            "--epochs", "2", "--out", str(out), "--quiet", *extra]
+    assert main(argv) == 0
+    capsys.readouterr()
+    return out
+
+
+def test_resume_refuses_contradicting_options_and_accepts_agreeing_ones(tmp_path, capsys):
+    out = small_sweep(tmp_path, capsys)
+    before = {p.name: p.read_bytes() for p in (out / "runs").iterdir()}
+    for argv, flag in [(["--epochs", "3"], "--epochs"), (["--lrs", "0.01"], "--lrs"),
+                       (["--optimizers", "adam"], "--optimizers"), (["--seeds", "2"], "--seeds"),
+                       (["--hidden", "8"], "--hidden"), (["--data", "moons"], "--data")]:
+        code = main(["sweep", "--resume", str(out), *argv])
+        err = capsys.readouterr().err
+        assert code == 2, argv
+        assert f"{flag} was " in err and "drop " + flag in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in (out / "runs").iterdir()} == before
+    # The same values as recorded, and where-to-run options, are accepted.
+    code = main(["sweep", "--resume", str(out), "--epochs", "2", "--lrs", "0.01,0.1",
+                 "--workers", "1", "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["resume"] == {"kept": 4, "ran": 0, "temporaries_removed": 0}
+
+
+def test_resume_runs_a_deleted_run_again_the_same(tmp_path, capsys):
+    out = small_sweep(tmp_path, capsys)
+    expected = outputs(out)
+    (out / "runs" / "00002.json").unlink()
+    (out / "summary.json").unlink()
+    (out / "runs" / ".00001.json.abcd1234.tmp").write_text("{")  # a killed write's temporary
+    assert main(["sweep", "--resume", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["resume"] == {"kept": 3, "ran": 1, "temporaries_removed": 1}
+    assert outputs(out) == expected
+
+
+def test_resume_refuses_what_is_not_its_grid(tmp_path, capsys):
+    out = small_sweep(tmp_path, capsys)
+    cases = [
+        (tmp_path / "nosuch", 1, "no such directory"),
+        (tmp_path, 1, "grid.json"),
+    ]
+    for directory, status, fragment in cases:
+        assert main(["sweep", "--resume", str(directory)]) == status
+        assert fragment in capsys.readouterr().err
+    record = out / "runs" / "00001.json"
+    record.write_text(record.read_text().replace('"seed": 0', '"seed": 7', 1))
+    assert main(["sweep", "--resume", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "runs/00001.json" in err and "delete it" in err
+    assert main(["sweep", "--resume", str(out), "--out", str(tmp_path / "x")]) == 2
+    assert "drop --out" in capsys.readouterr().err
