@@ -143,3 +143,9 @@ def test_per_tensor_optimizers_on_a_point_get_a_note(tmp_path, capsys):
     assert main(["landscape", "--optimizers", "adam,sgd", "--steps", "5",
                  "--out", str(tmp_path / "elementwise")]) == 0
     assert "note" not in capsys.readouterr().err
+
+
+def test_a_run_that_blows_up_stops_marked_diverged(problem):
+    r = mp.run(problem, "sgd", lr=100.0, steps=200)
+    assert r["diverged"] and len(r["loss"]) < 201 and np.all(np.isfinite(r["loss"]))
+    json.dumps(r, allow_nan=False)
