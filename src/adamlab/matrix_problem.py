@@ -184,10 +184,8 @@ def run_all(problem: MatrixProblem, names: Iterable[str],
     out = []
     for n in names:
         rate = lr.get(n) if isinstance(lr, Mapping) else lr
-        if rate is None and tune:
-            rate = tune_lr(problem, n, steps)
-        r = run(problem, n, lr=rate, steps=steps)
-        r["tuned"] = bool(tune and not (isinstance(lr, Mapping) and n in lr) and
-                          not isinstance(lr, (int, float)))
+        tuned = rate is None and tune
+        r = run(problem, n, lr=tune_lr(problem, n, steps) if tuned else rate, steps=steps)
+        r["tuned"] = tuned
         out.append(r)
     return out
