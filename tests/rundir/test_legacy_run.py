@@ -32,10 +32,16 @@ def test_an_old_run_predicts_what_its_release_predicted(old_run, capsys):
 
 
 def test_an_old_run_resumes_to_the_weights_its_release_reached(old_run, capsys):
+    """To the last digit of its metrics. Not to the bit: since issue 16 §6 Adam/AdamW round
+    their moment updates once, as torch does (that release rounded twice), so the weights
+    agree to rounding and ``params_sha256`` differs."""
     assert main(["train", "--resume", str(old_run), "--epochs", "5", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     reference = json.loads((FIXTURE / "resumed_to_5.json").read_text())
-    assert {k: summary[k] for k in reference} == reference
+    for key in ("status", "epochs", "steps"):
+        assert summary[key] == reference[key]
+    for key, value in reference["final"].items():
+        assert summary["final"][key] == pytest.approx(value, rel=1e-12, abs=0), key
 
 
 def test_an_old_description_reads_as_version_1_with_its_biases_decayed(old_run):
