@@ -167,3 +167,26 @@ def test_resume_refuses_what_is_not_its_grid(tmp_path, capsys):
     assert "runs/00001.json" in err and "delete it" in err
     assert main(["sweep", "--resume", str(out), "--out", str(tmp_path / "x")]) == 2
     assert "drop --out" in capsys.readouterr().err
+
+
+def test_compare_keeps_its_runs_and_resumes_the_same(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    argv = ["compare", "--optimizers", "adam,sgd", "--seeds", "2", "--epochs", "2", "--quiet"]
+    assert main([*argv, "--out", str(out)]) == 0
+    expected = (without(list(csv.DictReader((out / "comparison.csv").open()))),
+                without(json.loads((out / "summary.json").read_text())),
+                (out / "comparison.png").read_bytes())
+    assert kept(out) == 4
+    (out / "runs" / "00003.json").unlink()
+    (out / "summary.json").unlink()
+    assert main([*argv, "--out", str(out)]) == 1  # a used --out, with the way on
+    assert "continue it with --resume" in capsys.readouterr().err
+    assert main(["compare", "--resume", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["resume"]["ran"] == 1
+    assert (without(list(csv.DictReader((out / "comparison.csv").open()))),
+            without(json.loads((out / "summary.json").read_text())),
+            (out / "comparison.png").read_bytes()) == expected
+    assert main(["compare", "--resume", str(out), "--seeds", "3"]) == 2
+    assert "--seeds was 2 there, not 3" in capsys.readouterr().err
+    assert main(["sweep", "--resume", str(out)]) == 1
+    assert "adamlab compare --resume" in capsys.readouterr().err

@@ -80,7 +80,8 @@ def _refuse_used(path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise RunError(f"--out {path}: exists and is not a directory; choose another --out")
     if path.is_dir() and any(p.name != LOCK for p in path.iterdir()):
-        hint = " or continue it with --resume" if (path / CHECKPOINT).exists() else ""
+        resumable = (path / CHECKPOINT).exists() or (path / "grid.json").exists()  # rundir.grid
+        hint = " or continue it with --resume" if resumable else ""
         raise RunError(f"--out {path}: already holds files; choose a new directory{hint}")
 
 

@@ -60,10 +60,12 @@ class Grid:
 
     @classmethod
     def start(cls, directory: Path, command: str, options: dict[str, Any],
-              settings: dict[str, Any], tasks: Sequence[dict[str, Any]]) -> Grid:
-        """Record the grid in ``directory`` (new, locked by the caller) before any run."""
+              settings: dict[str, Any], tasks: Sequence[dict[str, Any]],
+              data_name: str | None = None) -> Grid:
+        """Record the grid in ``directory`` (new, locked by the caller) before any run;
+        ``data_name``: the data set's name, for the outputs' titles."""
         g = cls(Path(directory), command, _plain(options), _plain(settings),
-                _plain(list(tasks)), data_files(tasks[0]))
+                _plain(list(tasks)), {"name": data_name, **data_files(tasks[0])})
         (g.directory / RUNS).mkdir(exist_ok=True)
         write_json(g.directory / DESCRIPTION, {
             "format": FORMAT, "version": VERSION, "command": command, "options": g.options,
