@@ -17,6 +17,22 @@ from adamlab.optim import OPTIMIZERS
 from adamlab.rundir import directory as rundir
 
 POINT_DEFAULT = ("adam", "sgd", "momentum", "rmsprop")
+DESCRIPTION = """\
+Run each optimizer from the same start on a 2-D test function and draw the
+paths on its contour plot (landscape.png).
+
+Matrix optimizers have no meaning on a point (x, y): muon (it orthogonalises a
+matrix's update) is refused; adafactor, lamb and lars (factors, per-tensor
+trust ratios) run, with a note that the point is a degenerate case. For them,
+--problem matrix: a linear layer W (8x8) and a bias b fitted by least squares
+on ill-conditioned inputs,
+
+    min 1/2 |X W + 1 b' - Y|^2 / n,   Hessian condition number --condition,
+
+each optimizer run as adamlab train runs it (muon on W and its fallback adamw
+on b; no weight decay), at its own default rate, --lr, or the best of a ladder
+(--tune). matrix.png draws the loss per step (log scale) and W's singular
+values over the steps, with the seed, the condition number and each rate."""
 MATRIX_ONLY = ("tune", "condition", "seed")  # options of --problem matrix alone
 #: The most steps per optimizer: every step is kept (the path drawn, landscape.json ~10 MB per
 #: optimizer at this length, a few seconds of work each).
@@ -27,17 +43,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "landscape", help="optimizer paths on a 2-D test function, or runs on a matrix problem",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run each optimizer from the same start on a 2-D test function and draw the "
-                    "paths on its contour plot (landscape.png).\n\n"
-                    "Matrix optimizers have no meaning on a point (x, y): muon (it orthogonalises "
-                    "a matrix's update) is refused; adafactor, lamb and lars (factors, per-tensor "
-                    "trust ratios) run, with a note that the point is a degenerate case. For them "
-                    "use --problem matrix: a linear layer W (8x8) and bias b fitted by least "
-                    "squares on ill-conditioned inputs, min 1/2 |XW + 1b' - Y|^2 / n, with Hessian "
-                    "condition number --condition; each optimizer runs as adamlab train would "
-                    "(muon on W, its fallback adamw on b; no weight decay), and matrix.png draws "
-                    "the loss per step (log scale) and W's singular values over the steps, with "
-                    "the seed, the condition number and each rate in the figure.")
+        description=DESCRIPTION)
     p.add_argument("--problem", choices=("point", "matrix"), default="point",
                    help="point: a 2-D test function (--function); matrix: the matrix problem")
     p.add_argument("--function", type=choice(FUNCTIONS, "function"),
