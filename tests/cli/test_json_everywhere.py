@@ -150,3 +150,14 @@ def test_help_under_json_is_a_document(capsys):
 def test_no_command_under_json_is_a_usage_error(capsys):
     code, doc, _ = run_json(capsys, [])
     assert code == 2 and doc["error"]["kind"] == "usage"
+
+
+def test_json_output_is_strict_json_nan_becomes_null(capsys, monkeypatch):
+    from adamlab.optim import table
+
+    monkeypatch.setattr(table, "rows", lambda: [{"name": "x", "loss": float("nan"),
+                                                 "top": float("inf")}])
+    assert main(["optimizers", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "NaN" not in out and "Infinity" not in out
+    assert json.loads(out) == {"optimizers": [{"name": "x", "loss": None, "top": None}]}

@@ -180,12 +180,18 @@ def _collected(buffer: io.StringIO | None) -> Iterator[None]:
 
 
 def _one_document(text: str) -> str:
-    """``text`` if it is one JSON document, else ``{"stdout": text}``: one document either way."""
+    """``text`` if it is one JSON document, else ``{"stdout": text}``: one document either way,
+    and strict JSON (NaN and ±Infinity, which Python writes, become null)."""
     try:
-        json.loads(text)
+        doc = _strict(text)
     except ValueError:
         return json.dumps({"stdout": text})
-    return text.strip()
+    return json.dumps(doc, allow_nan=False, indent=2 if "\n" in text.strip() else None)
+
+
+def _strict(text: str) -> object:
+    """``json.loads(text)`` with NaN and ±Infinity read as None."""
+    return json.loads(text, parse_constant=lambda _: None)
 
 
 def _fail(prog: str, kind: str, status: int, message: str, as_json: bool, *,
@@ -198,8 +204,8 @@ def _fail(prog: str, kind: str, status: int, message: str, as_json: bool, *,
                                     "command": prog}}
         if printed and printed.strip():
             try:
-                document["result"] = json.loads(printed)
+                document["result"] = _strict(printed)
             except ValueError:
                 document["stdout"] = printed
-        print(json.dumps(document))
+        print(json.dumps(document, allow_nan=False))
     return status
