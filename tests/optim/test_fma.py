@@ -11,8 +11,10 @@ import pytest
 from adamlab import _jit
 from adamlab.optim._fma import fma, fma_numpy
 
-IMPLEMENTATIONS = [pytest.param(fma_numpy, id="numpy"), pytest.param(
-    "numba", id="numba", marks=pytest.mark.skipif(not _jit.available(), reason="no numba"))]
+NO_NUMBA = pytest.mark.skipif(not _jit.available(), reason="no numba")
+IMPLEMENTATIONS = [pytest.param(fma_numpy, id="numpy"),
+                   pytest.param("numba", id="numba", marks=NO_NUMBA),
+                   pytest.param("numba-loop", id="numba-loop", marks=NO_NUMBA)]
 
 
 def implementation(which):
@@ -23,6 +25,15 @@ def implementation(which):
             return fma_ufunc(*(np.asarray(x, out.dtype) for x in (a, b, c)), out=out)
 
         return compiled
+    if which == "numba-loop":  # the compiled loop: 1-D arrays of out's shape, or scalars
+        from adamlab.optim._fma_kernel import fma_into
+
+        def loop(a, b, c, out):  # (copies: numba would ask broadcast_arrays' views if writeable)
+            fma_into(*(x if x is out else x.copy() if isinstance(x, np.ndarray)
+                       else out.dtype.type(x) for x in (a, b, c)), out)
+            return out
+
+        return loop
     return which
 
 
@@ -89,3 +100,42 @@ def test_fma_does_not_warn_whatever_out_held(fma_):
             warnings.simplefilter("error")
             fma_(x, dtype(0.5), x, out)
         np.testing.assert_array_equal(out, 1.5 * x)
+
+
+@NO_NUMBA
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fma_gives_the_emulations_numbers_whichever_compiled_path_takes_the_call(dtype):
+    """``fma`` sends 1-D same-shape operands and scalars to the compiled loop and the rest
+    (broadcasting, other dtypes, overlapping views, 2-D) to the ufunc: the emulation's numbers
+    every time, out returned, nothing but out written."""
+    rng = np.random.default_rng(11)
+    a, b, c = (rng.standard_normal(9).astype(dtype) for _ in range(3))
+    m = rng.standard_normal((3, 4)).astype(dtype)
+    calls = [
+        lambda: (a, b, c, np.empty(9, dtype)),
+        lambda: (a, 0.1, c, np.empty(9, dtype)),  # Python float: rounded to dtype first
+        lambda: (a, np.float64(0.1), c, np.empty(9, dtype)),
+        lambda: (a, 3, c, np.empty(9, dtype)),
+        lambda: (a[::2], b[::-2], c[:5], np.empty(5, dtype)),  # strided views
+        lambda: (a.astype(np.float64), b, c, np.empty(9, dtype)),  # another dtype
+        lambda: (a[:1], b, c, np.empty(9, dtype)),  # broadcast
+        lambda: (m, 0.5, m[:1], np.empty((3, 4), dtype)),  # 2-D
+    ]
+    for make in calls:
+        args = make()
+        args = tuple(x.copy() if isinstance(x, np.ndarray) else x for x in args)
+        before = [x.copy() if isinstance(x, np.ndarray) else x for x in args[:3]]
+        ref = fma_numpy(*args[:3], np.empty_like(args[3]))
+        assert fma(*args) is args[3]
+        np.testing.assert_array_equal(args[3], ref)
+        for x, y in zip(args[:3], before, strict=True):
+            np.testing.assert_array_equal(x, y)
+    for which in range(3):  # out is one of the operands
+        x = [a.copy(), b.copy(), c.copy()]
+        ref = fma_numpy(*x, np.empty(9, dtype))
+        fma(*x, x[which])
+        np.testing.assert_array_equal(x[which], ref)
+    buf = rng.standard_normal(10).astype(dtype)  # out overlaps an operand, shifted by one
+    ref = fma_numpy(buf[:-1], 0.5, buf[:-1], np.empty(9, dtype))
+    fma(buf[:-1], 0.5, buf[:-1], buf[1:])
+    np.testing.assert_array_equal(buf[1:], ref)

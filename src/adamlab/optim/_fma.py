@@ -19,6 +19,9 @@ at least two extra bits and then to nearest is rounding to nearest once.
 With numba installed (``adamlab[fast]``) :func:`fma` is the processor's own instruction instead
 (``_fma_kernel``, one pass over the arrays; the emulation takes about thirty): the same
 numbers, since both are the correctly rounded a·b + c. ``ADAMLAB_JIT=0`` keeps the emulation.
+Operands that are 1-D arrays of ``out``'s length and dtype, or scalars, go to a compiled loop
+(``fma_into``: a few hundred ns a call, what a 2-element point needs); anything else
+(broadcasting, other dtypes, overlapping views) to the compiled ufunc (~10 µs a call more).
 
 Limits of the emulation (where the splits cannot be exact): |a|, |b| ≥ ~1e300 or a·b + c not
 finite fall back to the twice-rounded a*b + c (the split would overflow); a product below
@@ -102,22 +105,50 @@ def fma_numpy(a, b, c, out: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def _compiled():
-    """numba's one-pass fma ufunc (``_fma_kernel``), or None without numba / ADAMLAB_JIT=0."""
+    """numba's one-pass fma ufunc and loop (``_fma_kernel``), or None without numba /
+    ADAMLAB_JIT=0."""
     if not _jit.available():
         return None
-    from adamlab.optim._fma_kernel import fma_ufunc
+    from adamlab.optim._fma_kernel import fma_into, fma_ufunc
 
-    return fma_ufunc
+    return fma_ufunc, fma_into
+
+
+_SCALARS = (float, int, np.floating, np.integer)
+_COMPILED_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))  # dtypes, not types: == is fast
+
+
+def _loop_operand(x, out: np.ndarray):
+    """x as ``fma_into`` takes it (the array itself, or the scalar in out's dtype, the rounding
+    ``np.asarray(x, dtype)`` makes), or None when the ufunc must take it: an array of another
+    type, shape or dtype, or one overlapping ``out`` without being it."""
+    if type(x) is np.ndarray:
+        if x is out:
+            return x
+        if x.dtype != out.dtype or x.shape != out.shape:
+            return None
+        if (x.base is not None or out.base is not None) and np.may_share_memory(x, out):
+            return None  # (two arrays owning their memory cannot overlap)
+        return x
+    if isinstance(x, _SCALARS):
+        return out.dtype.type(x)
+    return None
 
 
 def fma(a, b, c, out: np.ndarray) -> np.ndarray:
     """out ← a·b + c rounded once, in ``out``'s dtype (arrays or scalars, broadcast; ``out``
     may be one of them). Returns ``out``. The processor's FMA through numba when it is
     installed (one pass), :func:`fma_numpy` otherwise: the same numbers."""
-    kernel = _compiled()
+    compiled = _compiled()
     dtype = out.dtype
-    if kernel is None or dtype not in (np.float32, np.float64):
+    if compiled is None or dtype not in _COMPILED_DTYPES:
         return fma_numpy(a, b, c, out)
+    kernel, loop = compiled
+    if out.ndim == 1 and type(out) is np.ndarray and out.flags.writeable:
+        x, y, z = _loop_operand(a, out), _loop_operand(b, out), _loop_operand(c, out)
+        if x is not None and y is not None and z is not None:
+            loop(x, y, z, out)  # compiled code sets no NumPy warnings: no errstate needed
+            return out
     # Like torch (and the emulation), no floating-point warnings: a NaN or ±inf made is in the
     # result. The float32 loop numba builds also reads ``out`` first, and old contents that are
     # signalling NaNs (a fresh np.empty scratch array) would set the invalid flag: ignored too.
