@@ -47,9 +47,10 @@ def row_values(widths: Sequence[int]) -> int:
     return int(widths[0]) + 2 * sum(int(w) for w in widths[1:-1]) + 3 * int(widths[-1])
 
 
-def rows_per_block(widths: Sequence[int], dtype: Any, budget: int = MEMORY_BUDGET) -> int:
+def rows_per_block(widths: Sequence[int], dtype: Any, budget: int | None = None) -> int:
     """How many rows one block may hold for its activations to stay within ``budget`` bytes
-    (at least 1)."""
+    (default ``MEMORY_BUDGET``; at least 1)."""
+    budget = MEMORY_BUDGET if budget is None else budget
     return max(1, int(budget) // (row_values(widths) * np.dtype(dtype).itemsize))
 
 

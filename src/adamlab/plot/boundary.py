@@ -20,14 +20,19 @@ OTHER_COLOR = "#bdbdbd"
 MAX_CLASSES = len(CLASS_COLORS)
 #: Probabilities one block of grid points holds (points × classes): the plot's memory bound.
 BLOCK_VALUES = 1 << 20
-#: Multiply-adds the grid's predictions may cost: a wide model gets a coarser grid.
+#: Operations the grid's predictions may cost: a wide model gets a coarser grid.
 GRID_WORK = 1e9
+#: Operations per point and class beyond the model's multiply-adds (the softmax's exp, the
+#: reductions of ``_probabilities``).
+PER_CLASS = 20
 
 
-def grid_size_for(cost_per_point: float, most: int = 200, least: int = 32) -> int:
-    """Grid points per side, so that ``size² · cost_per_point ≤ GRID_WORK`` (a model's cost
-    per point is about its parameter count), between ``least`` and ``most``."""
-    return int(np.clip(math.isqrt(int(GRID_WORK // max(1.0, cost_per_point))), least, most))
+def grid_size_for(n_params: int, n_outputs: int = 1, most: int = 200, least: int = 32) -> int:
+    """Grid points per side, so that ``size² · (n_params + PER_CLASS · n_outputs) ≤ GRID_WORK``
+    (a model's multiply-adds per point are about its parameter count), between ``least`` and
+    ``most``: 200 for a small model, 32 for ``--hidden 1000000``."""
+    cost = max(1, n_params + PER_CLASS * n_outputs)
+    return int(np.clip(math.isqrt(int(GRID_WORK // cost)), least, most))
 
 
 def _grid(X: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -127,9 +132,9 @@ def _probabilities(predict_proba: Callable[[np.ndarray], Any], points: np.ndarra
     every region's margin ``P_k − max_{j≠k} P_j`` is then the same as over all K columns.
     """
     n = len(points)
-    first = min(n, 1024)  # how many classes there are is known after the first block
+    # how many classes there are is known after the first block, of one point
     parts: list[np.ndarray] = []
-    start, block, blocks = 0, first, 0
+    start, block, blocks = 0, 1, 0
     K, drawn = 2, np.arange(2)
     while start < n:
         chunk = points[start:start + block]

@@ -222,7 +222,7 @@ class Run:
                 title=f"{p.dataset.name}: decision boundary after {p.trainer.epoch} epochs",
                 classes=p.dataset.classes, feature_names=p.dataset.feature_names,
                 validation=held_out if held_out.any() else None,
-                grid_size=grid_size_for(p.model.n_params))  # a wide model: a coarser grid
+                grid_size=grid_size_for(p.model.n_params, p.model.n_outputs))  # wide: coarser
             directory.save_figure(fig, out / outputs.BOUNDARY)
         trace = self._trace
         if trace is not None and trace.data.get("step"):
