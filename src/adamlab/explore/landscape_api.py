@@ -203,11 +203,12 @@ def trace_path(function: str, name: str, settings: Mapping[str, Any], steps: int
     t_of = np.empty(steps, dtype=np.int64)
     n, diverged = 0, False
     grad = np.empty(2)
+    given = (grad,)  # the same tuple every step: the optimizer checks it once (optim.base)
     # Overflow is not an error here: a step out of the box ends the run (run_path's rule).
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(steps):
             grad[:] = fn.gradient(theta[0], theta[1])
-            opt.step([grad])
+            opt.step(given)
             state = opt.state[0]  # the property brings the state up to date (optim.base)
             x, y = float(theta[0]), float(theta[1])
             finite = math.isfinite(x) and math.isfinite(y)

@@ -130,6 +130,8 @@ def _loop_operand(x, out: np.ndarray):
         if (x.base is not None or out.base is not None) and np.may_share_memory(x, out):
             return None  # (two arrays owning their memory cannot overlap)
         return x
+    if type(x) is float and out.dtype == _COMPILED_DTYPES[0]:
+        return x  # already a float64 (and numba takes a Python float fastest)
     if isinstance(x, _SCALARS):
         return out.dtype.type(x)
     return None

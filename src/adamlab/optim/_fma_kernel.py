@@ -59,7 +59,7 @@ def _at_typed(x, i):  # chosen when compiling, per argument type
 def fma_into(a, b, c, out):  # pragma: no cover - compiled
     """out[i] ← a·b + c rounded once, each of a, b, c a 1-D array shaped like ``out`` (element i)
     or a scalar, all of out's float type. ``out`` may be one of them (each element is read
-    before it is written); no other overlap (the caller checks)."""
+    before it is written); no other overlap (the caller checks). Returns nothing (boxing an
+    array to return it would cost more than the loop)."""
     for i in range(out.shape[0]):
         out[i] = fma(_at(a, i), _at(b, i), _at(c, i))
-    return out
