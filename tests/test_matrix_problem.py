@@ -149,3 +149,12 @@ def test_a_run_that_blows_up_stops_marked_diverged(problem):
     r = mp.run(problem, "sgd", lr=100.0, steps=200)
     assert r["diverged"] and len(r["loss"]) < 201 and np.all(np.isfinite(r["loss"]))
     json.dumps(r, allow_nan=False)
+
+
+def test_point_note_names_the_per_tensor_rows_once():
+    from adamlab.landscape import point_note
+
+    assert point_note(["adam", "sgd", "lion"]) is None
+    assert point_note(["muon"]) is None  # refused by run_path instead, not noted
+    note = point_note(["lamb", " Adafactor", "lamb", "adam"])
+    assert note.startswith("lamb, adafactor:") and note.count("lamb") == 1
