@@ -27,6 +27,7 @@ origin only (no inline script, nothing fetched from elsewhere).
 
 from __future__ import annotations
 
+import gc
 import json
 import mimetypes
 import socket
@@ -95,6 +96,10 @@ def make_server(host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> E
     server = ExploreServer(host, port, quiet)
     page = [{"name": n} for n in ("adam", "sgd", "momentum", "rmsprop")]  # the page's first
     landscape_api.landscape({"function": "rosenbrock", "optimizers": page, "steps": 2})
+    # What is alive now (numpy's, numba's and adamlab's ~160 000 objects) lives as long as the
+    # server: out of the collector's reach, a full collection (every few requests, from the
+    # paths' lists) walks only what requests made: ~1 ms instead of ~100-300 ms under load.
+    gc.freeze()
     return server
 
 
