@@ -35,7 +35,8 @@ def train(tmp_path, capsys, *argv: str) -> dict:
 def test_decay_biases_trains_what_the_release_before_groups_trained(tmp_path, capsys,
                                                                     monkeypatch):
     """tests/fixtures/run_v1 was trained by the release that decayed every parameter: the
-    same run with --decay-biases reaches its weights; without, the biases are spared."""
+    same run with --decay-biases reaches its weights (its metrics to 1e-12); without, the
+    biases are spared."""
     shutil.copy(FIXTURE / "tiny.csv", tmp_path / "tiny.csv")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "runs").mkdir()
@@ -44,7 +45,11 @@ def test_decay_biases_trains_what_the_release_before_groups_trained(tmp_path, ca
             "--weight-decay", "0.01", "--optimizer", "adamw"]
     decayed = train(tmp_path / "runs", capsys, *argv, "--decay-biases")
     spared = train(tmp_path / "runs", capsys, *argv)
-    assert decayed["params_sha256"] == reference["params_sha256"]
-    assert spared["params_sha256"] != reference["params_sha256"]
+    # The same metrics to rounding (Adam/AdamW round once since issue 16 §6, as torch does;
+    # that release rounded twice, so the weights' fingerprint differs in the last bits).
+    for key, value in reference["final"].items():
+        assert decayed["final"][key] == pytest.approx(value, rel=1e-12, abs=0), key
+    assert spared["final"]["loss"] != pytest.approx(reference["final"]["loss"], rel=1e-9)
+    assert spared["params_sha256"] != decayed["params_sha256"]
     assert decayed["settings"]["decay_biases"] is True
     assert spared["settings"]["decay_biases"] is False
