@@ -103,6 +103,9 @@ HYPER = {
     "d_coef": st.floats(0.1, 2.0),
     "growth_rate": st.just(float("inf")) | st.floats(1.0, 2.0),
     "slice_p": st.integers(1, 3),
+    # AdEMAMix's warm-ups of alpha and beta3 (steps; None: none)
+    "alpha_warmup": st.none() | st.integers(1, 50),
+    "beta3_warmup": st.none() | st.integers(1, 50),
 }
 THREE_BETAS = st.tuples(st.floats(0.0, 0.999), st.floats(0.0, 0.9999), st.floats(0.0, 0.9999))
 
