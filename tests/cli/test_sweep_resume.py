@@ -201,3 +201,23 @@ def test_compare_keeps_its_runs_and_resumes_the_same(tmp_path, capsys):
     assert "--seeds was 2 there, not 3" in capsys.readouterr().err
     assert main(["sweep", "--resume", str(out)]) == 1
     assert "adamlab compare --resume" in capsys.readouterr().err
+
+
+def test_resume_refuses_data_changed_since_the_grid_began(tmp_path, capsys):
+    import numpy as np
+
+    data = tmp_path / "reg.npz"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    np.savez(data, X=X, y=X @ np.array([1.0, -1.0]))
+    out = tmp_path / "s"
+    argv = ["sweep", "--data", str(data), "--optimizers", "adam", "--lrs", "0.01,0.1",
+            "--seeds", "1", "--epochs", "1", "--quiet"]
+    assert main([*argv, "--out", str(out)]) == 0
+    (out / "runs" / "00001.json").unlink()
+    np.savez(data, X=X, y=X @ np.array([1.0, 1.0]))  # the same shape, other targets
+    capsys.readouterr()
+    assert main(["sweep", "--resume", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "the data changed since the grid began" in err and str(data) in err
+    assert not (out / "runs" / "00001.json").exists()
