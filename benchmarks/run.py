@@ -32,6 +32,7 @@ if any(v in os.environ for v in _OVERRIDES):
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 import article  # noqa: E402
+import landscape  # noqa: E402
 import machine  # noqa: E402
 import memory  # noqa: E402
 import optimizer_step  # noqa: E402
@@ -43,7 +44,7 @@ from common import Result, Settings, Target, fmt_value  # noqa: E402
 
 WORKLOADS = {"tabular": tabular, "article": article, "wide": wide,
              "optimizer": optimizer_step, "memory": memory, "population": population,
-             "scaling": scaling}
+             "scaling": scaling, "landscape": landscape}
 
 
 def table(results: list[Result], targets: list[Target]) -> list[list[str]]:
