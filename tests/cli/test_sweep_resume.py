@@ -2,9 +2,10 @@
 with the outputs of an uninterrupted sweep: killed (SIGKILL) at a random point, interrupted
 (SIGINT), and refused when the options given along contradict what DIR recorded.
 
-The sweeps here are 4 runs of ~2,500 steps each (moons, 10,000 rows in batches of 8): long
-enough that the kill lands between two runs' ends however fast the machine, as
-test_resume_kill.py does for train. The kill test runs three sweeps, one in a subprocess (~10 s on a
+The sweeps here are 4 runs of 10,000 steps each (moons, 40,000 training rows in batches of 8,
+2 epochs: ~0.2 s a run on a quiet machine): long enough that the kill, aimed by the number of
+runs kept, lands inside the next run however fast the machine, as test_resume_kill.py does for
+train. The kill test runs three sweeps, one in a subprocess (~10 s on a
 quiet machine, ~20 s on a loaded one).
 """
 
@@ -21,12 +22,16 @@ import pytest
 
 from adamlab.cli import main
 
-GRID = ["sweep", "--data", "moons", "--n-samples", "10000", "--batch-size", "8",
+GRID = ["sweep", "--data", "moons", "--n-samples", "50000", "--batch-size", "8",
         "--hidden", "16", "--optimizers", "adam", "--lrs", "0.01,0.1", "--seeds", "2",
         "--epochs", "2"]
 RUNS = 4
-#: What differs between two sweeps of the same grid: wall time and which process ran a run.
-VARYING = {"seconds", "worker", "out", "where", "time"}
+#: The sweeps stopped by a signal train run by run (not as one population of all four runs),
+#: so that the signal lands between two runs' ends; their resume trains as populations.
+SIGNALLED = ["--single-runs"]
+#: What differs between two sweeps of the same grid: wall time, which process ran a run and how
+#: (in populations of how many: a resumed sweep's are smaller).
+VARYING = {"seconds", "worker", "out", "where", "time", "trained"}
 
 
 def kept(out):
@@ -36,7 +41,8 @@ def kept(out):
 
 
 def start(out, *extra):
-    return subprocess.Popen([sys.executable, "-m", "adamlab", *GRID, "--out", str(out), *extra],
+    return subprocess.Popen([sys.executable, "-m", "adamlab", *GRID, *SIGNALLED, "--out", str(out),
+                             *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -75,8 +81,8 @@ def test_sigkill_at_a_random_point_then_resume_gives_the_uninterrupted_outputs(t
 
     out = tmp_path / "killed"
     proc = start(out)
-    wait_for(proc, out, 1)
-    time.sleep(random.uniform(0.0, 0.5))  # a random point of the later runs
+    wait_for(proc, out, random.randint(1, RUNS - 1))  # a random run's end ...
+    time.sleep(random.uniform(0.0, 0.02))  # ... then a random instant of the next run
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     done = kept(out)

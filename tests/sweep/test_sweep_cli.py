@@ -110,7 +110,7 @@ def test_a_failed_run_is_a_row_and_exit_status_1(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(experiment, "run", flaky)
     out = tmp_path / "out"
     code, _, err = run(capsys, "sweep", "--optimizers", "adam", "--lrs", "0.01,0.1", "--seeds",
-                       "1", "--epochs", "2", "--quiet", "--out", out)
+                       "1", "--epochs", "2", "--quiet", "--out", out, "--single-runs")
     assert code == 1 and "1 of 2 runs failed" in err and "boom" in err
     rows = list(csv.DictReader((out / "sweep.csv").read_text().splitlines()))
     assert [r["status"] for r in rows] == ["ok", "failed"]

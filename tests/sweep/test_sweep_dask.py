@@ -74,12 +74,26 @@ def test_sweep_on_the_cluster_equals_the_local_sweep(cluster, tmp_path, capsys, 
     assert {r["status"] for r in on_cluster} == {"ok", "diverged"}  # sgd at lr 3
 
     # the scheduler ran them: each row names the Dask worker that ran it, and the scheduler's
-    # log holds one finished adamlab task per run of the grid
+    # log holds one finished adamlab task per population: two, one per worker thread
     assert {r["worker"] for r in on_cluster} <= workers
     assert not {r["worker"] for r in local} & workers
     with distributed.Client(address, set_as_default=False) as client:
         ran = sorted(set(adamlab_keys(client)) - set(before))
-    assert len(ran) == 12
+    assert sorted(k.rsplit("-", 1)[1] for k in ran) == ["p0", "p1"]
+    assert json.loads((dask_out / "summary.json").read_text())["trained"] == (
+        "12 in populations of 6, 6")
+
+
+def test_single_runs_are_one_task_each(cluster, tmp_path, capsys, reg_file, deadline):
+    deadline(120)
+    address = cluster.scheduler_address
+    with distributed.Client(address, set_as_default=False) as client:
+        before = adamlab_keys(client)
+    code = main(["sweep", "--data", str(reg_file), *GRID, "--scheduler", address,
+                 "--out", str(tmp_path / "s"), "--single-runs", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    with distributed.Client(address, set_as_default=False) as client:
+        ran = sorted(set(adamlab_keys(client)) - set(before))
     assert sorted(int(k.rsplit("-", 1)[1]) for k in ran) == list(range(12))
 
 
@@ -94,6 +108,25 @@ def test_the_same_numbers_through_the_library(cluster, deadline):
         client.close()
     here = sweep.collect(sweep.run_local(tasks), len(tasks))
     assert [r["params_sha256"] for r in remote] == [r["params_sha256"] for r in here]
+
+
+def test_populations_on_the_cluster_chunked_under_a_tiny_budget(cluster, deadline):
+    """Three populations (more than the workers), each trained in chunks of one or two members
+    on its worker: the same weights and histories as the single runs here."""
+    deadline(120)
+    tasks = sweep.grid({"data": "moons", "n_samples": 60, "epochs": 3, "hidden": [4]},
+                       ["adam", "rmsprop"], [0.01, 0.1], 2)
+    client = sweep.connect(cluster.scheduler_address, timeout=30)
+    try:
+        remote = sweep.collect(sweep.run_dask_populations(tasks, client, parts=3,
+                                                          memory_mb=0.003), len(tasks))
+    finally:
+        client.close()
+    here = sweep.collect(sweep.run_local(tasks), len(tasks))
+    assert [r["params_sha256"] for r in remote] == [r["params_sha256"] for r in here]
+    assert [r["history"]["loss"] for r in remote] == [r["history"]["loss"] for r in here]
+    sizes = [int(r["trained"].rsplit(" ", 1)[1]) for r in remote]
+    assert max(sizes) <= 2 and all(r["trained"].startswith("population") for r in remote)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

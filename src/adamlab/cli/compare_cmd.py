@@ -1,6 +1,7 @@
 """``adamlab compare``: the same data, model and seeds for several optimizers, overlaid.
 
-A sweep with one learning rate (``sweep.grid``, run here in order): a diverged run is a row like
+A sweep with one learning rate (``sweep.grid``, run here: as one stacked population where the runs
+can train together, ``sweep.run_local_populations``, else one by one): a diverged run is a row like
 in a sweep, a run that fails is a row too and the command then exits 1. Like a sweep it keeps
 each run as it finishes (``rundir.grid``), and ``--resume DIR`` finishes an interrupted one.
 """
@@ -42,6 +43,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seeds", type=positive_int, metavar="K",
                    help="seeds 0..K-1 per optimizer (default 3)")
     add_options(p, optimizer=False)
+    p.add_argument("--single-runs", action="store_true",
+                   help="train each run on its own instead of the runs together as one stacked "
+                        "population (the default where they can be; the same numbers)")
     p.add_argument("--out", metavar="DIR", help="output directory (default: a new one under runs/)")
     p.add_argument("--resume", metavar="DIR",
                    help="finish the interrupted compare in DIR: run only its missing runs, with "
@@ -88,7 +92,7 @@ def _run_and_write(grid: Grid, args: argparse.Namespace
     try:
         ticks = RunTicks(len(grid.missing()), "compare", args, with_lr=False)
         try:
-            grid.run(lambda tasks: sweep.run_local(tasks, 1), ticks)
+            grid.run(_executor(args), ticks)
         finally:
             ticks.close()
         results = grid.results()
@@ -102,11 +106,23 @@ def _run_and_write(grid: Grid, args: argparse.Namespace
         rundir.write_text(out / "comparison.csv", sweep.csv_text(rows, CSV_COLUMNS))
         summary = {"command": "compare", "settings": base, "optimizers": args.optimizers,
                    "seeds": args.seeds, "seconds": time.perf_counter() - t0, "out": str(out),
+                   "trained": sweep.trained_note(results),
                    "runs": [_run_fields(r, row) for r, row in zip(results, rows, strict=True)]}
         rundir.write_json(out / "summary.json", summary)
     except KeyboardInterrupt as e:
         raise stopped(e, grids.kept_note(grid, "compare")) from None
     return summary, rows
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    """Here, in order: the runs that can train together as one stacked population
+    (``sweep.run_local_populations``: the same numbers as one after another), each chunk kept as
+    it finishes; ``--single-runs``: one run after another."""
+    from adamlab import sweep
+
+    if getattr(args, "single_runs", False):
+        return lambda tasks: sweep.run_local(tasks, 1)
+    return lambda tasks: sweep.run_local_populations(tasks, 1)
 
 
 def _report(summary: dict[str, Any], rows: list[dict[str, Any]], args: argparse.Namespace,
@@ -117,6 +133,7 @@ def _report(summary: dict[str, Any], rows: list[dict[str, Any]], args: argparse.
         print(grids.compare_table(rows, args.optimizers))
         if resumed is not None:
             print(f"resumed: {resumed['kept']} runs were kept, {resumed['ran']} ran now")
+        print(f"trained: {summary['trained']}")
         print(f"wrote {summary['out']}")
     grids.refuse_failed(rows, Path(summary["out"]) / "comparison.csv")
     return 0

@@ -107,6 +107,12 @@ def add_parser(sub) -> None:
         metavar="SECONDS",
         help="give up on a scheduler that has had no worker (or no answer) for this long",
     )
+    where.add_argument(
+        "--single-runs",
+        action="store_true",
+        help="train each run on its own (one task per run) instead of runs alike together as "
+        "stacked populations (the default; the same numbers)",
+    )
     p.add_argument("--out", metavar="DIR", help="output directory (default: a new one under runs/)")
     p.add_argument("--resume", metavar="DIR",
                    help="finish the interrupted sweep in DIR: run only its missing runs, with "
@@ -171,9 +177,14 @@ def _executor(args: argparse.Namespace, client: Any) -> Any:
     finishes (one by one, or a population at a time: ``rundir.grid.Grid.run`` keeps each)."""
     from adamlab import sweep
 
-    if client is None:
-        return lambda tasks: sweep.run_local(tasks, args.workers or 1)
-    return lambda tasks: sweep.run_dask(tasks, client, idle_timeout=args.connect_timeout)
+    if getattr(args, "single_runs", False):
+        if client is None:
+            return lambda tasks: sweep.run_local(tasks, args.workers or 1)
+        return lambda tasks: sweep.run_dask(tasks, client, idle_timeout=args.connect_timeout)
+    if client is None:  # runs alike as populations, one per worker (the rest alone)
+        return lambda tasks: sweep.run_local_populations(tasks, args.workers or 1)
+    return lambda tasks: sweep.run_dask_populations(tasks, client,
+                                                    idle_timeout=args.connect_timeout)
 
 
 def _run_and_write(grid: Grid, args: argparse.Namespace, client: Any) -> dict[str, Any]:
@@ -299,6 +310,7 @@ def _write(
         "runs_total": len(rows),
         "status": counts,
         "where": where,
+        "trained": sweep.trained_note(results),  # in populations, or alone and why
         "seconds": seconds,
         "metric": metric,
         "best": top,
@@ -331,6 +343,7 @@ def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"{summary['runs_total']} runs ({counts}) in {summary['seconds']:.1f} s, {summary['where']}"
     )
+    print(f"trained: {summary['trained']}")
     if "resume" in summary:
         r = summary["resume"]
         print(f"resumed: {r['kept']} runs were kept, {r['ran']} ran now")

@@ -9,6 +9,12 @@ divergence, per member), ``run`` (grouping into populations, memory-bounded chun
 fallback to single runs).
 """
 
-from adamlab.population.run import member_bytes, population_key, run_population, unsupported
+from adamlab.population.run import (
+    iter_population,
+    member_bytes,
+    population_key,
+    run_population,
+    unsupported,
+)
 
-__all__ = ["run_population", "unsupported", "population_key", "member_bytes"]
+__all__ = ["run_population", "iter_population", "unsupported", "population_key", "member_bytes"]

@@ -23,7 +23,7 @@ ValueError naming it (``fallback=False``).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ from adamlab.population.kinds import unsupported_optimizer
 from adamlab.population.loop import Member, train_population
 from adamlab.train.inputs import batch_size_for
 
-__all__ = ["run_population", "unsupported", "population_key", "member_bytes"]
+__all__ = ["run_population", "iter_population", "unsupported", "population_key", "member_bytes"]
 
 #: The default working-memory budget of one population chunk, in MiB.
 MEMORY_MB = 256.0
@@ -88,6 +88,69 @@ def _dataset_key(s: Settings) -> tuple:
             s.mmap)
 
 
+def iter_population(
+    settings: Iterable[Settings | Mapping[str, Any]],
+    *,
+    memory_mb: float = MEMORY_MB,
+    fallback: bool = True,
+    workers: int = 1,
+) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """Train every run, yielding ``(index, result, how)`` as each chunk (or lone run)
+    finishes: ``result`` is what ``experiment.run(settings[index])`` returns, ``how`` says how
+    it trained (``"population of K"``, or ``"alone: <why>"``).
+
+    Memory stays bounded: runs are prepared one by one and a chunk trains as soon as it holds
+    as many members as fit in ``memory_mb`` (``member_bytes``), so at most one partial chunk
+    per kind of population waits (``workers`` > 1: at most two chunks per thread in flight).
+    """
+    runs = _settings_list(settings)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1 (threads), got {workers!r}")
+    if not (isinstance(memory_mb, (int, float)) and not isinstance(memory_mb, bool)
+            and memory_mb > 0):
+        raise ValueError(f"memory_mb must be a number > 0 (MiB), got {memory_mb!r}")
+    kernels = _kernels()
+    budget = memory_mb * 2**20
+    datasets: dict[tuple, Any] = {}
+    open_: dict[tuple, list[Member]] = {}
+    sizes: dict[tuple, int] = {}
+    per_worker = -(-len(runs) // workers)  # at least one chunk per worker
+
+    def train(chunk: list[Member], limit: bool = True) -> list[tuple[int, dict[str, Any], str]]:
+        out = train_population(chunk, kernels if chunk[0].p.model.kernels else None, limit)
+        how = f"population of {len(chunk)}"
+        return [(i, out[i], how) for i in sorted(out)]
+
+    pool = _Pool(workers, train) if workers > 1 else None
+    try:
+        for i, s in enumerate(runs):
+            why = unsupported(s)
+            if why is None:
+                member, why = _member(i, s, datasets)
+                if member is not None:
+                    key = population_key(member.p)
+                    if key not in sizes:
+                        sizes[key] = max(1, min(int(budget // member_bytes(member.p)),
+                                                per_worker))
+                    chunk = open_.setdefault(key, [])
+                    chunk.append(member)
+                    if len(chunk) >= sizes[key]:
+                        del open_[key]
+                        yield from (train(chunk) if pool is None else pool.submit(chunk))
+                    continue
+            if not fallback:
+                raise ValueError(f"settings[{i}] cannot train in a population: {why}; run it "
+                                 "alone (experiment.run) or pass fallback=True")
+            yield i, run_single(s), f"alone: {why}"
+        for chunk in list(open_.values()):
+            yield from (train(chunk) if pool is None else pool.submit(chunk))
+        if pool is not None:
+            yield from pool.drain()
+    finally:
+        if pool is not None:
+            pool.close()
+
+
 def run_population(
     settings: Iterable[Settings | Mapping[str, Any]],
     *,
@@ -99,61 +162,33 @@ def run_population(
     (history, final metrics, status, error, settings, params_sha256), with ``seconds`` the
     run's share of its population's time. ``workers``: threads training chunks side by side
     (each at least one chunk; NumPy, BLAS and the compiled kernels release the GIL), with the
-    BLAS on one thread each, as a single run's small products."""
+    BLAS on one thread each, as a single run's small products. ``iter_population`` yields
+    the same results as they finish."""
     runs = _settings_list(settings)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1 (threads), got {workers!r}")
-    if not (isinstance(memory_mb, (int, float)) and not isinstance(memory_mb, bool)
-            and memory_mb > 0):
-        raise ValueError(f"memory_mb must be a number > 0 (MiB), got {memory_mb!r}")
-    results: dict[int, dict[str, Any]] = {}
-    alone: list[int] = []
-    datasets: dict[tuple, Any] = {}
-    pops: dict[tuple, list[Member]] = {}
-    for i, s in enumerate(runs):
-        why = unsupported(s)
-        if why is None:
-            t0 = time.perf_counter()
-            key = _dataset_key(s)
-            try:
-                if key not in datasets:
-                    datasets[key] = load(s)
-                p = prepare(s, dataset=datasets[key])
-            except ValueError as e:  # (DataError too: a ValueError of one message)
-                try:
-                    named = type(e)(f"settings[{i}]: {e}")
-                except TypeError:
-                    raise e from None
-                raise named from None
-            why = _prepared_unsupported(p)
-            if why is None:
-                member = Member(i, p, time.perf_counter() - t0)
-                pops.setdefault(population_key(p), []).append(member)
-                continue
-        if not fallback:
-            raise ValueError(f"settings[{i}] cannot train in a population: {why}; run it "
-                             "alone (experiment.run) or pass fallback=True")
-        alone.append(i)
-    kernels = _kernels()
-    budget = memory_mb * 2**20
-    chunks = []
-    for members in pops.values():
-        members.sort(key=lambda m: repr(m.key()))  # a kind's members in one chunk, if they fit
-        size = max(1, int(budget // member_bytes(members[0].p)))
-        if workers > 1:  # at least one chunk per worker
-            size = min(size, -(-len(members) // workers))
-        chunks += [members[a:a + size] for a in range(0, len(members), size)]
-    def train(chunk: list[Member], limit: bool = True) -> dict[int, dict[str, Any]]:
-        return train_population(chunk, kernels if chunk[0].p.model.kernels else None, limit)
-
-    if workers == 1 or len(chunks) == 1:
-        for chunk in chunks:
-            results.update(train(chunk))
-    else:
-        results.update(_in_threads(chunks, train, workers))
-    for i in alone:
-        results[i] = run_single(runs[i])
+    results = {i: r for i, r, _ in iter_population(runs, memory_mb=memory_mb,
+                                                   fallback=fallback, workers=workers)}
     return [results[i] for i in range(len(runs))]
+
+
+def _member(i: int, s: Settings, datasets: dict[tuple, Any]) -> tuple[Member | None, str | None]:
+    """Run ``i`` prepared as its single run is (the data loaded once per dataset), or why it
+    cannot join a population."""
+    t0 = time.perf_counter()
+    key = _dataset_key(s)
+    try:
+        if key not in datasets:
+            datasets[key] = load(s)
+        p = prepare(s, dataset=datasets[key])
+    except ValueError as e:  # (DataError too: a ValueError of one message)
+        try:
+            named = type(e)(f"settings[{i}]: {e}")
+        except TypeError:
+            raise e from None
+        raise named from None
+    why = _prepared_unsupported(p)
+    if why is not None:
+        return None, why
+    return Member(i, p, time.perf_counter() - t0), None
 
 
 def _settings_list(settings: Any) -> list[Settings]:
@@ -185,15 +220,38 @@ def _kernels() -> Any:
     return _kernels
 
 
-def _in_threads(chunks: list, train: Any, workers: int) -> dict[int, dict[str, Any]]:
-    """Train the chunks on ``workers`` threads, the BLAS on one thread for all of them (set
-    once here: each thread setting and restoring it would race)."""
-    from concurrent.futures import ThreadPoolExecutor
+class _Pool:
+    """Chunks trained on ``workers`` threads, the BLAS on one thread for all of them (set
+    once here: each thread setting and restoring it would race); at most two chunks per
+    thread wait, so prepared members do not pile up."""
 
-    from adamlab.train import threads
+    def __init__(self, workers: int, train: Any) -> None:
+        from concurrent.futures import ThreadPoolExecutor
 
-    out: dict[int, dict[str, Any]] = {}
-    with threads.limited(1), ThreadPoolExecutor(workers) as pool:
-        for part in pool.map(lambda c: train(c, False), chunks):
-            out.update(part)
-    return out
+        from adamlab.train import threads
+
+        self.workers, self.train = workers, train
+        self._limit = threads.limited(1)
+        self._limit.__enter__()
+        self._pool = ThreadPoolExecutor(workers)
+        self._pending: list[Any] = []
+
+    def submit(self, chunk: list[Member]) -> Iterator[tuple[int, dict[str, Any], str]]:
+        self._pending.append(self._pool.submit(self.train, chunk, False))
+        while len(self._pending) > 2 * self.workers:
+            yield from self._pending.pop(0).result()
+
+    def drain(self) -> Iterator[tuple[int, dict[str, Any], str]]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        while self._pending:
+            done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                self._pending.remove(f)
+                yield from f.result()
+
+    def close(self) -> None:
+        for f in self._pending:
+            f.cancel()
+        self._pool.shutdown(wait=True)
+        self._limit.__exit__(None, None, None)

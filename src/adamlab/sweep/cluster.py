@@ -1,7 +1,9 @@
 """Sweeps on a Dask cluster: connect to a scheduler (checked), submit the tasks, collect.
 
 ``pip install adamlab[dask]``. Task keys start with ``TASK_PREFIX``, so a cluster's dashboard
-and logs name adamlab's runs; a task lost on the cluster comes back as a failed result.
+and logs name adamlab's runs; a task lost on the cluster comes back as a failed result. A task
+is one run (``run_dask``) or one population of runs (``run_dask_populations``: the grid split
+into populations sized for the workers, each trained in memory-bounded chunks on its worker).
 """
 
 from __future__ import annotations
@@ -111,13 +113,43 @@ def run_dask(
     pending once the cluster has had no worker (or no scheduler) for ``idle_timeout`` seconds,
     rather than waiting for ever.
     """
-    from distributed import as_completed
-
     sweep_id = uuid.uuid4().hex[:12]
     pending = {
-        client.submit(run_task, i, s, key=f"{TASK_PREFIX}-{sweep_id}-{i}", pure=False): i
+        client.submit(run_task, i, s, key=f"{TASK_PREFIX}-{sweep_id}-{i}", pure=False): [i]
         for i, s in enumerate(tasks)
     }
+    return _gather(pending, tasks, client, idle_timeout, lambda pair: [pair])
+
+
+def run_dask_populations(
+    tasks: Sequence[dict[str, Any]], client: Any, idle_timeout: float = 30.0,
+    parts: int | None = None, memory_mb: float | None = None,
+) -> Iterator[tuple[int, Result]]:
+    """``run_dask`` with one task per population (``sweep.populations``): ``parts``
+    populations (default: one per worker thread of the cluster), each trained in chunks under
+    ``memory_mb`` on its worker. Task keys are ``adamlab-run-<sweep id>-p<n>``; a population
+    lost on the cluster comes back as failed results for its runs."""
+    from adamlab.sweep.populations import MEMORY_MB, populations, run_population_task
+
+    if parts is None:
+        parts = max(1, sum(w.get("nthreads", 1)
+                           for w in client.scheduler_info().get("workers", {}).values()))
+    sweep_id = uuid.uuid4().hex[:12]
+    pending = {
+        client.submit(run_population_task, g, [tasks[i] for i in g],
+                      MEMORY_MB if memory_mb is None else memory_mb,
+                      key=f"{TASK_PREFIX}-{sweep_id}-p{n}", pure=False): g
+        for n, g in enumerate(populations(tasks, parts))
+    }
+    return _gather(pending, tasks, client, idle_timeout, lambda pairs: pairs)
+
+
+def _gather(pending: dict[Any, list[int]], tasks: Sequence[dict[str, Any]], client: Any,
+            idle_timeout: float, pairs_of: Any) -> Iterator[tuple[int, Result]]:
+    """Yield the ``(index, result)`` pairs of the futures in ``pending`` (each the runs
+    ``pending[future]``) as they finish; ``pairs_of(future.result())`` lists a future's."""
+    from distributed import as_completed
+
     finished = as_completed(list(pending), loop=client.loop)
     alone_since: float | None = None
     next_check = time.monotonic() + 1.0
@@ -125,11 +157,12 @@ def run_dask(
         while pending:
             batch = finished.next_batch(block=False)
             for future in batch:
-                i = pending.pop(future)
+                indices = pending.pop(future)
                 try:
-                    yield future.result()
+                    yield from pairs_of(future.result())
                 except Exception as e:  # noqa: BLE001 — the task itself never raises
-                    yield i, failed(tasks[i], f"{type(e).__name__} on the cluster: {e}")
+                    for i in indices:
+                        yield i, failed(tasks[i], f"{type(e).__name__} on the cluster: {e}")
                 future.release()
             if batch or time.monotonic() < next_check:
                 time.sleep(0 if batch else 0.05)
@@ -141,10 +174,11 @@ def run_dask(
                 alone_since = time.monotonic()
             elif time.monotonic() - alone_since > idle_timeout:
                 why = f"the cluster had no worker for {idle_timeout:g} s; the run never finished"
-                for future, i in list(pending.items()):
+                for future, indices in list(pending.items()):
                     future.cancel()
                     del pending[future]
-                    yield i, failed(tasks[i], why)
+                    for i in indices:
+                        yield i, failed(tasks[i], why)
     finally:
         for future in pending:
             future.cancel()
