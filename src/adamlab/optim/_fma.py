@@ -20,8 +20,9 @@ With numba installed (``adamlab[fast]``) :func:`fma` is the processor's own inst
 (``_fma_kernel``, one pass over the arrays; the emulation takes about thirty): the same
 numbers, since both are the correctly rounded a·b + c. ``ADAMLAB_JIT=0`` keeps the emulation.
 Operands that are 1-D arrays of ``out``'s length and dtype, or scalars, go to a compiled loop
-(``fma_into``: a few hundred ns a call, what a 2-element point needs); anything else
-(broadcasting, other dtypes, overlapping views) to the compiled ufunc (~10 µs a call more).
+(``fma_into``: on a 2-element point ~2 µs a call with these checks, against ~5 µs through
+the ufunc and its ``np.errstate``); anything else (broadcasting, other dtypes, overlapping
+views) to the compiled ufunc.
 
 Limits of the emulation (where the splits cannot be exact): |a|, |b| ≥ ~1e300 or a·b + c not
 finite fall back to the twice-rounded a*b + c (the split would overflow); a product below

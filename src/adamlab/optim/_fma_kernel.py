@@ -6,7 +6,7 @@ the two roundings of ``a * b + c`` and never left to the compiler's choice. ``fm
 same as a NumPy ufunc (float32 and float64, broadcasting, ``out=``): one pass over the arrays,
 where ``_fma``'s NumPy emulation takes some thirty. ``fma_into`` is the same loop as a plain
 compiled function, for 1-D arrays of one length (or scalars) of one dtype: a ufunc call costs
-some 10 µs more on NumPy's side (its dispatch, and the ``np.errstate`` that keeps its
+a few µs more (numba's DUFunc dispatch, and the ``np.errstate`` that keeps NumPy's
 floating-point checks quiet), which on an optimizer's 2-element point is most of a step;
 compiled code never reads the floating-point status flags, so it needs no ``errstate``. All
 give the correctly rounded result, so the same numbers (tests/optim/test_fma.py checks them
