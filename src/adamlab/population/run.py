@@ -18,6 +18,11 @@ population, split into chunks whose working memory stays under ``memory_mb``
 clipping, an L2 penalty, class weights, per-step logs, streamed data, an optimizer without a
 stacked update) is run alone by ``experiment.run`` (``fallback=True``), or refused with a
 ValueError naming it (``fallback=False``).
+
+``iter_population`` is the same, streaming: runs are prepared one by one, a chunk trains as
+soon as it is full, and ``(index, result, how)`` comes out as each chunk finishes, so memory
+stays bounded by the budget whatever the number of runs (what ``sweep`` and ``compare`` use:
+``sweep.populations``).
 """
 
 from __future__ import annotations
