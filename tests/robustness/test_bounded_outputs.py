@@ -260,6 +260,7 @@ def test_epochs_have_a_bound():
 @pytest.mark.parametrize("argv, flag", [
     (["train", "--data", "moons", "--epochs", str(10**12)], "--epochs"),
     (["landscape", "--steps", "100001"], "--steps"),
+    (["schedule", "--epochs", str(10**12)], "--epochs"),
 ])
 def test_cli_refuses_beyond_the_bounds(tmp_path, argv, flag):
     code, out, err = run_cli([*argv, "--out", str(tmp_path / "o")])
@@ -268,6 +269,7 @@ def test_cli_refuses_beyond_the_bounds(tmp_path, argv, flag):
 
 
 @pytest.mark.parametrize("command, bound", [("train", "at most 1,000,000"),
+                                            ("schedule", "at most 1,000,000"),
                                             ("landscape", "at most 100,000")])
 def test_the_bounds_are_in_help(command, bound):
     code, out, _ = run_cli([command, "--help"])

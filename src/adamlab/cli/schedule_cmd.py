@@ -7,7 +7,15 @@ import json
 from pathlib import Path
 
 from adamlab.cli.errors import UsageError, refuse_overwrite
-from adamlab.cli.options import choice, nonneg_float, nonneg_int, positive_float, positive_int
+from adamlab.cli.options import (
+    MAX_EPOCHS,
+    choice,
+    epochs_count,
+    nonneg_float,
+    nonneg_int,
+    positive_float,
+    positive_int,
+)
 from adamlab.optim import SCHEDULES, make_schedule
 from adamlab.rundir import directory as rundir
 
@@ -18,7 +26,8 @@ def add_parser(sub) -> None:
                                    "(schedule.png), as adamlab train would apply it.")
     p.add_argument("--schedule", type=choice(SCHEDULES, "schedule"), default="cosine",
                    help=", ".join(s for s, spec in SCHEDULES.items() if not spec.needs_metric))
-    p.add_argument("--epochs", type=positive_int, default=100, help="length of the run")
+    p.add_argument("--epochs", type=epochs_count, default=100,
+                   help=f"length of the run, at most {MAX_EPOCHS:,} (as train's)")
     p.add_argument("--lr", type=positive_float, default=0.01, help="base learning rate")
     p.add_argument("--warmup", type=nonneg_int, default=0, help="linear warmup epochs (cosine)")
     p.add_argument("--gamma", type=positive_float, help="decay factor (step, exponential)")
