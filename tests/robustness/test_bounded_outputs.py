@@ -237,9 +237,10 @@ def test_sweep_starts_no_more_processes_than_runs(tmp_path, monkeypatch):
     from adamlab import sweep
 
     asked: list[int] = []
-    real = sweep.run_local
-    monkeypatch.setattr(sweep, "run_local", lambda tasks, workers: (asked.append(workers),
-                                                                     real(tasks, 1))[1])
+    for name in ("run_local", "run_local_populations"):  # one by one, or as populations
+        real = getattr(sweep, name)
+        monkeypatch.setattr(sweep, name, lambda tasks, workers, real=real: (
+            asked.append(workers), real(tasks, 1))[1])
     out = tmp_path / "sweep"
     code, stdout, err = run_cli(["sweep", "--data", "moons", "--n-samples", "40", "--epochs", "1",
                                  "--optimizers", "adam", "--lrs", "0.01", "--seeds", "2",
