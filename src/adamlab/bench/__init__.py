@@ -33,7 +33,7 @@ def run_bench(suite: str = "quick", optimizers: Sequence[str] = ("adam", "sgd"),
               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run every workload of ``suite`` for each optimizer; return the leaderboard."""
     from adamlab.optim import get_optimizer_spec
-    from adamlab.sweep.populations import run_dask_populations, run_local_populations
+    from adamlab.sweep import run_dask_populations, run_local_populations
 
     if suite not in SUITES:
         raise ValueError(f"unknown suite {suite!r}; choose one of: {', '.join(SUITES)}")
