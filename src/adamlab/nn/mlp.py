@@ -377,13 +377,8 @@ class MLP:
     # Pickle and copy.deepcopy would turn the layers' views into independent arrays, so that
     # stepping ``params`` no longer moved the weights: rebuild the views instead.
     def __getstate__(self) -> dict[str, Any]:
-        return {
-            "config": self.get_config(),
-            "params": self._params.copy(),
-            "grads": self._grads.copy(),
-            "rng": self.rng,
-            "fused": self.fused,
-        }
+        return {"config": self.get_config(), "params": self._params.copy(),
+                "grads": self._grads.copy(), "rng": self.rng, "fused": self.fused}
 
     def __setstate__(self, state: Mapping[str, Any]) -> None:
         config = dict(state["config"])

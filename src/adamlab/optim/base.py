@@ -37,7 +37,7 @@ import numpy as np
 
 from adamlab.optim import internals as _internals
 from adamlab.optim import state_io
-from adamlab.optim.checks import EPS_ZERO_NAN, check_params
+from adamlab.optim.checks import EPS_ZERO_NAN, check_hyperparameters, check_params
 from adamlab.optim.checks import check_number as _check_number
 from adamlab.optim.segments import Plan, flat_view, plan_group
 
@@ -217,31 +217,9 @@ class Optimizer:
         return buf
 
     def _validate_hyperparameters(self, h: Mapping[str, Any], where: str) -> None:
-        """Raise ``ValueError`` naming the argument when a hyperparameter is out of range."""
-        name = self._name + where
-        if "lr" in h:
-            _check_number(name, "lr", h["lr"], low=0.0)
-        if "betas" in h:
-            betas = h["betas"]
-            if not isinstance(betas, Sequence) or len(betas) != 2:
-                raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-            for k, b in enumerate(betas):
-                _check_number(name, f"betas[{k}]", b, low=0.0, high=1.0, high_open=True)
-        for key in ("weight_decay", "momentum", "lr_decay", "initial_accumulator_value",
-                    "momentum_decay", "dampening"):
-            if key in h:
-                _check_number(name, key, h[key], low=0.0)
-        # Two values torch.optim accepts and adamlab refuses (docs/optimizers.md, "Where adamlab
-        # differs from torch.optim"): both give steps torch itself computes as NaN or lr·g/eps.
-        if "eps" in h and not isinstance(h["eps"], (tuple, list)):
-            _check_number(name, "eps", h["eps"], low=0.0, low_open=True, why=(
-                f"eps keeps the update's denominator above 0; {EPS_ZERO_NAN}. For a negligible "
-                "eps use 1e-12") if h["eps"] == 0 else "")
-        if "alpha" in h:
-            _check_number(name, "alpha", h["alpha"], low=0.0, high=1.0, high_open=True, why=(
-                "with alpha = 1 the average of g² never moves from 0 and every step is lr·g/eps "
-                "(Adam refuses beta2 = 1 alike); use e.g. 0.99, the default"
-            ) if h["alpha"] == 1 else "")
+        """Raise ``ValueError`` naming the argument when a hyperparameter is out of range
+        (the rules torch.optim's arguments share: ``checks.check_hyperparameters``)."""
+        check_hyperparameters(self._name + where, h)
 
     def _check_eps_in_dtype(self, h: Mapping[str, Any], params: Sequence[np.ndarray], where: str,
                             index0: int) -> None:

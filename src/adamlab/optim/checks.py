@@ -57,6 +57,34 @@ def check_number(
         raise ValueError(f"{name}: {arg} must be a finite number {rng}, got {value!r}{reason}")
 
 
+def check_hyperparameters(name: str, h: Any) -> None:
+    """Raise ``ValueError`` naming the argument of ``name`` (an optimizer, a group) when one of
+    the hyperparameters torch.optim's optimizers share is out of range."""
+    if "lr" in h:
+        check_number(name, "lr", h["lr"], low=0.0)
+    if "betas" in h:
+        betas = h["betas"]
+        if not isinstance(betas, Sequence) or len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        for k, b in enumerate(betas):
+            check_number(name, f"betas[{k}]", b, low=0.0, high=1.0, high_open=True)
+    for key in ("weight_decay", "momentum", "lr_decay", "initial_accumulator_value",
+                "momentum_decay", "dampening"):
+        if key in h:
+            check_number(name, key, h[key], low=0.0)
+    # Two values torch.optim accepts and adamlab refuses (docs/optimizers.md, "Where adamlab
+    # differs from torch.optim"): both give steps torch itself computes as NaN or lr·g/eps.
+    if "eps" in h and not isinstance(h["eps"], (tuple, list)):
+        check_number(name, "eps", h["eps"], low=0.0, low_open=True, why=(
+            f"eps keeps the update's denominator above 0; {EPS_ZERO_NAN}. For a negligible "
+            "eps use 1e-12") if h["eps"] == 0 else "")
+    if "alpha" in h:
+        check_number(name, "alpha", h["alpha"], low=0.0, high=1.0, high_open=True, why=(
+            "with alpha = 1 the average of g² never moves from 0 and every step is lr·g/eps "
+            "(Adam refuses beta2 = 1 alike); use e.g. 0.99, the default"
+        ) if h["alpha"] == 1 else "")
+
+
 def check_params(name: str, params: Sequence[Any], names: Sequence[str] | None, index0: int,
                  seen: set[int], matrices: bool) -> None:
     """A group's parameters are writeable float arrays, each given once (``seen``: the ids of

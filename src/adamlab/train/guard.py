@@ -81,3 +81,13 @@ def explosion_detail(loss: float, factor: float, start: float, floor: float) -> 
     return (f"the training loss is {loss:.3g}, more than {factor:g}× where it started "
             f"({max(start, floor):.3g}: the larger of the first step's loss {start:.3g} and "
             f"the worst row's loss with zero outputs {floor:.3g})")
+
+
+class DivergenceError(RuntimeError):
+    """Training produced a non-finite loss or gradient, or a finite loss past the guard's limit
+    (this module's rule); the last good weights were restored. ``history``: the run's so far."""
+
+    def __init__(self, message: str, epoch: int, step: int, history: Any) -> None:
+        super().__init__(message)
+        self.epoch, self.step, self.history = epoch, step, history
+

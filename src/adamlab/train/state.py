@@ -92,6 +92,15 @@ class EpochPosition:
 
 
 # ------------------------------------------------------------------------------- writing
+def settings_of(trainer: Any) -> dict[str, Any]:
+    """The trainer's constructor arguments a checkpoint keeps (JSON-able)."""
+    t = trainer
+    return {"schedule": t.schedule_name, "warmup": t.warmup, "clip_norm": t.clip_norm,
+            "l2": t.l2, "l2_per_sample": t.l2_per_sample, "batch_size": t.batch_size,
+            "shuffle": t.shuffle, "seed": t.seed, "log_steps": t.log_steps,
+            "decay_biases": t.decay_biases, "explosion": t.explosion}
+
+
 def snapshot(trainer: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Everything needed to resume ``trainer``, as (arrays, JSON-able metadata)."""
     model, opt = trainer.model, trainer.optimizer

@@ -44,6 +44,7 @@ from adamlab.optim import (
 from adamlab.train import checkpoint as ckpt
 from adamlab.train import guard, metrics, modes, state, threads
 from adamlab.train.callbacks import Callback
+from adamlab.train.guard import DivergenceError
 from adamlab.train.history import History
 from adamlab.train.inputs import (
     batch_size_for,
@@ -54,15 +55,6 @@ from adamlab.train.inputs import (
     gather,
 )
 from adamlab.train.layout import views_like
-
-
-class DivergenceError(RuntimeError):
-    """Training produced a non-finite loss or gradient, or a finite loss past the guard's limit
-    (``adamlab.train.guard``); the last good weights were restored."""
-
-    def __init__(self, message: str, epoch: int, step: int, history: History) -> None:
-        super().__init__(message)
-        self.epoch, self.step, self.history = epoch, step, history
 
 
 class Trainer:
@@ -147,11 +139,7 @@ class Trainer:
 
     def settings(self) -> dict[str, Any]:
         """The constructor's arguments a checkpoint keeps (JSON-able)."""
-        return {"schedule": self.schedule_name, "warmup": self.warmup,
-                "clip_norm": self.clip_norm, "l2": self.l2, "l2_per_sample": self.l2_per_sample,
-                "batch_size": self.batch_size, "shuffle": self.shuffle, "seed": self.seed,
-                "log_steps": self.log_steps, "decay_biases": self.decay_biases,
-                "explosion": self.explosion}
+        return state.settings_of(self)
 
     def _setup_schedule(self, total_epochs: int) -> None:
         if self._scheduler is None:
@@ -170,8 +158,7 @@ class Trainer:
 
     @property
     def epoch_in_progress(self) -> bool:
-        """True when training stopped inside an epoch (a mid-epoch checkpoint, a divergence):
-        the next ``fit`` finishes that epoch first."""
+        """True when training stopped inside an epoch: the next ``fit`` finishes it first."""
         return self._position is not None
 
     @property
@@ -181,21 +168,18 @@ class Trainer:
 
     @property
     def schedule_epochs(self) -> int | None:
-        """The run length the learning-rate schedule was built for (set by the first ``fit``
-        unless given; kept by checkpoints, so a resumed run follows the same schedule)."""
+        """The run length the schedule was built for (the first ``fit``'s; checkpoints keep it)."""
         return self._schedule_epochs
 
     @property
     def pending_callback_states(self) -> dict[str, tuple[dict[str, np.ndarray], dict[str, Any]]]:
-        """The callback states a checkpoint holds, by class name (``AdamTrace``,
-        ``EarlyStopping``, ...), as (arrays, metadata): the next ``fit`` gives each to its
-        callback's ``load_state_dict``. A copy of the mapping; do not modify the arrays."""
+        """The callback states a checkpoint holds, by class name, as (arrays, metadata): the
+        next ``fit`` gives each to its callback's ``load_state_dict`` (a copy of the mapping)."""
         return dict(self._callback_states)
 
     @property
     def previous_params(self) -> tuple[np.ndarray, ...]:
-        """The parameters before the last step, as views matching ``optimizer.params`` (what
-        a trace compares the step with; the divergence guard's copy, overwritten each step)."""
+        """The parameters before the last step (the guard's copy), as ``optimizer.params``."""
         return self._previous
 
     # ------------------------------------------------------------ evaluation
