@@ -55,12 +55,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.resume:
-        out = grids.resume_dir(args)
-        with rundir.Lock(out):
-            grid = Grid.load(out, "compare")
-            grids.refuse_contradictions(args, grid)
-            removed = grid.remove_temporaries()
-            grids.say_resuming(grid, args, removed)
+        with grids.resuming(args, "compare") as (grid, removed):
             ran = len(grid.missing())
             summary, rows = _run_and_write(grid, args)
         resumed = {"kept": len(grid.tasks) - ran, "ran": ran, "temporaries_removed": removed}

@@ -5,9 +5,10 @@ same divergence handling (a diverged or failed run is a row), the same CSV write
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,22 @@ def say_resuming(grid: Grid, args: argparse.Namespace, removed: int) -> None:
              "writes" if removed else "")
     print(f"resuming {grid.directory}: {k} of {n} runs kept, {n - k} to run{temps}",
           file=sys.stderr)
+
+
+@contextlib.contextmanager
+def resuming(args: argparse.Namespace, command: str) -> Iterator[tuple[Grid, int]]:
+    """``with resuming(args, "sweep") as (grid, removed):`` the interrupted grid of
+    ``--resume DIR``, locked, checked against the options given, cleared of the temporaries
+    interrupted writes left (``removed`` of them), and said so on stderr."""
+    from adamlab.rundir import directory as rundir
+
+    out = resume_dir(args)
+    with rundir.Lock(out):
+        grid = Grid.load(out, command)
+        refuse_contradictions(args, grid)
+        removed = grid.remove_temporaries()
+        say_resuming(grid, args, removed)
+        yield grid, removed
 
 
 def kept_note(grid: Grid, command: str) -> str:

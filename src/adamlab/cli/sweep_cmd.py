@@ -139,12 +139,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace) -> int:
-    out = grids.resume_dir(args)
-    with rundir.Lock(out):
-        grid = Grid.load(out, "sweep")
-        grids.refuse_contradictions(args, grid)
-        removed = grid.remove_temporaries()
-        grids.say_resuming(grid, args, removed)
+    with grids.resuming(args, "sweep") as (grid, removed):
         with _client(args) as client:
             summary = _run_and_write(grid, args, client)
     return _finish(summary, args, {"kept": len(grid.tasks) - summary["ran"],
