@@ -1,7 +1,8 @@
 """adamlab: train and understand small neural networks with Adam and its family, in NumPy.
 
 Public at the top level: ``MLPClassifier`` and ``MLPRegressor`` (scikit-learn estimators, from
-``adamlab.estimators``) and ``lr_find`` (the learning-rate range test, ``adamlab.experiment``);
+``adamlab.estimators``) and ``lr_find`` (the learning-rate range test, its seeds trained as
+one population: ``adamlab.population.lrfind``);
 imported on first use, so ``import adamlab`` stays light.
 """
 
@@ -10,7 +11,7 @@ __version__ = "0.1.0"
 __all__ = ["MLPClassifier", "MLPRegressor", "lr_find", "__version__"]
 
 _LAZY = {"MLPClassifier": "adamlab.estimators", "MLPRegressor": "adamlab.estimators",
-         "lr_find": "adamlab.experiment"}
+         "lr_find": "adamlab.population.lrfind"}
 
 
 def __getattr__(name: str):

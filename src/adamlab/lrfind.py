@@ -15,7 +15,9 @@ adamlab's answer to both:
 * **smoothing.** The batch losses ℓ_i are smoothed by a bias-corrected moving average (as
   fastai's): a_i = β·a_{i−1} + (1 − β)·ℓ_i, s_i = a_i / (1 − β^{i+1}), β = 0.98 by default; a
   run stops once s_i > ``diverge`` × min s (the loss has blown up: the rest says nothing);
-* **several seeds.** The test runs once per seed (weights, batch order); the curve read is the
+* **several seeds, one population.** The test runs once per seed (weights, batch order), the
+  seeds trained together as one population (``population.lrfind``: the same numbers as one
+  after another, ``experiment.lr_find``, in a fraction of the time); the curve read is the
   median of the seeds' smoothed curves, each relative to its own start (the seeds' losses sit
   at different levels; the shape is what matters), over the steps every seed reached;
 * **a robust reading** ("valley", fastai ≥ 2.4): the longest stretch over which the curve keeps
@@ -24,7 +26,7 @@ adamlab's answer to both:
 * **a range, not just a point.** Each seed's curve gives its own reading; ``range`` spans them
   (and the suggestion), so a wide range says the answer is uncertain.
 
-``adamlab.lr_find(...)`` (``experiment.lr_find``: the run ``adamlab train`` would make),
+``adamlab.lr_find(...)`` (``population.lrfind``: the run ``adamlab train`` would make),
 ``adamlab lr-find`` on the command line and the estimators' ``lr_find(X, y)`` all return an
 ``LRFind``; this module is the test and its reading, for any ``fit(seed, callback)``.
 """
@@ -41,7 +43,8 @@ import numpy as np
 from adamlab.plot.smoothing import debiased_ema
 from adamlab.train import Callback, DivergenceError
 
-__all__ = ["LRFind", "LRRangeTest", "StopRangeTest", "read", "run_range_test", "smooth", "valley"]
+__all__ = ["LRFind", "LRRangeTest", "StopRangeTest", "check_arguments", "read", "run_range_test",
+           "smooth", "valley"]
 
 METHOD = ("the median over seeds of each seed's bias-corrected moving average (beta {beta}) of "
           "the batch loss, read by fastai's 'valley' rule (the longest steady fall of the curve, "
@@ -186,7 +189,7 @@ def run_range_test(fit: Callable[[int, LRRangeTest], None], seeds: Sequence[int]
                    diverge: float = 4.0, settings: dict[str, Any] | None = None) -> LRFind:
     """Run ``fit(seed, callback)`` once per seed (it trains with the callback until it stops
     the run) and read the results."""
-    _check(lr_min, lr_max, steps, beta, diverge, seeds)
+    check_arguments(lr_min, lr_max, steps, beta, diverge, seeds)
     recorded = []
     for seed in seeds:
         test = LRRangeTest(lr_min, lr_max, steps, beta, diverge)
@@ -198,7 +201,7 @@ def run_range_test(fit: Callable[[int, LRRangeTest], None], seeds: Sequence[int]
     return read(np.geomspace(lr_min, lr_max, steps), recorded, seeds, beta, settings=settings)
 
 
-def _check(lr_min: float, lr_max: float, steps: int, beta: float, diverge: float,
+def check_arguments(lr_min: float, lr_max: float, steps: int, beta: float, diverge: float,
            seeds: Sequence[int]) -> None:
     if not (math.isfinite(lr_min) and math.isfinite(lr_max) and 0 < lr_min < lr_max):
         raise ValueError(f"lr_min and lr_max must be finite with 0 < lr_min < lr_max; got "

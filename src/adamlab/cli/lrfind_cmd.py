@@ -41,7 +41,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from adamlab import plot
-    from adamlab.experiment import lr_find
+    from adamlab.population.lrfind import lr_find
 
     bad = [text for dest, text in NOT_HERE.items() if getattr(args, dest, None) is not None]
     if bad:

@@ -124,11 +124,14 @@ class _EarlyStoppingView:
         self.member.row = weights.copy()
 
 
-def train_population(members: list[Member], kernels: Any, limit_threads: bool = True
-                     ) -> dict[int, dict[str, Any]]:
+def train_population(members: list[Member], kernels: Any, limit_threads: bool = True,
+                     on_step: Any = None) -> dict[int, dict[str, Any]]:
     """Train the members (same architecture, data shapes and batch size) to their ends;
     results by member index. ``limit_threads``: run small products on one BLAS thread, as a
-    single run does (False: the caller has set the BLAS threads)."""
+    single run does (False: the caller has set the BLAS threads). ``on_step(step, members,
+    loss, alive)``, if given, is called before each step with the batch losses (it may set the
+    members' learning rates for that step, or raise to end the training: the learning-rate
+    range test)."""
     members = sorted(members, key=lambda m: repr(m.key()))  # each kind on adjacent rows
     first = members[0].p
     model, dtype = first.model, first.model.dtype
@@ -191,6 +194,10 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
                     _restore(members[k], stack.params[k], prev[k], step)
                     alive[k] = False
                 correct += stack.correct(stack.logits, tb)
+                if on_step is not None:
+                    on_step(step, members, loss, alive)
+                    for kind in kinds:
+                        kind.refresh()
                 np.copyto(prev, stack.params)  # θ before the step, to undo a divergence
                 step += 1
                 for kind in kinds:

@@ -28,7 +28,7 @@ stays bounded by the budget whatever the number of runs (what ``sweep`` and ``co
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -260,3 +260,24 @@ class _Pool:
             f.cancel()
         self._pool.shutdown(wait=True)
         self._limit.__exit__(None, None, None)
+
+
+def train_with_hook(settings: Sequence[Settings], on_step: Any) -> str | None:
+    """Train ``settings`` as one population, ``on_step`` called before every step (see
+    ``loop.train_population``); None when done, else why they cannot train together (then
+    nothing was trained)."""
+    runs = _settings_list(settings)
+    datasets: dict[tuple, Any] = {}
+    members = []
+    for i, s in enumerate(runs):
+        why = unsupported(s)
+        member, why = (None, why) if why is not None else _member(i, s, datasets)
+        if member is None:
+            return why
+        members.append(member)
+    if len({population_key(m.p) for m in members}) != 1:
+        return "the runs differ in data or architecture"
+    kernels = _kernels()
+    train_population(members, kernels if members[0].p.model.kernels else None, True, on_step)
+    return None
+
