@@ -170,3 +170,21 @@ def test_runs_left_without_a_worker_come_back_failed_instead_of_waiting(deadline
         finally:
             client.close()
     assert all(r["status"] == "failed" and "no worker for 1 s" in r["error"] for r in out)
+
+
+def test_bench_on_the_cluster_equals_the_local_bench(cluster, tmp_path, capsys, deadline):
+    """``adamlab bench --scheduler``: its populations run as the cluster's tasks, and the
+    leaderboard's figures are the local run's."""
+    deadline(240)
+    argv = ["bench", "--suite", "quick", "--optimizers", "adam,sgd", "--budget", "2",
+            "--seeds", "2", "--json", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "local")]) == 0
+    local = json.loads(capsys.readouterr().out)
+    with distributed.Client(cluster.scheduler_address) as client:
+        before = set(adamlab_keys(client))
+    assert main([*argv, "--scheduler", cluster.scheduler_address,
+                 "--out", str(tmp_path / "remote")]) == 0
+    remote = json.loads(capsys.readouterr().out)
+    assert remote["entries"] == local["entries"] and remote["ranking"] == local["ranking"]
+    with distributed.Client(cluster.scheduler_address) as client:
+        assert set(adamlab_keys(client)) - before  # the populations ran on the cluster
