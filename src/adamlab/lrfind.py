@@ -17,7 +17,7 @@ adamlab's answer to both:
   run stops once s_i > ``diverge`` × min s (the loss has blown up: the rest says nothing);
 * **several seeds, one population.** The test runs once per seed (weights, batch order), the
   seeds trained together as one population (``population.lrfind``: the same numbers as one
-  after another, ``experiment.lr_find``, in a fraction of the time); the curve read is the
+  after another, ``experiment.lr_find``); the curve read is the
   median of the seeds' smoothed curves, each relative to its own start (the seeds' losses sit
   at different levels; the shape is what matters), over the steps every seed reached;
 * **a robust reading** ("valley", fastai ≥ 2.4): the longest stretch over which the curve keeps
