@@ -22,7 +22,6 @@ from adamlab.experiment import Settings
 from adamlab.experiment import lr_find as sequential
 from adamlab.lrfind import LRFind, StopRangeTest, check_arguments, read
 from adamlab.population.run import train_with_hook
-from adamlab.train.inputs import batch_size_for
 
 __all__ = ["lr_find"]
 
@@ -39,8 +38,10 @@ def lr_find(settings: Settings | dict[str, Any] | None = None, *,
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     check_arguments(lr_min, lr_max, steps, beta, diverge, seed_list)
     data_seed = base.data_seed if base.data_seed is not None else base.seed
+    # epochs enough for ``steps`` steps (an epoch has one batch at least): the test's own
+    # StopRangeTest ends the training, as the sequential test's does
     runs = [Settings.from_dict({**base.to_dict(), "seed": s, "data_seed": data_seed,
-                                "epochs": 1}) for s in seed_list]
+                                "epochs": steps}) for s in seed_list]
     lrs = np.geomspace(lr_min, lr_max, steps)
     recorded: list[list[float]] = [[] for _ in seed_list]
 
@@ -54,12 +55,6 @@ def lr_find(settings: Settings | dict[str, Any] | None = None, *,
                 group["lr"] = float(lrs[step])
 
     try:
-        from adamlab.experiment import prepare
-
-        first = prepare(runs[0])
-        n = len(first.y_train)
-        epochs = -(-steps // -(-n // batch_size_for(base.batch_size, n)))
-        runs = [Settings.from_dict({**r.to_dict(), "epochs": epochs}) for r in runs]
         why = train_with_hook(runs, on_step)
     except StopRangeTest:
         why = None
