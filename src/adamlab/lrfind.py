@@ -43,8 +43,8 @@ import numpy as np
 from adamlab.plot.smoothing import debiased_ema
 from adamlab.train import Callback, DivergenceError
 
-__all__ = ["LRFind", "LRRangeTest", "StopRangeTest", "check_arguments", "read", "run_range_test",
-           "smooth", "valley"]
+__all__ = ["LRFind", "LRRangeTest", "StopRangeTest", "TestEnd", "check_arguments", "read",
+           "run_range_test", "smooth", "valley"]
 
 METHOD = ("the median over seeds of each seed's bias-corrected moving average (beta {beta}) of "
           "the batch loss, read by fastai's 'valley' rule (the longest steady fall of the curve, "
@@ -79,17 +79,33 @@ def valley(losses: Sequence[float]) -> int:
 
 
 # ----------------------------------------------------------------------------- the test
+class TestEnd:
+    """When a range test is over: after ``steps`` losses, or at the first whose smoothed
+    value s_i (bias-corrected, ``beta``) is not finite or past ``diverge`` × min s so far."""
+
+    def __init__(self, steps: int, beta: float, diverge: float) -> None:
+        self.steps, self.beta, self.diverge = steps, beta, diverge
+        self.seen, self._avg, self._best = 0, 0.0, math.inf
+
+    def reached(self, loss: float) -> bool:
+        """Take the next loss; True when the test ends with it (it still counts)."""
+        self.seen += 1
+        self._avg = self.beta * self._avg + (1 - self.beta) * loss
+        s = self._avg / (1 - self.beta ** self.seen)
+        self._best = min(self._best, s)
+        return self.seen >= self.steps or not math.isfinite(s) or s > self.diverge * self._best
+
+
 class LRRangeTest(Callback):
     """Sets lr_i before step i (exponentially from ``lr_min`` to ``lr_max`` over ``steps``),
     records each batch's loss, and stops the run (raising ``StopRangeTest`` out of ``fit``)
-    after ``steps`` steps or once the smoothed loss exceeds ``diverge`` × its minimum."""
+    when the test ends (``TestEnd``)."""
 
     def __init__(self, lr_min: float, lr_max: float, steps: int, beta: float = 0.98,
                  diverge: float = 4.0) -> None:
         self.lrs = np.geomspace(lr_min, lr_max, steps)
-        self.beta, self.diverge = beta, diverge
         self.losses: list[float] = []
-        self._avg, self._best = 0.0, math.inf
+        self._end = TestEnd(steps, beta, diverge)
 
     def _set(self) -> None:
         i = min(len(self.losses), len(self.lrs) - 1)
@@ -105,11 +121,7 @@ class LRRangeTest(Callback):
     def on_batch_end(self, step: int, logs: dict[str, Any]) -> None:
         loss = float(logs["loss"])
         self.losses.append(loss)
-        i = len(self.losses)
-        self._avg = self.beta * self._avg + (1 - self.beta) * loss
-        s = self._avg / (1 - self.beta ** i)
-        self._best = min(self._best, s)
-        if i >= len(self.lrs) or not math.isfinite(s) or s > self.diverge * self._best:
+        if self._end.reached(loss):
             raise StopRangeTest  # now, not at the end of the epoch
         self._set()
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from adamlab.experiment import Settings
 from adamlab.experiment import lr_find as sequential
-from adamlab.lrfind import LRFind, StopRangeTest, check_arguments, read
+from adamlab.lrfind import LRFind, StopRangeTest, TestEnd, check_arguments, read
 from adamlab.population.run import train_with_hook
 
 __all__ = ["lr_find"]
@@ -67,14 +67,11 @@ def lr_find(settings: Settings | dict[str, Any] | None = None, *,
 
 def _as_the_test_stops(losses: list[float], beta: float, diverge: float, steps: int
                        ) -> list[float]:
-    """The losses the sequential ``LRRangeTest`` would have recorded: up to and including
-    the first whose smoothed value is past ``diverge`` × the smallest so far (or not finite)."""
-    out, avg, best = [], 0.0, math.inf
-    for i, loss in enumerate(losses[:steps], 1):
+    """The losses the sequential ``LRRangeTest`` would have recorded: up to and including the
+    one its test ends with (``lrfind.TestEnd``), the finite ones."""
+    end, out = TestEnd(steps, beta, diverge), []
+    for loss in losses:
         out.append(loss)
-        avg = beta * avg + (1 - beta) * loss
-        s = avg / (1 - beta**i)
-        best = min(best, s)
-        if not math.isfinite(s) or s > diverge * best:
+        if end.reached(loss):
             break
     return [x for x in out if math.isfinite(x)]
