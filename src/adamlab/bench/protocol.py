@@ -65,16 +65,15 @@ def _run_all(tasks: list[dict[str, Any]], runner: Runner) -> list[dict[str, Any]
     return out
 
 
-def _final_loss(r: dict[str, Any]) -> float:
-    if r.get("status") != "ok":
-        return math.inf
-    v = (r.get("final") or {}).get("val_loss")
-    return math.inf if v is None or not math.isfinite(v) else float(v)
+def _final(r: dict[str, Any], key: str, missing: float) -> float:
+    """A run's final ``key``, or ``missing`` for a run that did not end ok (or lacks it)."""
+    v = (r.get("final") or {}).get(key) if r.get("status") == "ok" else None
+    return missing if v is None or not math.isfinite(v) else float(v)
 
 
 def _steps_to_target(w: Workload, r: dict[str, Any]) -> float:
     values = (r.get("history") or {}).get(w.target_metric) or []
-    per_epoch = r["steps"] / max(r["epochs"], 1) if r.get("epochs") else 0
+    per_epoch = r["steps"] / r["epochs"] if r.get("epochs") else 0
     for epoch, v in enumerate(values, 1):
         if v is not None and (v >= w.target if w.higher_is_better else v <= w.target):
             return float(round(epoch * per_epoch))
@@ -89,30 +88,29 @@ def _train_entries(w: Workload, optimizers: Sequence[str], grid: list[float], se
     scores: dict[str, list[float]] = {}
     for k, o in enumerate(optimizers):
         runs = tuned[k * len(grid):(k + 1) * len(grid)]
-        scores[o] = [_final_loss(r) for r in runs]
+        scores[o] = [_final(r, "val_loss", math.inf) for r in runs]
         best[o] = grid[_best([_steps_to_target(w, r) for r in runs], scores[o])]
     reruns = [_settings(w, o, best[o], s) for o in optimizers for s in range(1, seeds + 1)]
     done = _run_all(reruns, runner)
     entries = []
     for k, o in enumerate(optimizers):
         runs = done[k * seeds:(k + 1) * seeds]
-        final = [_final_metric(w, r) for r in runs]
+        final = [_final(r, w.target_metric, math.nan) for r in runs]
         steps = [_steps_to_target(w, r) for r in runs]
         entries.append(_entry(w, o, grid, scores[o], best[o], final, steps,
                               statuses=[r.get("status") for r in runs]))
     return entries
 
 
-def _final_metric(w: Workload, r: dict[str, Any]) -> float:
-    v = (r.get("final") or {}).get(w.target_metric) if r.get("status") == "ok" else None
-    return float(v) if v is not None else math.nan
-
-
 # ----------------------------------------------------------------------------- functions
 def _function_entry(w: Workload, optimizer: str, grid: list[float], seeds: int
                     ) -> dict[str, Any]:
     from adamlab.landscape import get_function, run_path
+    from adamlab.optim import get_optimizer_spec
 
+    if get_optimizer_spec(optimizer).matrices:  # a point (x, y) is not a matrix
+        return {"optimizer": optimizer, "workload": w.name, "applicable": False,
+                "reason": f"{optimizer} is defined on weight matrices only"}
     fn = get_function(w.function)
 
     def path(lr: float, seed: int) -> list[float]:
@@ -123,11 +121,7 @@ def _function_entry(w: Workload, optimizer: str, grid: list[float], seeds: int
         gaps = [f - fn.f_min for f in r["f"]]
         return gaps if not r["diverged"] else gaps + [math.inf]
 
-    try:
-        paths = [path(lr, 0) for lr in grid]
-    except ValueError as e:  # a matrix-only optimizer has no meaning on a point
-        return {"optimizer": optimizer, "workload": w.name, "applicable": False,
-                "reason": str(e).split(";")[0]}
+    paths = [path(lr, 0) for lr in grid]
     tuning = [g[-1] for g in paths]
     best = grid[_best([_first_below(g, w.target) for g in paths], tuning)]
     runs = [path(best, s) for s in range(1, seeds + 1)]
