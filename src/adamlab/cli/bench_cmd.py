@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from adamlab.cli.errors import RunError, UsageError
+from adamlab.cli.errors import UsageError
 from adamlab.cli.options import choice, name_list, positive_int
 from adamlab.optim import OPTIMIZERS
 from adamlab.rundir import directory as rundir
@@ -46,26 +46,15 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from adamlab import plot, sweep
     from adamlab.bench import run_bench
-    from adamlab.cli.sweep_cmd import _address, _quiet_dask_logs
+    from adamlab.cli.cluster import scheduler_client
 
-    client = None
-    if args.scheduler:
-        _quiet_dask_logs()
-        try:
-            client = sweep.connect(_address(args.scheduler))
-        except sweep.DaskMissing as e:
-            raise UsageError(str(e)) from None
-        except sweep.SchedulerError as e:
-            raise RunError(str(e)) from None
     say = None if args.quiet or args.json else (lambda m: print(m, file=sys.stderr))
-    try:
-        board = run_bench(args.suite, args.optimizers, budget=args.budget, seeds=args.seeds,
-                          workers=args.workers, client=client, progress=say)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    finally:
-        if client is not None:
-            client.close()
+    with scheduler_client(args.scheduler) as client:
+        try:
+            board = run_bench(args.suite, args.optimizers, budget=args.budget, seeds=args.seeds,
+                              workers=args.workers, client=client, progress=say)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
     out = rundir.new_run_dir(args.out, f"bench-{args.suite}")
     board["out"] = str(out)
     rows = [_row(e) for e in board["entries"]]

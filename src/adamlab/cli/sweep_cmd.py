@@ -12,15 +12,15 @@ only what is missing and writes what the uninterrupted sweep would have.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import time
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from adamlab.cli import grids
-from adamlab.cli.errors import RunError, UsageError
+from adamlab.cli.cluster import scheduler_client
+from adamlab.cli.errors import UsageError
 from adamlab.cli.interrupt import stopped
 from adamlab.cli.options import (
     add_options,
@@ -146,25 +146,9 @@ def _resume(args: argparse.Namespace) -> int:
                                    "ran": summary["ran"], "temporaries_removed": removed})
 
 
-@contextlib.contextmanager
-def _client(args: argparse.Namespace) -> Iterator[Any]:
+def _client(args: argparse.Namespace) -> AbstractContextManager[Any]:
     """The Dask client of ``--scheduler`` (closed after), or None for local runs."""
-    from adamlab import sweep
-
-    if not args.scheduler:
-        yield None
-        return
-    _quiet_dask_logs()
-    try:
-        client = sweep.connect(_address(args.scheduler), timeout=args.connect_timeout)
-    except sweep.DaskMissing as e:
-        raise UsageError(str(e)) from None
-    except sweep.SchedulerError as e:
-        raise RunError(str(e)) from None
-    try:
-        yield client
-    finally:
-        client.close()
+    return scheduler_client(args.scheduler, args.connect_timeout)
 
 
 def _executor(args: argparse.Namespace, client: Any) -> Any:
@@ -221,42 +205,6 @@ def _check_usage(args: argparse.Namespace) -> None:
         raise UsageError(
             "--workers is for local runs; with --scheduler the cluster's workers run them"
         )
-
-
-def _quiet_dask_logs() -> None:
-    """distributed logs a lost scheduler with tracebacks while it retries; the sweep reports
-    what it cost (failed rows, one line) itself. ``ADAMLAB_DEBUG=1`` keeps the logs."""
-    import logging
-    import os
-
-    if os.environ.get("ADAMLAB_DEBUG"):
-        return
-    try:
-        import distributed  # noqa: F401 — its import sets up the loggers silenced below
-    except ImportError:
-        return  # connect() says what to install
-
-    for name in ["distributed", *logging.root.manager.loggerDict]:
-        if name == "distributed" or name.startswith("distributed."):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-def _address(text: str) -> str:
-    """``tcp://HOST:PORT`` (``HOST:PORT`` taken as tcp), checked for a host and a port."""
-    from urllib.parse import urlsplit
-
-    address = text.strip() if "://" in text else f"tcp://{text.strip()}"
-    parts = urlsplit(address)
-    try:
-        ok = bool(parts.hostname) and parts.port is not None
-    except ValueError:
-        ok = False
-    if not ok:
-        raise UsageError(
-            f"--scheduler {text!r}: give the scheduler's address as tcp://HOST:PORT "
-            "(Dask's default port is 8786)"
-        )
-    return address
 
 
 def _write(
