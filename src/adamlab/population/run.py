@@ -89,8 +89,8 @@ def member_bytes(p: Prepared) -> int:
 
 
 def _dataset_key(s: Settings) -> tuple:
-    return (s.data, s.target, s.n_samples, s.noise, s.seed if s.data_seed is None else s.data_seed,
-            s.mmap)
+    return (s.data, s.target, s.task, s.n_samples, s.noise,
+            s.seed if s.data_seed is None else s.data_seed, s.mmap)
 
 
 def iter_population(
