@@ -22,17 +22,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from adamlab.population.run import MEMORY_MB
 from adamlab.sweep.tasks import Result, run_task
 
 __all__ = ["populations", "run_population_task", "run_local_populations", "trained_note",
            "MEMORY_MB"]
 
 #: Settings that decide whether runs can share a population (``population.population_key``).
-_SHAPE = ("data", "target", "n_samples", "noise", "data_seed", "hidden", "activation", "dtype",
-          "batch_size", "val_fraction", "standardize", "mmap")
-
-#: The working-memory budget of one population task's chunks, in MiB.
-MEMORY_MB = 256.0
+_SHAPE = ("data", "target", "task", "n_samples", "noise", "data_seed", "hidden", "activation",
+          "dtype", "batch_size", "val_fraction", "standardize", "mmap")
 
 
 def populations(tasks: Sequence[dict[str, Any]], parts: int) -> list[list[int]]:
