@@ -11,6 +11,7 @@ import numpy as np
 
 from adamlab.optim._terms import direction, ema_sq, lerp
 from adamlab.optim.base import Optimizer, _check_number
+from adamlab.optim.clip import global_norm
 from adamlab.optim.internals import Internal, moments_declared, moments_internals
 
 
@@ -183,11 +184,6 @@ class ScheduleFreeAdamW(Optimizer):
                 zs.append(z)
         out = moments_internals(self, ("z",), grads, previous)
         out.update(x=xs, y=ys, c=float(c), scheduled_lr=float(g0["scheduled_lr"]),
-                   x_minus_z=_norm([x - z for x, z in zip(xs, zs, strict=True)]),
-                   y_minus_x=_norm([y - x for y, x in zip(ys, xs, strict=True)]))
+                   x_minus_z=global_norm([x - z for x, z in zip(xs, zs, strict=True)]),
+                   y_minus_x=global_norm([y - x for y, x in zip(ys, xs, strict=True)]))
         return out
-
-
-def _norm(arrays: list[np.ndarray]) -> float:
-    """‖·‖ over all the arrays together (the Frobenius norm of their concatenation)."""
-    return float(np.sqrt(sum(float(np.vdot(a, a)) for a in arrays)))

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from adamlab.optim.clip import global_norm
+
 #: A batch loss this many times above the reference is divergence (``Trainer(explosion=...)``).
 EXPLOSION = 1e3
 
@@ -53,10 +55,10 @@ def limit(factor: float | None, start: float | None, floor: float) -> float:
 
 def step_ratio(params: Sequence[np.ndarray], previous: Sequence[np.ndarray]) -> float:
     """``‖θ − θ_prev‖ / ‖θ_prev‖`` over matching arrays (NaN when θ_prev is zero)."""
-    moved = sum(float(np.sum((np.asarray(p, float) - q) ** 2))
-                for p, q in zip(params, previous, strict=True))
-    norm = math.sqrt(sum(float(np.sum(np.asarray(q, float) ** 2)) for q in previous))
-    return math.sqrt(moved) / norm if norm else math.nan
+    moved = global_norm([np.subtract(p, q, dtype=float) for p, q in zip(params, previous,
+                                                                          strict=True)])
+    norm = global_norm([np.asarray(q, float) for q in previous])
+    return moved / norm if norm else math.nan
 
 
 def suggested_lr(lr: float, ratio: float) -> float:
