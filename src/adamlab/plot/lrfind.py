@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from adamlab.plot.style import finish_axes, new_figure
+from adamlab.plot.style import column, finish_axes, new_figure
 
 
 def lr_find(result: Mapping[str, Any], title: str | None = None) -> Figure:
@@ -16,11 +16,10 @@ def lr_find(result: Mapping[str, Any], title: str | None = None) -> Figure:
     suggested learning rate (a dashed line) and the range the seeds' own readings span
     (shaded), on a log lr axis.
     ``result``: ``LRFind.to_dict()`` (or the JSON ``adamlab lr-find`` writes)."""
-    lrs = np.asarray(result["lrs"], dtype=float)
-    curve = np.array([np.nan if v is None else v for v in result["curve"]], dtype=float)
+    lrs, curve = column(result, "lrs"), column(result, "curve")
     fig, (ax,) = new_figure(1, (6.4, 4.2))
     for k, row in enumerate(result["relative"]):
-        rel = np.array([np.nan if v is None else v for v in row], dtype=float)
+        rel = column({"row": row}, "row")
         ax.plot(lrs[:len(rel)], rel, color="#7f7f7f", lw=0.8, alpha=0.7,
                 label="each seed" if k == 0 else None)
     ax.plot(lrs[:len(curve)], curve, color="#d62728", lw=2.2, label="median over seeds")
