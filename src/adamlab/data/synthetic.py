@@ -1,16 +1,15 @@
 """Two-dimensional toy problems: ``(n_samples, noise, seed) -> (X, y)``, deterministic in ``seed``.
 
-moons, circles and blobs come from scikit-learn (imported here, lazily, so that
-``import adamlab.data`` stays fast); xor and spirals are written out below.
+moons, circles and blobs are scikit-learn's ``make_moons``, ``make_circles`` and ``make_blobs``
+(scikit-learn 1.9), written out here draw for draw from the same ``RandomState(seed)``: the same
+points, to the bit (tests/data/test_synthetic_sklearn.py compares them with the installed
+scikit-learn), without importing scikit-learn, which takes longer (~1 s) than training on them
+in a sweep's worker or a ``compare``. xor and spirals are adamlab's own.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
-
 import numpy as np
-
-from adamlab.data.errors import DataError
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -19,37 +18,54 @@ SPIRAL_TURNS = 1.5
 BLOB_CENTRES = 2.0 * np.array([[0.0, 1.0], [-np.sqrt(3) / 2, -0.5], [np.sqrt(3) / 2, -0.5]])
 
 
-def sklearn_datasets(name: str) -> ModuleType:
-    """``sklearn.datasets``, or a DataError saying how to install scikit-learn."""
-    try:
-        import sklearn.datasets
-    except ImportError as err:  # pragma: no cover - scikit-learn is a dependency
-        raise DataError(
-            f"the {name!r} data set needs scikit-learn; install it with: pip install scikit-learn"
-        ) from err
-    return sklearn.datasets
+def _two_classes(outer: tuple[np.ndarray, np.ndarray], inner: tuple[np.ndarray, np.ndarray],
+                 noise: float, rng: np.random.RandomState) -> Arrays:
+    """Class 0 then class 1, shuffled, then noise: ``make_moons``/``make_circles``'s ending."""
+    X = np.vstack([np.append(outer[0], inner[0]), np.append(outer[1], inner[1])]).T
+    y = np.hstack([np.zeros(outer[0].size, dtype=np.int64), np.ones(inner[0].size, np.int64)])
+    X, y = _shuffled(rng, X, y)
+    X += rng.normal(scale=noise, size=X.shape)
+    return X, y
+
+
+def _shuffled(rng: np.random.RandomState, X: np.ndarray, y: np.ndarray) -> Arrays:
+    """``sklearn.utils.shuffle(X, y, random_state=rng)``: one in-place shuffle of the indices."""
+    order = np.arange(len(y))
+    rng.shuffle(order)
+    return X[order], y[order]
 
 
 def moons(n_samples: int, noise: float, seed: int) -> Arrays:
     """Two interleaving half circles; Gaussian noise of std ``noise`` on each coordinate."""
-    X, y = sklearn_datasets("moons").make_moons(n_samples=n_samples, noise=noise, random_state=seed)
-    return X, y.astype(np.int64)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    rng = np.random.RandomState(seed)
+    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    return _two_classes((np.cos(t_out), np.sin(t_out)),
+                        (1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5), noise, rng)
 
 
-def circles(n_samples: int, noise: float, seed: int) -> Arrays:
-    """A circle of radius 0.5 (class 1) inside one of radius 1 (class 0), plus Gaussian noise."""
-    X, y = sklearn_datasets("circles").make_circles(
-        n_samples=n_samples, noise=noise, factor=0.5, random_state=seed
-    )
-    return X, y.astype(np.int64)
+def circles(n_samples: int, noise: float, seed: int, factor: float = 0.5) -> Arrays:
+    """A circle of radius ``factor`` (class 1) inside one of radius 1 (class 0), plus noise."""
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    rng = np.random.RandomState(seed)
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)  # the first point is not the last
+    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    return _two_classes((np.cos(t_out), np.sin(t_out)),
+                        (np.cos(t_in) * factor, np.sin(t_in) * factor), noise, rng)
 
 
 def blobs(n_samples: int, noise: float, seed: int) -> Arrays:
-    """Three isotropic Gaussian blobs around ``BLOB_CENTRES``; ``noise`` is their std."""
-    X, y = sklearn_datasets("blobs").make_blobs(
-        n_samples=n_samples, centers=BLOB_CENTRES, cluster_std=noise, random_state=seed
-    )
-    return X, y.astype(np.int64)
+    """Three isotropic Gaussian blobs around ``BLOB_CENTRES``; ``noise`` is their std. Blob i
+    gets ``n // 3`` points, one more for the first ``n % 3``, drawn blob after blob."""
+    rng = np.random.RandomState(seed)
+    k = len(BLOB_CENTRES)
+    counts = [n_samples // k + (i < n_samples % k) for i in range(k)]
+    X = np.concatenate([rng.normal(loc=c, scale=noise, size=(n, 2))
+                        for c, n in zip(BLOB_CENTRES, counts, strict=True)])
+    y = np.repeat(np.arange(k, dtype=np.int64), counts)
+    return _shuffled(rng, X, y)
 
 
 def xor(n_samples: int, noise: float, seed: int) -> Arrays:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from adamlab.data.synthetic import sklearn_datasets
+from adamlab.data.errors import DataError
 
 Table = tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[Any, ...]]
 
@@ -19,6 +20,17 @@ def article() -> Table:
     X = np.random.RandomState(42).rand(100, 2)
     y = (X[:, 0] + X[:, 1] > 1).astype(np.int64)
     return X, y, ("x0", "x1"), (0, 1)
+
+
+def sklearn_datasets(name: str) -> ModuleType:
+    """``sklearn.datasets``, or a DataError saying how to install scikit-learn."""
+    try:
+        import sklearn.datasets
+    except ImportError as err:  # pragma: no cover - scikit-learn is a dependency
+        raise DataError(
+            f"the {name!r} data set needs scikit-learn; install it with: pip install scikit-learn"
+        ) from err
+    return sklearn.datasets
 
 
 def _sklearn_table(loader: str, name: str) -> Table:
