@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "adamlab"
 
 #: Tiers from the bottom; a module may import only modules of lower tiers (and its own package).
 TIERS = [
-    {"atomic", "_jit", "__version__"},
+    {"atomic", "_jit", "__version__", "smoothing"},
     {"data", "optim", "nn"},
     {"landscape", "matrix_problem"},
     {"train", "plot"},

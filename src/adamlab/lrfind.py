@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab.plot.smoothing import debiased_ema
+from adamlab.smoothing import debiased_ema
 from adamlab.train import Callback, DivergenceError
 
 __all__ = ["LRFind", "LRRangeTest", "StopRangeTest", "TestEnd", "check_arguments", "read",
@@ -54,7 +54,7 @@ METHOD = ("the median over seeds of each seed's bias-corrected moving average (b
 # ----------------------------------------------------------------------------- the reading
 def smooth(losses: Sequence[float], beta: float = 0.98) -> np.ndarray:
     """Bias-corrected moving average a_i = β a_{i−1} + (1−β) ℓ_i, s_i = a_i / (1 − β^{i+1})
-    (``plot.smoothing.debiased_ema``, the rule of every smoothed curve adamlab draws)."""
+    (``smoothing.debiased_ema``, the rule of every smoothed curve adamlab draws)."""
     return debiased_ema(losses, beta)
 
 

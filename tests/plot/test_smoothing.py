@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adamlab.plot import debiased_ema
-from adamlab.plot.smoothing import auto_beta
+from adamlab.smoothing import auto_beta
 
 
 def test_three_values_by_hand():

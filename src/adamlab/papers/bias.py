@@ -113,8 +113,8 @@ def _bound(beta2: float) -> float:
 
 
 def _figure(runs: dict[tuple[float, bool], _Uncorrected]):
-    from adamlab.plot.smoothing import debiased_ema
     from adamlab.plot.style import finish_axes, new_figure
+    from adamlab.smoothing import debiased_ema
 
     fig, axes = new_figure(len(BETA2S), (4.2, 3.4))
     for ax, b2 in zip(axes, BETA2S, strict=True):

@@ -30,9 +30,9 @@ from adamlab.plot.internals_family import internals, optimizer_internals
 from adamlab.plot.landscape_paths import landscape, landscape_animation
 from adamlab.plot.lrfind import lr_find
 from adamlab.plot.matrix_runs import matrix_runs
-from adamlab.plot.smoothing import debiased_ema
 from adamlab.plot.style import OPTIMIZER_COLORS, color_for
 from adamlab.plot.sweep import sweep
+from adamlab.smoothing import debiased_ema
 
 __all__ = [
     "learning_curves", "comparison", "decision_boundary", "landscape", "landscape_animation",

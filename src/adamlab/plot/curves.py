@@ -15,7 +15,6 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from adamlab.plot.smoothing import auto_beta, debiased_ema
 from adamlab.plot.style import (
     LR_COLOR,
     TRAIN_COLOR,
@@ -27,6 +26,7 @@ from adamlab.plot.style import (
     new_figure,
     spans_decades,
 )
+from adamlab.smoothing import auto_beta, debiased_ema
 
 MARKERS_UP_TO = 30  # draw a marker per epoch when there are at most this many
 
@@ -94,7 +94,7 @@ def learning_curves(
     and faint under its debiased exponential moving average).
 
     ``smoothing`` is the β of that moving average (ŝ_t = s_t/(1 − β^t), see
-    ``adamlab.plot.smoothing``); None picks β from the number of steps. Without a per-step
+    ``adamlab.smoothing``); None picks β from the number of steps. Without a per-step
     curve, a given β smooths the per-epoch loss curves instead.
     """
     _check_beta(smoothing)
