@@ -5,7 +5,9 @@
 * width (16 → 1024): one epoch on 4096 rows of 32 features, hidden (w, w), batch 256. Its
   products take 6·rows·(32w + w² + w) FLOPs (forward 2, backward 4 per multiply-add), w² for
   w ≫ 32; time ∝ FLOPs is slope 1 against FLOPs (the axis reported). Per-step overhead at
-  the narrow end, and BLAS running faster on larger products, flatten it.
+  the narrow end, and BLAS running faster on larger products, flatten it; the slope is read
+  over w = 256, 512, 1024, where every product runs on all the BLAS's threads
+  (``train/threads.py``) and its rate is near the machine's GEMM rate.
 * population size (1 → 512): ``run_population`` of K moons models (16-16 tanh, batch 16,
   2 epochs, float64; preparing each run included): time ∝ K once K is large (slope 1), about
   flat while the per-step overhead, paid once for all K, dominates.
@@ -57,7 +59,7 @@ def axes(settings: Settings) -> dict[str, tuple[str, float, list[tuple[int, obje
     if settings.quick:
         rows, widths, pops = (1000, 4000, 16000), (16, 32, 64), (1, 4, 16)
     else:
-        rows, widths, pops = (1000, 10_000, 100_000, 1_000_000), (16, 64, 256, 1024), (
+        rows, widths, pops = (1000, 10_000, 100_000, 1_000_000), (16, 64, 256, 512, 1024), (
             1, 8, 64, 512)
     return {
         "rows": ("rows", 1.0, [(n, _fit_epoch(n, 2, (64,))) for n in rows]),
