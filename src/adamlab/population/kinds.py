@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from adamlab.population.fused import usable
 from adamlab.population.steps import UPDATES, init_state, kind_key
 from adamlab.population.terms import Members
 
@@ -136,6 +137,8 @@ def matches(optimizer: Any, model: Any, steps: int = 12) -> Any:
 
     cls = type(optimizer)
     for update in UPDATES.get(cls, ((), ()))[1]:
+        if not usable(update):  # a compiled update without numba
+            continue
         probe = MLP.from_config(model.get_config(), rng=np.random.default_rng(12345))
         named = dict(probe.named_parameters())
         try:

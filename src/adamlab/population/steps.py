@@ -13,6 +13,8 @@ An optimizer may have more than one candidate (``UPDATES``): its update rounded 
 (NumPy's ``a*b + c``) and rounded once (torch's fused multiply-add, which ``adamlab.optim``
 follows optimizer by optimizer). ``kinds.matches`` picks the candidate that steps exactly like
 the optimizer as it is; with none, the members step alone, by their own optimizers.
+Adam/AdamW, SGD and RMSprop have a compiled candidate first (``population.fused``: these
+updates' operations in one pass per kind, used when numba is), these NumPy ones its reference.
 
 ``p`` and ``g`` are ``(k, n)`` views (the members' rows, a group's column range), ``state`` a
 dict of ``(k, n)`` arrays (and ``(k, 1)`` float64 scalar columns), ``work(i)`` the i-th
@@ -35,6 +37,7 @@ from adamlab.optim.nadam import NAdam
 from adamlab.optim.radam import RAdam
 from adamlab.optim.rmsprop import RMSprop
 from adamlab.optim.sgd import SGD
+from adamlab.population import fused
 from adamlab.population.terms import (
     ONCE,
     TWICE,
@@ -246,10 +249,10 @@ def _both(update: Callable[..., None]) -> tuple[Callable[..., None], ...]:
 
 #: Optimizer class -> (the state buffers it keeps, its candidate updates over a stack).
 UPDATES: dict[type, tuple[tuple[str, ...], tuple[Callable[..., None], ...]]] = {
-    Adam: (("exp_avg", "exp_avg_sq"), _both(adam)),
-    AdamW: (("exp_avg", "exp_avg_sq"), _both(adam)),
-    SGD: ((), (sgd,)),
-    RMSprop: (("square_avg",), (rmsprop_fma, rmsprop)),
+    Adam: (("exp_avg", "exp_avg_sq"), (fused.adam, *_both(adam))),
+    AdamW: (("exp_avg", "exp_avg_sq"), (fused.adam, *_both(adam))),
+    SGD: ((), (fused.sgd, sgd)),
+    RMSprop: (("square_avg",), (fused.rmsprop, rmsprop_fma, rmsprop)),
     Adagrad: (("sum",), _both(adagrad)),
     NAdam: (("exp_avg", "exp_avg_sq"), _both(nadam)),
     RAdam: (("exp_avg", "exp_avg_sq"),

@@ -39,6 +39,7 @@ class Members:
     def refresh(self) -> None:
         self._cols: dict[str, np.ndarray] = {}
         self._distinct: dict[tuple[str, ...], tuple[list[tuple], np.ndarray]] = {}
+        self._memo: dict[str, Any] = {}
 
     def take(self, rows: np.ndarray) -> None:
         self.groups = [self.groups[i] for i in rows]
@@ -71,6 +72,13 @@ class Members:
             entry = self._distinct[names] = (distinct, np.array([at[k] for k in keys]))
         distinct, index = entry
         return np.array([fn(*k) for k in distinct])[index][:, None]
+
+    def memo(self, name: str, fn: Callable[[], Any]) -> Any:
+        """``fn()``, computed once until the next ``refresh`` (values that change only with
+        the hyperparameters, as a compiled update's scalars)."""
+        if name not in self._memo:
+            self._memo[name] = fn()
+        return self._memo[name]
 
     def cast(self, col: np.ndarray) -> np.ndarray:
         """A float64 column as the parameters' dtype (how NumPy rounds a Python float)."""
