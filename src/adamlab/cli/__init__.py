@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     common.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    flags = frozenset(o for a in common._actions for o in a.option_strings)
+    parser.set_defaults(common_flags=flags)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in (train_cmd, compare_cmd, sweep_cmd, lrfind_cmd, bench_cmd, landscape_cmd,
                    article_cmd, paper_cmd, predict_cmd, schedule_cmd, optimizers_cmd, explore_cmd):
@@ -110,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     as_json = _wants_json(argv)
     parser = build_parser()
+    argv = _common_after_command(argv, parser.get_default("common_flags"))
     shown = io.StringIO() if as_json else None
     try:
         with _collected(shown):
@@ -161,6 +164,17 @@ def _unrecognized(parser: argparse.ArgumentParser, args: argparse.Namespace,
     if close:
         message += f"; did you mean {close[0]}?"
     raise ArgumentProblem(prog, message)
+
+
+def _common_after_command(argv: list[str], flags: frozenset[str]) -> list[str]:
+    """``adamlab -q train ...`` as ``adamlab train -q ...``: the options every command has
+    (``--quiet``, ``--json``) may come before the command's name too."""
+    lead = 0
+    while lead < len(argv) and argv[lead] in flags:
+        lead += 1
+    if lead == 0 or lead == len(argv) or argv[lead].startswith("-"):
+        return argv
+    return [argv[lead], *argv[:lead], *argv[lead + 1:]]
 
 
 def _wants_json(argv: Sequence[str]) -> bool:
