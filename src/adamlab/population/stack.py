@@ -14,7 +14,9 @@ Backward, as ``nn.layers.Dense`` and ``ActivationLayer`` compute it, member by m
 Why the numbers are a single ``MLP``'s, bit for bit: ``np.matmul`` hands each member's 2-D
 product to the same BLAS routine ``np.dot`` calls for one network (GEMM, or GEMV where a side
 is a vector), with the same shapes, strides and transposition, so each member's sums are
-blocked alike; the elementwise steps are the same ufuncs on contiguous arrays; every per-row
+blocked alike (a column by a row, which NumPy computes without BLAS, by the compiled twin of
+its loop); the elementwise steps are the same ufuncs on contiguous arrays, or with numba
+their compiled twins (``population._kernels``: the bias add, ReLU, tanh's ∂); every per-row
 reduction (a softmax's sums, the loss's mean over a batch) runs over one member's rows in the
 order the single network's does (``loss_terms``). tests/population checks it step by step.
 """
@@ -66,6 +68,9 @@ class StackedMLP:
         act = get_activation(like.activation)
         self.activation = None if act.name == "identity" else act
         self.kernels = kernels
+        # the activation's compiled twins over (rows, units), where there are (ReLU, tanh's ∂)
+        self._act_forward = getattr(kernels, f"{act.name}_forward", None)
+        self._act_backward = getattr(kernels, f"{act.name}_backward", None)
         self.params = params
         self.grads = np.zeros_like(params)
         self._views()
@@ -92,11 +97,27 @@ class StackedMLP:
         return self.params.shape[0]
 
     def _buf(self, key: tuple, shape: tuple[int, ...]) -> np.ndarray:
-        full = (self.size, *shape)
+        """The work array ``key`` of shape (members, *shape); each key names one shape (the
+        layer and the number of rows are in it), and ``take`` clears them all."""
         a = self._work.get(key)
-        if a is None or a.shape != full:
-            a = self._work[key] = np.empty(full, self.dtype)
+        if a is None:
+            a = self._work[key] = np.empty((self.size, *shape), self.dtype)
         return a
+
+    def _matmul(self, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+        """``np.matmul(a, b, out=out)`` over the stack. A column by a row (inner size 1) is no
+        BLAS call there but NumPy's own loop, 0 + a·b per element, slow on small blocks: then
+        the compiled twin of that loop, ``_kernels.outer_stack`` (the same numbers)."""
+        if (self.kernels is not None and a.shape[2] == 1 and a.shape[1] > 1
+                and b.shape[2] > 1):
+            self.kernels.outer_stack(a, b, out)
+        else:
+            np.matmul(a, b, out=out)
+
+    @staticmethod
+    def _rows(x: np.ndarray) -> np.ndarray:
+        """(K, n, k) as (K·n, k): the rows of every member, for an elementwise kernel."""
+        return x.reshape(-1, x.shape[2])
 
     # ---------------------------------------------------------------- forward
     def forward(self, X: np.ndarray, tag: str = "train") -> np.ndarray:
@@ -109,12 +130,18 @@ class StackedMLP:
             Wc = self._buf(("W", i), W.shape[1:])
             np.copyto(Wc, W)  # each member's matrix, now back to back: BLAS reads it faster
             z = self._buf((tag, "z", i, n), (n, W.shape[2]))
-            np.matmul(a, Wc, out=z)  # Z = X W
-            z += b[:, None, :]  # Z = X W + b
+            self._matmul(a, Wc, z)  # Z = X W
+            if self.kernels is None:
+                z += b[:, None, :]  # Z = X W + b
+            else:
+                self.kernels.add_bias_stack(z, b)  # the same, compiled
             self._zs.append(z)
             if i < last and self.activation is not None:
                 a = self._buf((tag, "a", i, n), z.shape[1:])
-                self.activation.forward(z, out=a)  # A = f(Z)
+                if self._act_forward is None:
+                    self.activation.forward(z, out=a)  # A = f(Z)
+                else:
+                    self._act_forward(self._rows(z), self._rows(a))  # the same, compiled
             else:
                 a = z
             self._acts.append(a)
@@ -138,19 +165,22 @@ class StackedMLP:
             ones = self._work[("ones", n)] = np.ones(n, self.dtype)
         for i in range(len(self.weights) - 1, -1, -1):
             x = self._acts[i]
-            np.matmul(x.transpose(0, 2, 1), d, out=self.dweights[i])  # ∂L/∂W = Xᵀ dZ
+            self._matmul(x.transpose(0, 2, 1), d, self.dweights[i])  # ∂L/∂W = Xᵀ dZ
             db = self._buf(("db", i), d.shape[2:])
             np.matmul(ones, d, out=db)  # ∂L/∂b = 1ᵀ dZ (as Dense: a BLAS product)
             np.copyto(self.dbiases[i], db)  # (into the strided rows directly: 40x slower)
             if i == 0:
                 break
             dx = self._buf(("dx", i, n), x.shape[1:])
-            np.matmul(d, self._work[("W", i)].transpose(0, 2, 1), out=dx)  # ∂L/∂X = dZ Wᵀ
+            self._matmul(d, self._work[("W", i)].transpose(0, 2, 1), dx)  # ∂L/∂X = dZ Wᵀ
             if self.activation is not None:
                 dzi = self._buf(("dzh", i, n), x.shape[1:])
-                work = tuple(self._buf(("work", i, n, j), x.shape[1:])
-                             for j in range(self.activation.n_work))
-                self.activation.backward(self._zs[i - 1], x, dx, out=dzi, work=work)
+                if self._act_backward is not None:  # compiled, from A (as the single's)
+                    self._act_backward(self._rows(x), self._rows(dx), self._rows(dzi))
+                else:
+                    work = tuple(self._buf(("work", i, n, j), x.shape[1:])
+                                 for j in range(self.activation.n_work))
+                    self.activation.backward(self._zs[i - 1], x, dx, out=dzi, work=work)
                 d = dzi  # dZ = dA ⊙ f'(Z)
             else:
                 d = dx
