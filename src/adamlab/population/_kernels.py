@@ -1,9 +1,10 @@
 """Compiled loops over a population's members (numba; imported only when used).
 
-``bce_stack`` calls, member by member, the single network's own kernel from
-``adamlab.nn._kernels``, so a member's loss is that of its single run with the compiled
-kernels: the same compiled function, on the same rows, in the same order (ReLU's two kernels
-are the single network's too, over the stack's rows: ``relu_forward``, ``relu_backward``).
+``bce_stack`` and ``binary_correct_stack`` call, member by member, the single network's own
+kernels from ``adamlab.nn._kernels``, so a member's loss and count are those of its single run
+with the compiled kernels: the same compiled functions, on the same rows, in the same order
+(ReLU's two kernels are the single network's too, over the stack's rows: ``relu_forward``,
+``relu_backward``).
 The others repeat the NumPy code of ``StackedMLP`` (their reference, and the path without
 numba) element by element, each operation rounded as NumPy rounds it (no fast-math, no fused
 multiply-add): one pass over the stack where NumPy's ufuncs take one per operation, each with
@@ -26,10 +27,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from adamlab.nn._kernels import bce, relu_backward, relu_forward
+from adamlab.nn._kernels import bce, binary_correct, relu_backward, relu_forward
 
-__all__ = ["bce_stack", "add_bias_stack", "tanh_backward", "outer_stack", "relu_forward",
-           "relu_backward"]
+__all__ = ["bce_stack", "binary_correct_stack", "add_bias_stack", "tanh_backward",
+           "outer_stack", "relu_forward", "relu_backward"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 
@@ -39,6 +40,14 @@ def bce_stack(z, t, grad, scale, out):
     """``out[k] = bce(z[k], t[k], grad[k], scale)`` for every member k (z, t, grad: (K, n, k))."""
     for k in range(z.shape[0]):
         out[k] = bce(z[k], t[k], grad[k], scale)
+
+
+@numba.njit(**_JIT)
+def binary_correct_stack(z, t, out):
+    """``out[k] = binary_correct(z[k], t[k])``: each member's rows with every output on its
+    target's side (the single network's count with kernels, ``BinaryCrossEntropy.correct``)."""
+    for k in range(z.shape[0]):
+        out[k] = binary_correct(z[k], t[k])
 
 
 @numba.njit(**_JIT)

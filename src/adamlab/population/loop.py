@@ -28,7 +28,7 @@ import numpy as np
 from adamlab.experiment import Prepared, summarize
 from adamlab.optim.schedules import make_scheduler
 from adamlab.population.kinds import Alone, Kind, matches, member_key
-from adamlab.population.stack import StackedMLP
+from adamlab.population.stack import StackedMLP, row_norms
 from adamlab.train import EarlyStopping, History, guard, metrics, threads
 from adamlab.train.inputs import batch_size_for
 from adamlab.train.state import EpochPosition
@@ -159,7 +159,10 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
         while members:
             t0 = time.perf_counter()
             K = len(members)
-            perm = np.stack([m.rng.permutation(n) for m in members])
+            perm = np.empty((K, n), dtype=np.int64)
+            perm[:] = np.arange(n)
+            for k, m in enumerate(members):  # m.rng.permutation(n): arange(n), shuffled
+                m.rng.shuffle(perm[k])
             flat = perm + (np.arange(K) * n)[:, None]  # rows of the stacked (K·n, ·) data
             Xf, Tf = X.reshape(K * n, *X.shape[2:]), T.reshape(K * n, *T.shape[2:])
             theta_start = stack.params.copy()
@@ -206,19 +209,23 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
                 gn_sum += gn
             if has_val:
                 val_loss, val_acc = stack.evaluate(Xv, Tv)
+                val_loss, val_acc = val_loss.tolist(), val_acc.tolist()
+            # every member's ‖θ_end − θ_start‖ and ‖θ_start‖ at once, as np.linalg.norm's
+            moved = row_norms(stack.params - theta_start).tolist()
+            start_norm = row_norms(theta_start).tolist()
+            sums = zip(correct.tolist(), loss_sum.tolist(), gn_sum.tolist(), strict=True)
             share = (time.perf_counter() - t0) / K
-            for k, m in enumerate(members):
+            for k, (m, (n_correct, l_sum, g_sum)) in enumerate(zip(members, sums, strict=True)):
                 m.seconds += share
                 if not alive[k]:
                     continue
                 pos = EpochPosition(perm[k], theta_start[k], batch=n_batches,
-                                    n_batches=n_batches, correct=int(correct[k]),
-                                    loss_sum=float(loss_sum[k]), grad_norm_sum=float(gn_sum[k]),
-                                    seconds=share)
+                                    n_batches=n_batches, correct=n_correct, loss_sum=l_sum,
+                                    grad_norm_sum=g_sum, seconds=share)
                 row = metrics.epoch_row(m.epochs + 1, pos, stack.params[k], n,
-                                        loss_fn.classifies, m.lr)
+                                        loss_fn.classifies, m.lr, (moved[k], start_norm[k]))
                 if has_val:
-                    row["val_loss"], row["val_accuracy"] = float(val_loss[k]), float(val_acc[k])
+                    row["val_loss"], row["val_accuracy"] = val_loss[k], val_acc[k]
                     if not math.isfinite(row["val_loss"]):
                         m.steps = step
                         m.diverged("the validation loss", row["val_loss"], None)

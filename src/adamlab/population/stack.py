@@ -29,7 +29,7 @@ import numpy as np
 
 from adamlab.nn import MLP
 
-__all__ = ["StackedMLP", "Layout"]
+__all__ = ["StackedMLP", "Layout", "row_norms"]
 
 
 class Layout:
@@ -187,16 +187,11 @@ class StackedMLP:
 
     def grad_norms(self) -> np.ndarray:
         """‖g_k‖ of each member's whole gradient, as the trainer computes it (float64 (K,))."""
-        g = self.grads
-        sq = np.matmul(g[:, None, :], g[:, :, None])[:, 0, 0]  # one BLAS dot per member
-        norms = np.sqrt(sq.astype(np.float64))
-        if self.dtype == np.float32:
-            norms = norms.astype(np.float32).astype(np.float64)  # the float32 norm
-        return norms
+        return row_norms(self.grads)
 
     def correct(self, z: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Rows each member's head classifies right (K,), as ``Loss.correct`` counts them."""
-        return correct_counts(self.loss_fn, z, t)
+        return correct_counts(self.loss_fn, z, t, self.kernels)
 
     def evaluate(self, X: np.ndarray, t: np.ndarray, chunk: int = 8192
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +205,7 @@ class StackedMLP:
             m = z.shape[1]
             value = loss_terms(self.loss_fn, z, t[:, s:s + chunk], None, None)
             total += value.astype(np.float64) * float(m)  # total += value·weight
-            correct += correct_counts(self.loss_fn, z, t[:, s:s + chunk])
+            correct += correct_counts(self.loss_fn, z, t[:, s:s + chunk], self.kernels)
         loss = total / float(n)
         loss += 0.0  # the penalty of l2 = 0 (metrics.evaluate adds it)
         acc = correct / n if self.loss_fn.classifies else np.full(K, np.nan)
@@ -235,9 +230,25 @@ def loss_terms(loss_fn: Any, z: np.ndarray, t: np.ndarray, grad: np.ndarray | No
     return np.add.reduce(ell.reshape(K, n), axis=1) / n  # L = Σ ℓ_i / n, member by member
 
 
-def correct_counts(loss_fn: Any, z: np.ndarray, t: np.ndarray) -> np.ndarray:
+def row_norms(a: np.ndarray) -> np.ndarray:
+    """‖a_k‖ of each row of ``a`` (K, P) as ``np.linalg.norm(a[k])`` gives it (√ of the BLAS
+    dot ``a_k·a_k``, in a's dtype), as float64 (K,)."""
+    sq = np.matmul(a[:, None, :], a[:, :, None])[:, 0, 0]  # one BLAS dot per member
+    norms = np.sqrt(sq.astype(np.float64))
+    if a.dtype == np.float32:
+        norms = norms.astype(np.float32).astype(np.float64)  # the float32 norm
+    return norms
+
+
+def correct_counts(loss_fn: Any, z: np.ndarray, t: np.ndarray, kernels: Any = None
+                   ) -> np.ndarray:
     """``Loss.correct`` per member: sigmoid rows with every output on its target's side of 0,
-    softmax rows whose arg-max is the label; 0 for regression."""
+    softmax rows whose arg-max is the label; 0 for regression (``kernels``: the sigmoid's
+    count compiled, the same)."""
+    if loss_fn.name == "binary_cross_entropy" and kernels is not None:
+        out = np.empty(z.shape[0], dtype=np.int64)
+        kernels.binary_correct_stack(z, t, out)
+        return out
     if loss_fn.name == "binary_cross_entropy":
         return np.count_nonzero(np.all(np.equal(z > 0, t > 0.5), axis=2), axis=1)
     if loss_fn.name == "softmax_cross_entropy":

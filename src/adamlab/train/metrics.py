@@ -72,11 +72,15 @@ def evaluate(model: Any, X: Any, y: np.ndarray, sample_weight: np.ndarray | None
 
 
 def epoch_row(epoch: int, position: Any, params: np.ndarray, n: int, classifies: bool,
-              lr: float) -> dict[str, float]:
+              lr: float, norms: tuple[float, float] | None = None) -> dict[str, float]:
     """The history row of a finished epoch from its ``EpochPosition`` (sums over its steps)
-    and the weights at its end (``adamlab.train.history`` describes the columns)."""
+    and the weights at its end (``adamlab.train.history`` describes the columns). ``norms``:
+    (‖θ_end − θ_start‖, ‖θ_start‖) as ``np.linalg.norm`` gives them, when the caller has
+    them already (a population computes all its members' at once)."""
     start = position.theta_start
-    start_norm = float(np.linalg.norm(start))
+    if norms is None:
+        norms = (float(np.linalg.norm(params - start)), float(np.linalg.norm(start)))
+    moved, start_norm = norms
     batches = max(position.n_batches, 1)
     return {
         "epoch": epoch,
@@ -86,7 +90,6 @@ def epoch_row(epoch: int, position: Any, params: np.ndarray, n: int, classifies:
         "val_accuracy": math.nan,
         "lr": lr,
         "grad_norm": position.grad_norm_sum / batches,
-        "update_ratio": (float(np.linalg.norm(params - start)) / start_norm
-                         if start_norm else math.nan),
+        "update_ratio": moved / start_norm if start_norm else math.nan,
         "time": position.seconds,
     }
