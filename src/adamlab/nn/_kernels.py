@@ -5,26 +5,40 @@ Imported only when numba is available (see ``adamlab._jit``); the NumPy code in
 ufunc spends more time being dispatched and broadcast than computing; these loops do the same
 arithmetic in one compiled pass each, element by element and in the same order:
 
-====================  ==========================================  ==========================
-kernel                computes (reference)                        agreement with NumPy
-====================  ==========================================  ==========================
-``add_bias``          Z ← Z + b          (``z += b``)             bit for bit
-``relu_forward``      A = max(Z, 0)      (``np.maximum``: NaN     bit for bit
-                      propagated, +0 for −0)
-``relu_backward``     dZ = 1[A > 0] · dA  (``np.greater``, then   bit for bit
-                      ``*=``)
-``bce``               ℓ = (max(z,0) − t·z) + log1p(e),            to the last bit or two: exp
-                      ∂ = (σ(z) − t)·s,  e = exp(−|z|)            and log1p are libm's here,
-                                                                  NumPy's own SIMD code there
-``binary_correct``    Σ_i all_k 1[z > 0] = 1[t > ½]               exactly
-``take_rows``         Xb = X[idx], tb = t[idx]  (two ``take``)    exactly (copies)
-====================  ==========================================  ==========================
+=======================  =========================================  =========================
+kernel                   computes (reference)                       agreement with NumPy
+=======================  =========================================  =========================
+``add_bias``             Z ← Z + b          (``z += b``)            bit for bit
+``bias_relu``            A ← max(A + b, 0)  (``add_bias``, then     bit for bit
+                         ``relu_forward``, in place)
+``relu_forward``         A = max(Z, 0)      (``np.maximum``: NaN    bit for bit
+                         propagated, +0 for −0)
+``relu_backward``        dZ = 1[A > 0] · dA  (``np.greater``, then  bit for bit
+                         ``*=``; ``relu_backward_inplace``: dZ is dA)
+``outer_relu_backward``  dZ = 1[A > 0] · (d wᵀ), d (n, 1) and       bit for bit: the product
+                         w (m, 1)  (``np.dot(d, w.T)``, then        has no sum, d_i·w_j (a
+                         ``relu_backward``)                         zero is +0, as in OpenBLAS)
+``bce``                  ℓ = (max(z,0) − t·z) + log1p(e),           to the last bit or two:
+                         ∂ = (σ(z) − t)·s,  e = exp(−|z|)           exp and log1p are libm's
+                                                                    here, NumPy's SIMD there
+``binary_correct``       Σ_i all_k 1[z > 0] = 1[t > ½]              exactly
+``take_rows``            Xb = X[idx], tb = t[idx]  (two ``take``)   exactly (copies)
+=======================  =========================================  =========================
+
+``take_rows`` asks the processor for the rows ``PREFETCH`` rows ahead (``prefetch``, LLVM's
+``llvm.prefetch``: a hint that loads nothing into the program and cannot fault): rows drawn at
+random from a training set larger than the caches each miss them, and without the hint the
+copy waits for one row after another.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 
@@ -36,6 +50,18 @@ def add_bias(z, b):
     for i in range(n):
         for j in range(k):
             z[i, j] = z[i, j] + b[j]
+
+
+@numba.njit(**_JIT)
+def bias_relu(a, b):
+    """A ← max(A + b, 0) in place: ``add_bias`` then ``relu_forward``, one pass over one array
+    (two names for one array would make LLVM give up its vector loop)."""
+    n, k = a.shape
+    zero = np.zeros(1, a.dtype)[0]
+    for i in range(n):
+        for j in range(k):
+            x = a[i, j] + b[j]
+            a[i, j] = x if (x > zero or x != x) else zero
 
 
 @numba.njit(**_JIT)
@@ -57,6 +83,29 @@ def relu_backward(a, da, dz):
     for i in range(n):
         for j in range(k):
             dz[i, j] = (one if a[i, j] > 0 else zero) * da[i, j]
+
+
+@numba.njit(**_JIT)
+def relu_backward_inplace(a, d):
+    """D ← 1[A > 0]·D: ``relu_backward`` with dA and dZ one array."""
+    n, k = a.shape
+    one, zero = np.ones(1, a.dtype)[0], np.zeros(1, a.dtype)[0]
+    for i in range(n):
+        for j in range(k):
+            d[i, j] = (one if a[i, j] > 0 else zero) * d[i, j]
+
+
+@numba.njit(**_JIT)
+def outer_relu_backward(a, d, w, dz):
+    """dZ = 1[A > 0]·(d wᵀ) for one output unit (d of shape (n, 1), w of (m, 1)): the product
+    ``np.dot(d, w.T)`` then ``relu_backward``. Each d_i·w_j is rounded once, as in the BLAS;
+    ``+ zero`` makes a zero product +0, as OpenBLAS gives it (its sums start from +0)."""
+    n, m = a.shape
+    one, zero = np.ones(1, a.dtype)[0], np.zeros(1, a.dtype)[0]
+    for i in range(n):
+        di = d[i, 0]
+        for j in range(m):
+            dz[i, j] = (one if a[i, j] > 0 else zero) * (di * w[j, 0] + zero)
 
 
 @numba.njit(**_JIT)
@@ -97,11 +146,46 @@ def binary_correct(z, t):
     return count
 
 
+@intrinsic
+def prefetch(typingctx, arr, i):
+    """Ask for the cache line holding ``arr[i, 0]`` (``arr[i]`` when 1-D), to be read soon."""
+    if not isinstance(arr, types.Array) or not isinstance(i, types.Integer):
+        return None
+    sig = types.void(arr, i)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        zero = context.get_constant(types.intp, 0)
+        index = [context.cast(builder, args[1], signature.args[1], types.intp)]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary,
+                                       index + [zero] * (aryty.ndim - 1), wraparound=False)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0i8")
+        # read (0), keep in every cache level (3), data (1)
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+#: How many rows ahead ``take_rows`` asks for (enough to cover a memory latency).
+PREFETCH = 16
+
+
 @numba.njit(**_JIT)
 def take_rows(X, t, idx, Xb, tb):
     """A mini-batch: rows ``idx`` of X into Xb and of the targets t into tb (t is 2-D, or 1-D
     class labels) — the two ``take`` calls of the trainer in one."""
+    for r in range(min(PREFETCH, idx.size)):
+        prefetch(X, idx[r])
+        prefetch(t, idx[r])
     for r in range(idx.size):
+        if r + PREFETCH < idx.size:
+            prefetch(X, idx[r + PREFETCH])
+            prefetch(t, idx[r + PREFETCH])
         i = idx[r]
         for j in range(X.shape[1]):
             Xb[r, j] = X[i, j]

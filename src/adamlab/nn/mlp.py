@@ -32,6 +32,7 @@ import numpy as np
 from adamlab import _jit
 from adamlab.nn import budget
 from adamlab.nn.activations import get_activation
+from adamlab.nn.fused import build as build_fused_step
 from adamlab.nn.init import INITIALIZERS, resolve_init
 from adamlab.nn.layers import ActivationLayer, Dense, Dropout, Layer
 from adamlab.nn.losses import HEADS, l2_penalty, normalized_weights
@@ -41,16 +42,8 @@ from adamlab.nn.workspace import Workspace
 __all__ = ["MLP"]
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_CONFIG_KEYS = (
-    "n_inputs",
-    "hidden",
-    "n_outputs",
-    "activation",
-    "output",
-    "dropout",
-    "init",
-    "dtype",
-)
+_CONFIG_KEYS = ("n_inputs", "hidden", "n_outputs", "activation", "output", "dropout", "init",
+                "dtype")
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -163,6 +156,8 @@ class MLP:
         self.layers.append(self.dense[-1])
 
         self.workspace = Workspace(self.dtype)
+        #: The training step without the layers' calls, when it applies (``adamlab.nn.fused``).
+        self._step = build_fused_step(self.layers, self.kernels, self.loss_fn, self.workspace)
         self._l2_work: np.ndarray | None = None
         #: Logits of the last ``loss_and_grad`` (a workspace view, valid until the next call).
         self.last_logits: np.ndarray | None = None
@@ -326,11 +321,14 @@ class MLP:
         """``loss_and_grad`` for a training loop, which checks its data once, not per batch:
         ``X`` must be an ``(n, n_inputs)`` array of the model's dtype and ``t`` the converted
         targets ``loss_fn.targets(y, n_outputs, dtype)`` of the same ``n`` rows."""
+        omega = None if sample_weight is None else normalized_weights(sample_weight, X.shape[0],
+                                                                       self.dtype)
+        if self._step is not None:  # the same numbers, without the layers' calls
+            value, self.last_logits = self._step(X, t, omega)
+            return value + self._penalty(l2, grad=True)
         logits = self._forward(X, True, rng)
         self.last_logits = logits
         dz = self.workspace.get((self, "dlogits"), logits.shape)
-        omega = None if sample_weight is None else normalized_weights(sample_weight, X.shape[0],
-                                                                       self.dtype)
         value = self.loss_fn.value_and_grad_targets(logits, t, omega, dz, self.kernels)  # dZ_L
         d = dz
         for i in range(len(self.layers) - 1, -1, -1):

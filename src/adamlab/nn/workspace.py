@@ -28,6 +28,9 @@ class Workspace:
         # per step, and this skips the LRU bookkeeping for all of them.
         self._rows: int | None = None
         self._bucket: dict[tuple, np.ndarray] = {}
+        #: Counts the times arrays were let go (a size forgotten, ``clear``): a caller keeping
+        #: arrays it got (``nn.fused``) asks again when it changed.
+        self.generation = 0
 
     def get(self, key: Hashable, shape: tuple[int, ...], fill: float | None = None) -> np.ndarray:
         """An uninitialised C-contiguous array of ``shape``, the same one for the same key
@@ -41,6 +44,7 @@ class Workspace:
                 bucket = self._by_rows[rows] = {}
                 while len(self._by_rows) > self.max_batch_sizes:
                     self._by_rows.popitem(last=False)  # forget the least recently used size
+                    self.generation += 1
             else:
                 self._by_rows.move_to_end(rows)
             self._rows, self._bucket = rows, bucket
@@ -59,6 +63,7 @@ class Workspace:
         """Release every array (they are re-created on demand)."""
         self._by_rows.clear()
         self._rows, self._bucket = None, {}
+        self.generation += 1
 
     @property
     def nbytes(self) -> int:
