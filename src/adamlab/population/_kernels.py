@@ -86,3 +86,4 @@ def outer_stack(a, b, out):
             x = a[k, i, 0]
             for j in range(p):
                 out[k, i, j] = zero + x * b[k, 0, j]
+

@@ -27,6 +27,7 @@ import numpy as np
 
 from adamlab.experiment import Prepared, summarize
 from adamlab.optim.schedules import make_scheduler
+from adamlab.population.batches import Batches
 from adamlab.population.kinds import Alone, Kind, matches, member_key
 from adamlab.population.stack import StackedMLP, row_norms
 from adamlab.train import EarlyStopping, History, guard, metrics, threads
@@ -137,8 +138,10 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
     model, dtype = first.model, first.model.dtype
     loss_fn = model.loss_fn
     stack = StackedMLP(model, np.stack([m.p.model.params for m in members]), kernels)
-    X = np.stack([m.p.X_train for m in members])
     T = np.stack([loss_fn.targets(m.p.y_train, model.n_outputs, dtype) for m in members])
+    n = T.shape[1]
+    bs = batch_size_for(first.trainer.batch_size, n)
+    n_batches = -(-n // bs)
     has_val = first.X_val is not None
     if has_val:
         Xv = np.stack([m.p.X_val for m in members])
@@ -146,10 +149,9 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
     for k, m in enumerate(members):
         if m.explosion is not None:  # the trainer's floor: the worst row with zero outputs
             m.floor = guard.zero_output_loss(loss_fn, T[k], model.n_outputs, dtype)
+    batches = Batches(np.stack([m.p.X_train for m in members]), T, bs)
+    del T
     kinds = _kinds(members, dtype)
-    n = X.shape[1]
-    bs = batch_size_for(first.trainer.batch_size, n)
-    n_batches = -(-n // bs)
     prev = np.empty_like(stack.params)
     results: dict[int, dict[str, Any]] = {}
     step = 0
@@ -163,18 +165,14 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
             perm[:] = np.arange(n)
             for k, m in enumerate(members):  # m.rng.permutation(n): arange(n), shuffled
                 m.rng.shuffle(perm[k])
-            flat = perm + (np.arange(K) * n)[:, None]  # rows of the stacked (K·n, ·) data
-            Xf, Tf = X.reshape(K * n, *X.shape[2:]), T.reshape(K * n, *T.shape[2:])
+            batches.epoch(perm)
             theta_start = stack.params.copy()
             alive = np.ones(K, dtype=bool)
             loss_sum, gn_sum = np.zeros(K), np.zeros(K)
             correct = np.zeros(K, dtype=np.int64)
             limits = np.array([m.limit for m in members])
             for b in range(n_batches):
-                idx = flat[:, b * bs:(b + 1) * bs].ravel()
-                m_b = len(idx) // K
-                xb = Xf.take(idx, axis=0).reshape(K, m_b, *X.shape[2:])
-                tb = Tf.take(idx, axis=0).reshape(K, m_b, *T.shape[2:])
+                xb, tb = batches.batch(b)
                 loss = np.asarray(stack.loss_and_grad(xb, tb), dtype=np.float64)
                 gn = stack.grad_norms()
                 finite = np.isfinite(loss + gn)  # both are ≥ 0: the sum is finite iff both are
@@ -252,7 +250,7 @@ def train_population(members: list[Member], kernels: Any, limit_threads: bool = 
                     break
                 stack.take(keep)
                 prev = prev[keep]
-                X, T = X[keep], T[keep]
+                batches.take(keep)
                 if has_val:
                     Xv, Tv = Xv[keep], Tv[keep]
                 kinds = _take_kinds(kinds, keep)
