@@ -304,11 +304,11 @@ def _is_multilabel(y) -> bool:
 
 def _label_kind(y) -> str:
     """"multilabel" for a 0/1 indicator matrix, "single" for labels; ValueError otherwise."""
-    check_classification_targets(y)
-    kind = type_of_target(y)
+    kind = type_of_target(y, input_name="y")  # once: ~1 ms on 100 000 labels
     if kind == "multilabel-indicator":
         return "multilabel"
     if kind in ("binary", "multiclass"):
         return "single"
+    check_classification_targets(y)  # scikit-learn's own error for what it refuses
     raise ValueError(f"MLPClassifier takes binary, multi-class or multi-label (0/1 indicator "
                      f"matrix) targets; got {kind} targets")

@@ -147,19 +147,19 @@ def binary_correct(z, t):
 
 
 @intrinsic
-def prefetch(typingctx, arr, i):
-    """Ask for the cache line holding ``arr[i, 0]`` (``arr[i]`` when 1-D), to be read soon."""
-    if not isinstance(arr, types.Array) or not isinstance(i, types.Integer):
+def prefetch(typingctx, arr, i, j):
+    """Ask for the cache line holding ``arr[i, j]`` (``arr[i]`` when 1-D), to be read soon."""
+    if not (isinstance(arr, types.Array) and arr.ndim in (1, 2)
+            and isinstance(i, types.Integer) and isinstance(j, types.Integer)):
         return None
-    sig = types.void(arr, i)
+    sig = types.void(arr, i, j)
 
     def codegen(context, builder, signature, args):
         aryty = signature.args[0]
         ary = context.make_array(aryty)(context, builder, args[0])
-        zero = context.get_constant(types.intp, 0)
-        index = [context.cast(builder, args[1], signature.args[1], types.intp)]
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary,
-                                       index + [zero] * (aryty.ndim - 1), wraparound=False)
+        index = [context.cast(builder, v, t, types.intp)
+                 for v, t in zip(args[1:], signature.args[1:], strict=True)][:aryty.ndim]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, index, wraparound=False)
         i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
         fn = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
@@ -172,25 +172,31 @@ def prefetch(typingctx, arr, i):
 
 
 #: How many rows ahead ``take_rows`` asks for (enough to cover a memory latency).
-PREFETCH = 16
+PREFETCH = 32
 
 
 @numba.njit(**_JIT)
 def take_rows(X, t, idx, Xb, tb):
     """A mini-batch: rows ``idx`` of X into Xb and of the targets t into tb (t is 2-D, or 1-D
-    class labels) — the two ``take`` calls of the trainer in one."""
-    for r in range(min(PREFETCH, idx.size)):
-        prefetch(X, idx[r])
-        prefetch(t, idx[r])
-    for r in range(idx.size):
-        if r + PREFETCH < idx.size:
-            prefetch(X, idx[r + PREFETCH])
-            prefetch(t, idx[r + PREFETCH])
-        i = idx[r]
-        for j in range(X.shape[1]):
-            Xb[r, j] = X[i, j]
-        if t.ndim == 1:
-            tb[r] = t[i]
-        else:
-            for j in range(t.shape[1]):
-                tb[r, j] = t[i, j]
+    class labels) — the two ``take`` calls of the trainer in one. Each row's cache lines are
+    asked for ``PREFETCH`` rows before it is copied."""
+    n, m = idx.size, X.shape[1]
+    line = max(1, 64 // X.itemsize)  # elements per 64-byte cache line
+    for r in range(n + PREFETCH):
+        if r < n:
+            ahead = idx[r]
+            for j in range(0, m, line):
+                prefetch(X, ahead, j)
+            if m > 0:
+                prefetch(X, ahead, m - 1)  # a row can straddle one line more
+            prefetch(t, ahead, 0)
+        if r >= PREFETCH:
+            q = r - PREFETCH
+            i = idx[q]
+            for j in range(m):
+                Xb[q, j] = X[i, j]
+            if t.ndim == 1:
+                tb[q] = t[i]
+            else:
+                for j in range(t.shape[1]):
+                    tb[q, j] = t[i, j]
