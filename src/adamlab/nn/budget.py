@@ -19,6 +19,7 @@ with a MemoryError while allocating, or long after, in the first full-width eval
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Sequence
@@ -54,9 +55,11 @@ def rows_per_block(widths: Sequence[int], dtype: Any, budget: int | None = None)
     return max(1, int(budget) // (row_values(widths) * np.dtype(dtype).itemsize))
 
 
+@functools.cache
 def physical_memory() -> int | None:
     """Bytes of memory this process can have: the machine's physical memory (``os.sysconf``),
-    or a container's lower limit (cgroup); None when neither can be read."""
+    or a container's lower limit (cgroup); None when neither can be read. Read once per
+    process (every ``MLP`` asks; a population of 120 read the files 240 times)."""
     found = []
     try:
         found.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
