@@ -2,7 +2,8 @@
 batch size 1, 100 epochs, Adam lr 0.1 — 10 000 steps on 3 parameters, all overhead.
 
 Target: adamlab through ``adamlab.MLPClassifier`` at least 5x faster than the PyTorch loop,
-and within 2x of a hand-written NumPy loop of the same updates.
+and within 1.5x of a hand-written NumPy loop of the same updates (issue 15). The NumPy-only
+install (`ADAMLAB_JIT=0`, in a child process: `numpy_only.py`) takes its turn too.
 """
 
 from __future__ import annotations
@@ -10,8 +11,19 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from common import Result, Settings, Target, have, median, missing_peer, paired_target, take_turns
+from common import (
+    Result,
+    Settings,
+    Target,
+    have,
+    median,
+    missing_peer,
+    paired_ratio,
+    paired_target,
+    take_turns,
+)
 from contenders import accuracy, fit_adamlab, fit_torch
+from numpy_only import NumpyOnly
 
 NAME = "article"
 EPOCHS, LR = 100, 0.1
@@ -50,24 +62,30 @@ def adamlab_fit(settings: Settings):
 
 def run(settings: Settings) -> tuple[list[Result], list[Target]]:
     X, y = data()
+    numpy_only = NumpyOnly(NAME, settings)
     contenders = {
         "adamlab": partial(fit_adamlab, X, y, (), 1, EPOCHS, LR),
+        "adamlab (NumPy only)": numpy_only,
         "hand-written NumPy loop": partial(hand_loop, X, y),
     }
     if have("torch"):
         contenders["PyTorch loop"] = partial(fit_torch, X.astype(np.float32), y, (), 1, EPOCHS, LR)
-    timings = take_turns(contenders, settings.repeat)
+    try:
+        timings = take_turns(contenders, settings.repeat)
+    finally:
+        numpy_only.close()
     results = []
     for name, (runs, predict) in timings.items():
         Xe = X.astype(np.float32) if name == "PyTorch loop" else X
-        results.append(Result(NAME, name, median(runs), runs,
-                              info=f"train accuracy {accuracy(predict, Xe, y):.2f}",
+        info = (f"train accuracy {accuracy(predict, Xe, y):.2f}" if predict is not None
+                else f"{paired_ratio(runs, timings['adamlab'][0]):.2f}x adamlab's time (paired)")
+        results.append(Result(NAME, name, median(runs), runs, info=info,
                               reference=name == "adamlab"))
     results += missing_peer(NAME, "PyTorch loop", timings)
     targets = [
         paired_target(NAME, "PyTorch loop", "adamlab ≥ 5x faster", timings, "adamlab",
                       lambda r: r >= 5),
-        paired_target(NAME, "hand-written NumPy loop", "adamlab within 2x", timings, "adamlab",
-                      lambda r: r <= 2, adamlab_over_peer=True),
+        paired_target(NAME, "hand-written NumPy loop", "adamlab within 1.5x", timings, "adamlab",
+                      lambda r: r <= 1.5, adamlab_over_peer=True),
     ]
     return results, targets
