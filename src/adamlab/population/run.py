@@ -73,14 +73,15 @@ def population_key(p: Prepared) -> tuple:
 
 
 def member_bytes(p: Prepared) -> int:
-    """Working memory of one member: its data (train and validation, features and targets),
-    its weights, gradients and copies (the epoch's start, the step's previous), its optimizer's
-    state and scratch (≤ 6 arrays like the weights) and its activations (a batch's, and the
-    whole validation set's: forward, backward, scratch)."""
+    """Working memory of one member: its data (train and validation, features and targets;
+    the training rows twice, also in the epoch's order: ``batches``), its weights, gradients
+    and copies (the epoch's start, the step's previous), its optimizer's state and scratch
+    (≤ 6 arrays like the weights) and its activations (a batch's, and the whole validation
+    set's: forward, backward, scratch)."""
     m = p.model
     item = m.dtype.itemsize
     n_tr, n_val = len(p.y_train), 0 if p.X_val is None else len(p.y_val)
-    data = (n_tr + n_val) * (m.n_inputs + m.n_outputs) * item + (n_tr + n_val) * 8
+    data = (2 * n_tr + n_val) * ((m.n_inputs + m.n_outputs) * item + 8)
     weights = 10 * m.n_params * item
     width = m.n_inputs + sum(m.hidden) + m.n_outputs
     bs = batch_size_for(p.trainer.batch_size, n_tr)
