@@ -17,7 +17,7 @@ up once, two arrays per hidden layer, and fewer passes::
                                             sum, and outer_relu_backward does both at once
 
 Every product is the ``np.dot`` call ``Dense`` makes, on arrays of the same shapes and
-layouts, so every number is the layers' (tests/nn/test_fused.py checks it bit for bit).
+layouts, so every number is the layers' (tests/nn/test_fused_step.py checks it bit for bit).
 """
 
 from __future__ import annotations
