@@ -3,8 +3,9 @@ computation, each member's numbers those of its single run.
 
 ``run_population(list_of_settings)`` returns what ``experiment.run`` returns for each, in
 order. Inside: ``stack`` (K networks' forward and backward as batched products), ``steps``
-(the elementwise optimizers' updates with per-member hyperparameters), ``kinds`` (members
-grouped by kind of optimizer), ``loop`` (the epochs: data order, schedules, early stopping,
+(the elementwise optimizers' updates with per-member hyperparameters; ``fused``: Adam/AdamW,
+SGD and RMSprop's in one compiled pass), ``kinds`` (members grouped by kind of optimizer),
+``batches`` (each member's epoch order), ``loop`` (the epochs: schedules, early stopping,
 divergence, per member), ``run`` (grouping into populations, memory-bounded chunks, the
 fallback to single runs).
 """
