@@ -139,3 +139,46 @@ def test_fma_gives_the_emulations_numbers_whichever_compiled_path_takes_the_call
     ref = fma_numpy(buf[:-1], 0.5, buf[:-1], np.empty(9, dtype))
     fma(buf[:-1], 0.5, buf[:-1], buf[1:])
     np.testing.assert_array_equal(buf[1:], ref)
+
+
+def narrow_hard_cases(rng, n):
+    """float32 operands whose a·b + c, rounded to float64 first, lands exactly on a float32
+    midpoint (so rounding that float64 on to float32 is wrong half the time), or in float32's
+    subnormal range, where its midpoints sit elsewhere."""
+    c = rng.uniform(1, 2, n).astype(np.float32)
+    ulp = np.spacing(c).astype(np.float64)
+    a = (1 + rng.integers(1, 2**20, n) * 2.0**-23).astype(np.float32)  # 1 + k·2^-23
+    # b ≈ (ulp/2)/a, rounded in float32: a·b = ulp/2·(1 ± tiny) so the sum sits by a midpoint
+    b = (ulp / 2 / a.astype(np.float64)).astype(np.float32)
+    sub = 2.0**-140 * rng.standard_normal(n)
+    return [(a, b, c), (a, -b, c), (np.float32(2.0**-70) * a, np.float32(2.0**-70) * b,
+                                    sub.astype(np.float32))]
+
+
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+def test_float32_fma_is_right_where_rounding_through_float64_is_not(impl):
+    fma = implementation(impl)
+    rng = np.random.default_rng(11)
+    through_float64_wrong = 0
+    for a, b, c in narrow_hard_cases(rng, 300):
+        out = fma(a, b, c, np.empty(a.shape, np.float32))
+        exact = [rounded(Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z)), np.float32)
+                 for x, y, z in zip(a, b, c, strict=True)]
+        np.testing.assert_array_equal(out, np.array(exact, np.float32))
+        twice = (a.astype(np.float64) * b + c).astype(np.float32)
+        through_float64_wrong += int(np.sum(twice != out))
+    assert through_float64_wrong > 10  # the cases do reach the midpoints (18 here)
+
+
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+def test_a_python_float_is_rounded_to_the_arrays_dtype_first(impl):
+    """torch's add(x, alpha=0.1) on float32 uses 0.1 as a float32: so does fma."""
+    fma = implementation(impl)
+    rng = np.random.default_rng(3)
+    a, c = rng.standard_normal((2, 500)).astype(np.float32)
+    scalar = 0.1 if impl is fma_numpy else np.float32(0.1)  # the test's compiled wrappers cast
+    out = fma(a, scalar, c, np.empty(500, np.float32))
+    b = float(np.float32(0.1))
+    exact = [rounded(Fraction(float(x)) * Fraction(b) + Fraction(float(z)), np.float32)
+             for x, z in zip(a, c, strict=True)]
+    np.testing.assert_array_equal(out, np.array(exact, np.float32))

@@ -13,8 +13,12 @@ algorithms using rounding to odd", IEEE Trans. Computers 57(4), 2008, algorithm 
     fma     = ○(th + v)              (rounded to nearest: the once-rounded a·b + c)
 
 In float32 (and float16) the product of two values is exact in float64, so a·b + c is
-computed there, rounded to odd, and rounded to the dtype once more: rounding to odd with
-at least two extra bits and then to nearest is rounding to nearest once.
+computed there with two plain operations and rounded to the dtype: that is the once-rounded
+answer except where the float64 sum lands exactly on a midpoint of the dtype (or below its
+normal range), and only those elements are redone, rounded to odd from the exact sum
+(rounding to odd with at least two extra bits and then to nearest is rounding to nearest
+once). On 665 k float32 values this takes ~1.6 ms, against ~6.9 ms when every element was
+rounded to odd.
 
 With numba installed (``adamlab[fast]``) :func:`fma` is the processor's own instruction instead
 (``_fma_kernel``, one pass over the arrays; the emulation takes about thirty): the same
@@ -84,11 +88,36 @@ def _fma64(a, b, c) -> np.ndarray:
 
 
 def _fma_narrow(a, b, c, dtype: np.dtype) -> np.ndarray:
-    """float32/float16: a·b is exact in float64; round a·b + c to odd there, then to dtype."""
-    a, b, c = (np.asarray(x, dtype=dtype).astype(np.float64) for x in (a, b, c))
+    """float32/float16: a·b is exact in float64, so s = a·b + c there is rounded once, to the
+    float64 x̃ nearest the exact x. Rounding x̃ on to ``dtype`` gives x's own rounding unless x̃
+    is a midpoint of ``dtype``: a midpoint strictly between x and x̃ would be a float64 nearer
+    to x than x̃ is. So only results that land on a midpoint, or below the normal range (where
+    the midpoints sit elsewhere), are rounded to odd from the exact sum (``_exact_narrow``)
+    instead; for all others (0 too: a float64 sum is 0 only when exact) the two plain
+    operations are the answer."""
+    a, b, c = (np.asarray(x, dtype=dtype) for x in (a, b, c))  # scalars rounded to dtype first
     with np.errstate(over="ignore", invalid="ignore"):
-        s = _round_to_odd(*_two_sum(c, a * b))
+        s = np.asarray(np.multiply(a, b, dtype=np.float64))
+        s += c
+    info = np.finfo(dtype)
+    low = np.uint64((1 << (52 - info.nmant)) - 1)  # the float64 bits below dtype's last one
+    half = np.uint64(1 << (51 - info.nmant))
+    bits = s.view(np.uint64)
+    redo = (bits & low) == half
+    with np.errstate(invalid="ignore"):
+        redo |= (np.abs(s) < float(info.tiny)) & (s != 0)  # 0 is exact: a·b = −c
+    if redo.any():
+        shape = s.shape
+        a, b, c = (np.broadcast_to(x, shape)[redo] for x in (a, b, c))
+        s[redo] = _exact_narrow(a, b, c)
     return s
+
+
+def _exact_narrow(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """a·b + c rounded to odd in float64 from its exact value (a·b exact, then TwoSum)."""
+    a, b, c = (x.astype(np.float64) for x in (a, b, c))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _round_to_odd(*_two_sum(c, a * b))
 
 
 def fma_numpy(a, b, c, out: np.ndarray) -> np.ndarray:

@@ -37,7 +37,9 @@ def fma(typingctx, a, b, c):
     return sig, codegen
 
 
-@numba.vectorize(["float64(float64, float64, float64)", "float32(float32, float32, float32)"],
+# float32 first: NumPy takes the first loop its inputs cast to safely, so with float64 first a
+# float32 call would run in float64 and round twice (wrong where that lands on a midpoint).
+@numba.vectorize(["float32(float32, float32, float32)", "float64(float64, float64, float64)"],
                  cache=True, nopython=True)
 def fma_ufunc(a, b, c):  # pragma: no cover - compiled
     return fma(a, b, c)
