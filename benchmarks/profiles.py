@@ -23,12 +23,14 @@ LOOP = "trainer loop (norm, guard, accuracy, logs, callbacks)"
 GATHER = "batch gathering (take_rows / take)"
 PARTS: list[tuple[str, str, tuple[str, ...]]] = [  # (part, file contains, functions; () = any)
     (GEMM, "nn/layers.py", ("Dense.forward", "Dense.backward")),
+    (GEMM, "nn/fused.py", ("__call__",)),  # FusedStep: the step's np.dot calls, in one function
     (GATHER, "nn/_kernels.py", ("take_rows",)),
     (LOOP, "nn/_kernels.py", ("binary_correct",)),
     (LOOP, "nn/losses.py", ("correct",)),
     ("activations (ReLU kernels / NumPy)", "nn/layers.py", ()),
     ("activations (ReLU kernels / NumPy)", "nn/_kernels.py",
-     ("relu_forward", "relu_backward", "add_bias")),
+     ("relu_forward", "relu_backward", "add_bias", "bias_relu", "relu_backward_inplace",
+      "outer_relu_backward")),
     ("activations (ReLU kernels / NumPy)", "nn/activations.py", ()),
     ("loss and its gradient", "nn/losses.py", ()),
     ("loss and its gradient", "nn/_kernels.py", ()),
