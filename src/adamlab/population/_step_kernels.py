@@ -8,7 +8,7 @@ element it performs the floating-point operations of that update, in its order; 
 ``fma(a, b, c)`` is LLVM's ``llvm.fma`` (``optim._fma_kernel``), a·b + c rounded once, where the
 NumPy update calls ``optim._fma.fma``. No fast-math: no reassociation, no contraction of a
 ``*`` and a ``+`` by the compiler. So every member's row becomes the same numbers
-(tests/population/test_fused.py checks them against ``population.steps`` bit for bit).
+(tests/population/test_population_fused.py checks them against ``population.steps`` bit for bit).
 
 Adam's members are stepped by the single optimizer's own kernel
 (``optim._adam_kernel._adam_elementwise``), row by row, with each member's scalars.
