@@ -27,6 +27,7 @@ from numpy_only import NumpyOnly
 
 NAME = "article"
 EPOCHS, LR = 100, 0.1
+QUICK_EPOCHS = 10  # --quick: a smoke test, not a result
 
 
 def data():
@@ -57,19 +58,22 @@ def hand_loop(X: np.ndarray, y: np.ndarray, epochs: int = EPOCHS, lr: float = LR
 
 def adamlab_fit(settings: Settings):
     X, y = data()
-    return lambda: fit_adamlab(X, y, (), 1, EPOCHS, LR)
+    epochs = QUICK_EPOCHS if settings.quick else EPOCHS
+    return lambda: fit_adamlab(X, y, (), 1, epochs, LR)
 
 
 def run(settings: Settings) -> tuple[list[Result], list[Target]]:
     X, y = data()
+    epochs = QUICK_EPOCHS if settings.quick else EPOCHS
     numpy_only = NumpyOnly(NAME, settings)
     contenders = {
-        "adamlab": partial(fit_adamlab, X, y, (), 1, EPOCHS, LR),
+        "adamlab": partial(fit_adamlab, X, y, (), 1, epochs, LR),
         "adamlab (NumPy only)": numpy_only,
-        "hand-written NumPy loop": partial(hand_loop, X, y),
+        "hand-written NumPy loop": partial(hand_loop, X, y, epochs),
     }
     if have("torch"):
-        contenders["PyTorch loop"] = partial(fit_torch, X.astype(np.float32), y, (), 1, EPOCHS, LR)
+        contenders["PyTorch loop"] = partial(fit_torch, X.astype(np.float32), y, (), 1, epochs,
+                                             LR)
     try:
         timings = take_turns(contenders, settings.repeat)
     finally:
