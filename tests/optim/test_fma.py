@@ -182,3 +182,15 @@ def test_a_python_float_is_rounded_to_the_arrays_dtype_first(impl):
     exact = [rounded(Fraction(float(x)) * Fraction(b) + Fraction(float(z)), np.float32)
              for x, z in zip(a, c, strict=True)]
     np.testing.assert_array_equal(out, np.array(exact, np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_operands_broadcast_whichever_is_widest(dtype):
+    """fma(2, 3, c) and a (4, 1) · (1,) + (4, 4): the result has the broadcast shape, in the
+    NumPy emulation as in the compiled ufunc."""
+    c = np.arange(4, dtype=dtype)
+    np.testing.assert_array_equal(fma_numpy(2.0, 3.0, c, np.empty(4, dtype)), c + 6)
+    a, b = np.arange(4, dtype=dtype).reshape(4, 1), np.array([0.5], dtype)
+    C = np.ones((4, 4), dtype)
+    np.testing.assert_array_equal(fma_numpy(a, b, C, np.empty((4, 4), dtype)),
+                                  np.broadcast_to(a * 0.5 + 1, (4, 4)))

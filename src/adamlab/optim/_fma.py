@@ -97,8 +97,7 @@ def _fma_narrow(a, b, c, dtype: np.dtype) -> np.ndarray:
     operations are the answer."""
     a, b, c = (np.asarray(x, dtype=dtype) for x in (a, b, c))  # scalars rounded to dtype first
     with np.errstate(over="ignore", invalid="ignore"):
-        s = np.asarray(np.multiply(a, b, dtype=np.float64))
-        s += c
+        s = np.asarray(np.add(np.multiply(a, b, dtype=np.float64), c, dtype=np.float64))
     info = np.finfo(dtype)
     low = np.uint64((1 << (52 - info.nmant)) - 1)  # the float64 bits below dtype's last one
     half = np.uint64(1 << (51 - info.nmant))
