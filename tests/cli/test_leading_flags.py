@@ -21,6 +21,13 @@ def test_json_and_quiet_before_the_command(capsys):
     assert "adam" in names
 
 
-def test_a_leading_flag_without_a_command_is_still_a_usage_error(capsys):
+def test_an_abbreviation_before_the_command_works_as_after_it(capsys):
+    assert main(["--js", "--qui", "optimizers"]) == 0
+    assert "adam" in [row["name"] for row in json.loads(capsys.readouterr().out)["optimizers"]]
+
+
+def test_a_leading_flag_without_a_command_asks_for_a_command(capsys):
     assert main(["-q"]) == 2
-    assert "unrecognized arguments: -q" in capsys.readouterr().err
+    assert "COMMAND" in capsys.readouterr().out  # the usage, as for `adamlab` alone
+    assert main(["--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["message"] == "give a command"

@@ -168,11 +168,18 @@ def _unrecognized(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
 def _common_after_command(argv: list[str], flags: frozenset[str]) -> list[str]:
     """``adamlab -q train ...`` as ``adamlab train -q ...``: the options every command has
-    (``--quiet``, ``--json``) may come before the command's name too."""
+    (``--quiet``, ``--json``, or a prefix argparse would take for one, ``--js``) may come before
+    the command's name too. Given alone, they leave no command (the usage error says so)."""
+    def common(word: str) -> bool:
+        return word in flags or (word.startswith("--") and len(word) > 2
+                                 and sum(f.startswith(word) for f in flags) == 1)
+
     lead = 0
-    while lead < len(argv) and argv[lead] in flags:
+    while lead < len(argv) and common(argv[lead]):
         lead += 1
-    if lead == 0 or lead == len(argv) or argv[lead].startswith("-"):
+    if lead == len(argv):
+        return []
+    if lead == 0 or argv[lead].startswith("-"):
         return argv
     return [argv[lead], *argv[:lead], *argv[lead + 1:]]
 
