@@ -117,3 +117,12 @@ def test_without_numba_the_numpy_updates_are_chosen(monkeypatch):
         assert matches(build_optimizer(name, m.named_parameters()), m) is numpy_update
     chosen = matches(build_optimizer("adam", m.named_parameters()), m)
     assert chosen.func is steps.adam and chosen.args == (ONCE,)
+
+
+def test_an_adam_built_with_fused_false_steps_by_numpy_in_the_population_too():
+    """fused=False means the optimizer's NumPy code: its members take the NumPy stacked update
+    (the same numbers; the contract is about which code runs)."""
+    m = MLP(2, (5, 4), 1, activation="tanh", rng=np.random.default_rng(0))
+    chosen = matches(build_optimizer("adam", m.named_parameters(), fused=False), m)
+    assert chosen.func is steps.adam and chosen.args == (ONCE,)
+    assert matches(build_optimizer("adam", m.named_parameters()), m) is fused.adam

@@ -35,9 +35,12 @@ def _kernels() -> ModuleType:
     return _step_kernels
 
 
-def usable(update: Any) -> bool:
-    """False for a compiled update while numba is unavailable (or ``ADAMLAB_JIT=0``)."""
-    return not getattr(update, "compiled", False) or _jit.available()
+def usable(update: Any, optimizer: Any = None) -> bool:
+    """False for a compiled update while numba is unavailable (or ``ADAMLAB_JIT=0``), or for
+    an optimizer built with ``fused=False`` (its NumPy code, as its single run steps)."""
+    if not getattr(update, "compiled", False):
+        return True
+    return _jit.available() and getattr(optimizer, "fused", None) is not False
 
 
 def compiled(fn: Any) -> Any:

@@ -137,7 +137,7 @@ def matches(optimizer: Any, model: Any, steps: int = 12) -> Any:
 
     cls = type(optimizer)
     for update in UPDATES.get(cls, ((), ()))[1]:
-        if not usable(update):  # a compiled update without numba
+        if not usable(update, optimizer):  # compiled, without numba or with fused=False
             continue
         probe = MLP.from_config(model.get_config(), rng=np.random.default_rng(12345))
         named = dict(probe.named_parameters())
