@@ -161,9 +161,8 @@ def prefetch(typingctx, arr, i, j):
                  for v, t in zip(args[1:], signature.args[1:], strict=True)][:aryty.ndim]
         ptr = cgutils.get_item_pointer(context, builder, aryty, ary, index, wraparound=False)
         i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-            "llvm.prefetch.p0i8")
+        fn = builder.module.declare_intrinsic(  # its name for this pointer type, from llvmlite
+            "llvm.prefetch", [i8p], ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]))
         # read (0), keep in every cache level (3), data (1)
         builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
         return context.get_dummy_value()
