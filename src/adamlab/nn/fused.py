@@ -48,7 +48,8 @@ def build(layers: list[Any], kernels: Any, loss_fn: Any, workspace: Workspace
 
 
 class FusedStep:
-    """``step(X, t, omega) -> (L, logits)``: writes every ``dW``, ``db`` of ``dense``."""
+    """``step = FusedStep(...)``; ``step(X, t, omega) -> (L, logits)`` writes every ``dW``,
+    ``db`` of ``dense``."""
 
     def __init__(self, dense: list[Dense], kernels: Any, loss_fn: Any,
                  workspace: Workspace) -> None:

@@ -6,7 +6,8 @@ Forward, for hidden layers ``l = 1..L-1`` and the output layer ``L``::
     Z_l = A_{l-1} W_l + b_l,    A_l = f(Z_l) ⊙ M_l     (M_l: dropout mask, training only)
     logits = Z_L                 loss L(logits, y) + ½ λ Σ_l ‖W_l‖²
 
-Backward (manual, each step in the layer that did the forward)::
+Backward (manual, each step in the layer that did the forward; for ReLU networks on the
+compiled kernels, the same steps in one flat sequence of calls, ``nn.fused``)::
 
     dZ_L = ∂L/∂logits                                     (the loss, see ``losses``)
     dW_l = A_{l-1}ᵀ dZ_l + λ W_l,   db_l = Σ_i dZ_l,i,   dA_{l-1} = dZ_l W_lᵀ
