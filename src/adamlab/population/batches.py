@@ -4,8 +4,9 @@ Member k's batch b is rows ``perm[k, b·bs:(b+1)·bs]`` of its training set, as 
 trainer takes them (``X[idx]``, ``t[idx]``). The members' sets are stacked ``(K, n, ·)``; at an
 epoch's start every row of every member is gathered once, in the epoch's order, batch by batch
 (batch b of all members is one contiguous block: no gather per step). One ``take`` per epoch
-and array (inputs, targets) into arrays kept from epoch to epoch: a gather per step paid a cache miss per row (the step's
-work had evicted the data), and fresh arrays per epoch their page faults.
+and array (inputs, targets) into arrays kept from epoch to epoch: a gather per step paid a
+cache miss per row (the step's work had evicted the data), and fresh arrays per epoch their
+page faults.
 """
 
 from __future__ import annotations

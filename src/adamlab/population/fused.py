@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from adamlab import _jit
-from adamlab.population.terms import Members, Work
+from adamlab.population.terms import Members, Work, adam_step_size
 
 __all__ = ["adam", "sgd", "rmsprop", "compiled", "usable"]
 
@@ -83,14 +83,9 @@ def adam(p, g, state, h: Members, t: int, work: Work) -> None:
                 _row(h, h.col("beta2")), _row(h, 1 - h.col("beta2")), _row(h, h.col("eps")))
 
     decay, sign, coupled, wd, small, w, nw, b2, omb2, eps = h.memo("adam", fixed)
-    bias_correction1 = h.per(lambda b1: 1 - b1**t, "beta1")
-    if h.flag("eps_hat"):
-        step_size = h.per(lambda lr, b1, b2: lr * (1 - b2**t) ** 0.5 / (1 - b1**t),
-                          "lr", "beta1", "beta2")
-        sqrt_bc2 = np.ones(len(h.groups), h.dtype)  # √v/1 is √v exactly
-    else:
-        step_size = h.col("lr") / bias_correction1  # α/(1 − β1^t)
-        sqrt_bc2 = _row(h, h.per(lambda b2: (1 - b2**t) ** 0.5, "beta2"))  # √(1 − β2^t)
+    step_size, bc2 = adam_step_size(h, t)
+    # with ε-hat: √v/1 is √v exactly
+    sqrt_bc2 = np.ones(len(h.groups), h.dtype) if bc2 is None else _row(h, bc2)
     vmax = state["max_exp_avg_sq"] if h.flag("amsgrad") else None
     _kernels().adam_rows(p, g, state["exp_avg"], state["exp_avg_sq"], vmax, decay, sign,
                          coupled, wd, small, w, nw, b2, omb2, sqrt_bc2, eps,

@@ -44,6 +44,7 @@ from adamlab.population.terms import (
     Members,
     Rounding,
     Work,
+    adam_step_size,
     addcmul,
     derived,
     direction,
@@ -67,14 +68,10 @@ def adam(r: Rounding, p, g, state, h: Members, t: int, work: Work) -> None:
     r.ema_sq(v, g, h, "beta2", tmp)  # v_t
     if h.flag("amsgrad"):
         v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-    bias_correction1 = h.per(lambda b1: 1 - b1**t, "beta1")
+    step_size, sqrt_bc2 = adam_step_size(h, t)
     denom = np.sqrt(v, out=tmp)
-    if h.flag("eps_hat"):
-        step_size = h.per(lambda lr, b1, b2: lr * (1 - b2**t) ** 0.5 / (1 - b1**t),
-                          "lr", "beta1", "beta2")
-    else:
-        step_size = h.col("lr") / bias_correction1  # α/(1 − β1^t)
-        denom /= h.cast(h.per(lambda b2: (1 - b2**t) ** 0.5, "beta2"))  # √v̂_t
+    if sqrt_bc2 is not None:
+        denom /= h.cast(sqrt_bc2)  # √v̂_t
     denom += h.cast(h.col("eps"))
     update = np.multiply(m, h.cast(-step_size), out=work(2))
     update /= denom

@@ -123,6 +123,17 @@ def direction_fma(p: np.ndarray, g: np.ndarray, h: Members, work: Work) -> np.nd
     return out
 
 
+def adam_step_size(h: Members, t: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Adam's per-member step size at step ``t`` and √(1 − β2^t), the divisor of √v (None with
+    ε-hat, whose step size carries it), as ``optim.adam.Adam._update`` computes them."""
+    if h.flag("eps_hat"):
+        return h.per(lambda lr, b1, b2: lr * (1 - b2**t) ** 0.5 / (1 - b1**t),
+                     "lr", "beta1", "beta2"), None
+    bias_correction1 = h.per(lambda b1: 1 - b1**t, "beta1")
+    return (h.col("lr") / bias_correction1,  # α/(1 − β1^t)
+            h.per(lambda b2: (1 - b2**t) ** 0.5, "beta2"))  # √(1 − β2^t)
+
+
 def ema(m: np.ndarray, g: np.ndarray, h: Members, beta: str, small: str,
         tmp: np.ndarray) -> None:
     """``_terms.ema``: m ← lerp(m, g, 1 − β) by torch's rule (branch ``small``: |1 − β| < ½)."""
